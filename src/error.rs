@@ -1,0 +1,208 @@
+//! The crate's error type.
+
+use std::fmt;
+use std::io;
+
+use dicom_core::Tag;
+
+/// Everything that can stop reading or rewriting an input.
+///
+/// Every variant that concerns the input carries the byte `offset` where the problem was found
+/// and, where one is known, the element [`Tag`]. Errors are plain data (`Clone + PartialEq`), so
+/// tests and callers can compare them; [`Error::code`] gives a stable machine-readable name.
+/// File paths are not part of this type: the file layer adds them (see `FileError` in the
+/// rewriting API and the command-line tool).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading the input failed.
+    #[error("i/o error at offset {offset}: {message}")]
+    Io {
+        /// Where the failed read or seek started.
+        offset: u64,
+        /// The kind of the underlying `std::io::Error`.
+        kind: io::ErrorKind,
+        /// The underlying error's message.
+        message: String,
+    },
+    /// The input ends inside a structure.
+    #[error(
+        "truncated {structure} at offset {offset}: {needed} bytes needed, {available} available"
+    )]
+    Truncated {
+        /// Where the structure starts.
+        offset: u64,
+        /// What was being read.
+        structure: Structure,
+        /// Bytes the structure needs.
+        needed: u64,
+        /// Bytes the input still has at `offset`.
+        available: u64,
+    },
+    /// An element header holds a value representation that does not exist.
+    #[error("invalid value representation {vr} for {tag} at offset {offset}")]
+    InvalidVr {
+        /// Offset of the element header.
+        offset: u64,
+        /// The element's tag.
+        tag: Tag,
+        /// The two VR bytes found.
+        vr: VrBytes,
+    },
+    /// A File Meta element has undefined length, which the meta group never allows.
+    #[error("undefined length for {tag} at offset {offset}")]
+    UndefinedLength {
+        /// Offset of the element header.
+        offset: u64,
+        /// The element's tag.
+        tag: Tag,
+    },
+    /// An element's declared length runs past the end of the input.
+    #[error("length {length} of {tag} at offset {offset} runs past the end of the input at {end}")]
+    LengthPastEnd {
+        /// Offset of the element header.
+        offset: u64,
+        /// The element's tag.
+        tag: Tag,
+        /// The declared value length.
+        length: u32,
+        /// The input's length.
+        end: u64,
+    },
+    /// A configured [`Limits`](crate::Limits) bound was reached.
+    #[error("{limit} limit of {max} exceeded at offset {offset}")]
+    LimitExceeded {
+        /// Where the limit was reached.
+        offset: u64,
+        /// Which limit.
+        limit: LimitKind,
+        /// The configured bound.
+        max: u64,
+    },
+    /// The input has `DICM` at offset 128 but no File Meta group after it.
+    #[error(
+        "no file meta group at offset {offset}: found {found} instead of a (0002,xxxx) element"
+    )]
+    MissingMeta {
+        /// Where the meta group should start.
+        offset: u64,
+        /// The tag found there.
+        found: Tag,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable name for the variant, for logs and reports.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Error, Tag};
+    ///
+    /// // `DICM` at 128, then no meta group.
+    /// let mut data = vec![0u8; 140];
+    /// data[128..132].copy_from_slice(b"DICM");
+    /// let err = dicom_sanitize::inspect(&data).unwrap_err();
+    /// assert_eq!(err, Error::MissingMeta { offset: 132, found: Tag(0, 0) });
+    /// assert_eq!(err.code(), "missing-meta");
+    /// assert_eq!(err.offset(), Some(132));
+    /// assert_eq!(err.to_string(), "no file meta group at offset 132: found (0000,0000) instead of a (0002,xxxx) element");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::Truncated { .. } => "truncated",
+            Error::InvalidVr { .. } => "invalid-vr",
+            Error::UndefinedLength { .. } => "undefined-length",
+            Error::LengthPastEnd { .. } => "length-past-end",
+            Error::LimitExceeded { .. } => "limit-exceeded",
+            Error::MissingMeta { .. } => "missing-meta",
+        }
+    }
+
+    /// The byte offset the error concerns.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Error::Io { offset, .. }
+            | Error::Truncated { offset, .. }
+            | Error::InvalidVr { offset, .. }
+            | Error::UndefinedLength { offset, .. }
+            | Error::LengthPastEnd { offset, .. }
+            | Error::LimitExceeded { offset, .. }
+            | Error::MissingMeta { offset, .. } => Some(*offset),
+        }
+    }
+
+    /// The element the error concerns, when there is one.
+    pub fn tag(&self) -> Option<Tag> {
+        match self {
+            Error::InvalidVr { tag, .. }
+            | Error::UndefinedLength { tag, .. }
+            | Error::LengthPastEnd { tag, .. } => Some(*tag),
+            Error::MissingMeta { found, .. } => Some(*found),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(offset: u64, err: &io::Error) -> Self {
+        Error::Io {
+            offset,
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// The structure being read when the input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Structure {
+    /// The 128-byte preamble and `DICM` magic.
+    Header,
+    /// An element header.
+    ElementHeader,
+    /// An element value.
+    ElementValue,
+}
+
+impl fmt::Display for Structure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Structure::Header => "file header",
+            Structure::ElementHeader => "element header",
+            Structure::ElementValue => "element value",
+        })
+    }
+}
+
+/// A [`Limits`](crate::Limits) bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`Limits::max_meta_length`](crate::Limits::max_meta_length).
+    MetaLength,
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LimitKind::MetaLength => "file meta group length",
+        })
+    }
+}
+
+/// Two bytes found where a value representation was expected, printed readably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VrBytes(pub [u8; 2]);
+
+impl fmt::Display for VrBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b] = self.0;
+        if a.is_ascii_graphic() && b.is_ascii_graphic() {
+            write!(f, "\"{}{}\"", char::from(a), char::from(b))
+        } else {
+            write!(f, "{a:02X}H {b:02X}H")
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,199 @@
+//! Decoding one element header, in any of the three encodings, without touching its value.
+
+use dicom_core::{Tag, VR};
+
+use crate::cursor::{self, Endian};
+use crate::encoding::Encoding;
+
+/// The undefined length marker.
+pub(crate) const UNDEFINED: u32 = 0xFFFF_FFFF;
+
+/// A decoded header, before any interpretation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawHeader {
+    pub(crate) tag: Tag,
+    /// The VR written in the header; `None` for implicit VR and for item and delimiter tags.
+    pub(crate) vr: Option<VR>,
+    /// The declared value length (`UNDEFINED` for undefined length).
+    pub(crate) len: u32,
+    /// Bytes of the header: 8 or 12.
+    pub(crate) header_len: u8,
+}
+
+impl RawHeader {
+    /// Offset just past the header.
+    pub(crate) fn value_offset(&self, at: u64) -> Option<u64> {
+        at.checked_add(u64::from(self.header_len))
+    }
+
+    /// Offset just past the value, when the length is defined.
+    pub(crate) fn value_end(&self, at: u64) -> Option<u64> {
+        if self.len == UNDEFINED {
+            return None;
+        }
+        self.value_offset(at)?.checked_add(u64::from(self.len))
+    }
+}
+
+/// Why a header could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderError {
+    /// Fewer bytes remain than the header needs (`needed` from `at`).
+    Short { needed: u8 },
+    /// The VR bytes of an explicit VR header are not a VR.
+    InvalidVr { tag: Tag, bytes: [u8; 2] },
+}
+
+/// Whether an explicit VR header for `vr` uses the 12-byte form (2 reserved bytes, 32-bit length).
+pub(crate) fn has_long_length(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::OB
+            | VR::OD
+            | VR::OF
+            | VR::OL
+            | VR::OV
+            | VR::OW
+            | VR::SQ
+            | VR::SV
+            | VR::UC
+            | VR::UN
+            | VR::UR
+            | VR::UT
+            | VR::UV
+    )
+}
+
+/// Reads a tag (group, element) in the given byte order.
+pub(crate) fn tag_at(data: &[u8], at: u64, endian: Endian) -> Option<Tag> {
+    Some(Tag(
+        cursor::u16_at(data, at, endian)?,
+        cursor::u16_at(data, at.checked_add(2)?, endian)?,
+    ))
+}
+
+/// Decodes the header at `at` in `data`.
+pub(crate) fn decode(data: &[u8], at: u64, encoding: Encoding) -> Result<RawHeader, HeaderError> {
+    let endian = encoding.endian();
+    let short = |needed: u8| HeaderError::Short { needed };
+    let fixed = |offset: u64| at.checked_add(offset).ok_or(short(8));
+    let tag = tag_at(data, at, endian).ok_or(short(8))?;
+    if tag.group() == 0xFFFE || !encoding.is_explicit_vr() {
+        let len = cursor::u32_at(data, fixed(4)?, endian).ok_or(short(8))?;
+        return Ok(RawHeader {
+            tag,
+            vr: None,
+            len,
+            header_len: 8,
+        });
+    }
+    let bytes = cursor::array_at::<2>(data, fixed(4)?).ok_or(short(8))?;
+    let vr = VR::from_binary(bytes).ok_or(HeaderError::InvalidVr { tag, bytes })?;
+    if has_long_length(vr) {
+        let len = cursor::u32_at(data, fixed(8)?, endian).ok_or(short(12))?;
+        Ok(RawHeader {
+            tag,
+            vr: Some(vr),
+            len,
+            header_len: 12,
+        })
+    } else {
+        let len = cursor::u16_at(data, fixed(6)?, endian).ok_or(short(8))?;
+        Ok(RawHeader {
+            tag,
+            vr: Some(vr),
+            len: u32::from(len),
+            header_len: 8,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_each_encoding() {
+        let explicit_short = b"\x08\x00\x05\x00CS\x0a\x00";
+        assert_eq!(
+            decode(explicit_short, 0, Encoding::ExplicitVrLittleEndian),
+            Ok(RawHeader {
+                tag: Tag(0x0008, 0x0005),
+                vr: Some(VR::CS),
+                len: 10,
+                header_len: 8
+            })
+        );
+        let explicit_long = b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff";
+        assert_eq!(
+            decode(explicit_long, 0, Encoding::ExplicitVrLittleEndian),
+            Ok(RawHeader {
+                tag: Tag(0x7FE0, 0x0010),
+                vr: Some(VR::OB),
+                len: UNDEFINED,
+                header_len: 12
+            })
+        );
+        let big = b"\x00\x08\x00\x05CS\x00\x0a";
+        assert_eq!(
+            decode(big, 0, Encoding::ExplicitVrBigEndian),
+            Ok(RawHeader {
+                tag: Tag(0x0008, 0x0005),
+                vr: Some(VR::CS),
+                len: 10,
+                header_len: 8
+            })
+        );
+        let implicit = b"\x08\x00\x05\x00\x0a\x00\x00\x00";
+        assert_eq!(
+            decode(implicit, 0, Encoding::ImplicitVrLittleEndian),
+            Ok(RawHeader {
+                tag: Tag(0x0008, 0x0005),
+                vr: None,
+                len: 10,
+                header_len: 8
+            })
+        );
+        let item = b"\xfe\xff\x00\xe0\xff\xff\xff\xff";
+        assert_eq!(
+            decode(item, 0, Encoding::ExplicitVrLittleEndian),
+            Ok(RawHeader {
+                tag: Tag(0xFFFE, 0xE000),
+                vr: None,
+                len: UNDEFINED,
+                header_len: 8
+            })
+        );
+    }
+
+    #[test]
+    fn short_and_invalid_headers() {
+        assert_eq!(
+            decode(b"\x08\x00\x05", 0, Encoding::ExplicitVrLittleEndian),
+            Err(HeaderError::Short { needed: 8 })
+        );
+        assert_eq!(
+            decode(
+                b"\x08\x00\x05\x00OB\0\0\x01",
+                0,
+                Encoding::ExplicitVrLittleEndian
+            ),
+            Err(HeaderError::Short { needed: 12 })
+        );
+        assert_eq!(
+            decode(
+                b"\x08\x00\x05\x00zz\0\0",
+                0,
+                Encoding::ExplicitVrLittleEndian
+            ),
+            Err(HeaderError::InvalidVr {
+                tag: Tag(8, 5),
+                bytes: *b"zz"
+            })
+        );
+        assert_eq!(
+            decode(&[0; 8], u64::MAX, Encoding::ImplicitVrLittleEndian),
+            Err(HeaderError::Short { needed: 8 })
+        );
+    }
+}

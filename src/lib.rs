@@ -1,0 +1,83 @@
+//! Defends medical-imaging software against DICOM preamble polyglots (CVE-2019-11687).
+//!
+//! A DICOM Part 10 file starts with a 128-byte preamble that the standard lets hold anything.
+//! An attacker can put an executable header there and hide the program in an element value:
+//! one file that is both a valid patient image and a runnable program. This crate reads DICOM
+//! inputs without copying them, classifies the preamble, and reports what hides in the file.
+//!
+//! ```
+//! use dicom_sanitize::{classify, inspect, validate, PreambleKind, Status};
+//!
+//! // A real file from pydicom's test data: its preamble is a vestigial TIFF header.
+//! let data = std::fs::read("tests/data/pydicom/CT_small.dcm")?;
+//! let inspection = inspect(&data)?;
+//! let preamble = inspection.preamble().unwrap();
+//! assert_eq!(preamble.kind().name(), "tiff-dangling");
+//! assert!(!preamble.kind().is_threat());
+//! assert_eq!(inspection.meta().unwrap().data_set_offset(), 336);
+//!
+//! // The same file with a Windows executable header in its preamble.
+//! let mut hostile = data.clone();
+//! hostile[..128].fill(0);
+//! hostile[..2].copy_from_slice(b"MZ");
+//! let report = validate(&hostile);
+//! assert!(report.is_threat());
+//! assert_eq!(report.status(), Status::Flagged);
+//! assert!(matches!(classify(&hostile).preamble().unwrap().kind(), PreambleKind::Pe(_)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Reading never panics and never allocates according to a length field: every length,
+//! count and offset is checked against the input's real size and the [`Limits`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+mod cursor;
+mod encoding;
+mod error;
+pub mod executable;
+mod finding;
+mod header;
+mod inspect;
+mod limits;
+pub mod meta;
+mod preamble;
+mod report;
+pub mod signature;
+mod source;
+pub mod tiff;
+
+pub use encoding::{Encoding, TransferSyntax};
+pub use error::{Error, LimitKind, Result, Structure, VrBytes};
+pub use executable::ExecutableInfo;
+pub use finding::{Category, Finding, FindingCode, Severity};
+pub use inspect::{
+    classify, classify_prefix, inspect, inspect_reader, Classification, Inspection, Inspector,
+    Layout, Prefix,
+};
+pub use limits::Limits;
+pub use meta::{FileMeta, MetaElement};
+pub use preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
+pub use report::{validate, Action, Report, Status, Validator};
+pub use tiff::{TiffGrade, TiffHeader};
+
+/// Re-export of the `dicom-core` types used in this crate's API.
+pub use dicom_core::{header::DataElementHeader, Tag, VR};

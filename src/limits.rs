@@ -1,0 +1,60 @@
+//! Resource limits applied while reading hostile input.
+
+/// Bounds on the work done for one input.
+///
+/// Every length, count and offset in a DICOM or TIFF file is attacker-controlled. These limits
+/// keep the time and memory spent on one input proportional to its size, whatever its fields
+/// claim. The defaults are far above anything a real producer writes; [`Limits::unlimited`]
+/// lifts them for trusted input.
+///
+/// ```
+/// use dicom_sanitize::Limits;
+///
+/// let mut limits = Limits::default();
+/// limits.max_meta_length = 4096;
+/// assert!(limits.max_meta_length < Limits::unlimited().max_meta_length);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest File Meta group accepted, in bytes. Default 1 MiB.
+    pub max_meta_length: u64,
+    /// Bytes that confirming a preamble's structure (TIFF IFD chain, PE, ELF or Mach-O
+    /// headers) may read beyond the first 132. Default 16 MiB.
+    pub max_probe_bytes: u64,
+    /// Longest TIFF IFD chain followed. Default 1024.
+    pub max_tiff_ifds: u32,
+    /// Most entries accepted in one TIFF IFD. Default 4096.
+    pub max_tiff_entries: u32,
+    /// Most values accepted in one TIFF strip or tile offset array. Default 4,194,304.
+    pub max_tiff_values: u64,
+    /// Most ELF program headers or Mach-O load commands examined. Default 1024.
+    pub max_executable_headers: u32,
+}
+
+impl Limits {
+    /// No practical limit: for input from a trusted source only.
+    pub const fn unlimited() -> Self {
+        Limits {
+            max_meta_length: u64::MAX,
+            max_probe_bytes: u64::MAX,
+            max_tiff_ifds: u32::MAX,
+            max_tiff_entries: u32::MAX,
+            max_tiff_values: u64::MAX,
+            max_executable_headers: u32::MAX,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_meta_length: 1 << 20,
+            max_probe_bytes: 16 << 20,
+            max_tiff_ifds: 1024,
+            max_tiff_entries: 4096,
+            max_tiff_values: 1 << 22,
+            max_executable_headers: 1024,
+        }
+    }
+}

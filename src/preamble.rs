@@ -1,0 +1,321 @@
+//! The 128-byte preamble and what it holds.
+//!
+//! Classification follows *detect, then confirm*: [`detect`] is a pure function of the 128
+//! bytes; confirming an executable or grading a TIFF header then follows the pointers the
+//! header holds into the rest of the file (see [`crate::executable`] and [`crate::tiff`]).
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::executable::{self, ExecutableInfo};
+use crate::finding::Severity;
+use crate::limits::Limits;
+use crate::signature::{self, Format, Text};
+use crate::source::Probe;
+use crate::tiff::{HeaderMatch, TiffGrade, TiffHeader};
+
+/// Length of the preamble.
+pub const PREAMBLE_LEN: usize = 128;
+/// Offset just past `DICM`: where the File Meta group of a Part 10 file starts.
+pub const HEADER_LEN: u64 = 132;
+/// The Part 10 magic at offset 128.
+pub const MAGIC: &[u8; 4] = b"DICM";
+
+/// The preamble of a Part 10 file, borrowed from the input, with its classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preamble<'a> {
+    bytes: &'a [u8; PREAMBLE_LEN],
+    kind: PreambleKind,
+}
+
+impl<'a> Preamble<'a> {
+    pub(crate) fn new(bytes: &'a [u8; PREAMBLE_LEN], kind: PreambleKind) -> Self {
+        Preamble { bytes, kind }
+    }
+
+    /// The 128 bytes.
+    pub fn bytes(&self) -> &'a [u8; PREAMBLE_LEN] {
+        self.bytes
+    }
+
+    /// What the bytes are.
+    pub fn kind(&self) -> PreambleKind {
+        self.kind
+    }
+}
+
+/// What a preamble holds.
+///
+/// Classification changes (a new variant, a different grade for some bytes) are compatibility
+/// changes and are called out in the changelog. The names used in reports are those of
+/// [`PreambleKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PreambleKind {
+    /// All 128 bytes are zero, as the standard asks of an unused preamble.
+    Zero,
+    /// A TIFF header, every other byte zero: a dual-personality DICOM-TIFF file, or a
+    /// vestigial header left by a writer.
+    Tiff {
+        /// The header fields.
+        header: TiffHeader,
+        /// Whether the IFD chain it points to works.
+        grade: TiffGrade,
+    },
+    /// A Windows PE executable (`MZ`).
+    Pe(ExecutableInfo),
+    /// An ELF executable.
+    Elf(ExecutableInfo),
+    /// A Mach-O executable.
+    MachO {
+        /// A universal (fat) binary rather than a thin one.
+        fat: bool,
+        /// Whether the load commands or slices are confirmed, and where the payload is.
+        info: ExecutableInfo,
+    },
+    /// Text a shell runs when the file is executed.
+    Script {
+        /// Whether it starts with `#!`; without one, `bash` and `dash` still run it.
+        shebang: bool,
+    },
+    /// A PDF header (`%PDF-`) anywhere in the preamble.
+    Pdf {
+        /// Where `%PDF-` starts.
+        offset: u8,
+    },
+    /// HTML, SVG, HTA or other markup.
+    Html,
+    /// A ZIP local file header (ZIP, JAR, Office documents).
+    Zip,
+    /// Another known container or bytecode format (OLE, RAR, 7z, gzip, bzip2, xz, zstd, CAB,
+    /// WASM, DEX, ar, Java class). Reported as `archive`.
+    OtherFormat(Format),
+    /// Printable text padded with NUL bytes, which shells refuse to run.
+    Text,
+    /// Non-zero bytes of no known format.
+    Unknown {
+        /// The bytes start with a TIFF magic but are not a valid header with a zero tail: the
+        /// shape of an attempt to slip past naive TIFF allowlists.
+        tiff_magic: bool,
+    },
+}
+
+impl PreambleKind {
+    /// The stable name used in reports: one of `zero`, `tiff`, `tiff-dangling`, `pe`, `elf`,
+    /// `macho`, `script`, `pdf`, `html`, `zip`, `archive`, `text`, `unknown` (and `absent` for
+    /// inputs without a preamble, which have no `PreambleKind`).
+    ///
+    /// ```
+    /// use dicom_sanitize::PreambleKind;
+    ///
+    /// assert_eq!(PreambleKind::Zero.name(), "zero");
+    /// assert_eq!(PreambleKind::Script { shebang: false }.name(), "script");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            PreambleKind::Zero => "zero",
+            PreambleKind::Tiff {
+                grade: TiffGrade::Functional,
+                ..
+            } => "tiff",
+            PreambleKind::Tiff { .. } => "tiff-dangling",
+            PreambleKind::Pe(_) => "pe",
+            PreambleKind::Elf(_) => "elf",
+            PreambleKind::MachO { .. } => "macho",
+            PreambleKind::Script { .. } => "script",
+            PreambleKind::Pdf { .. } => "pdf",
+            PreambleKind::Html => "html",
+            PreambleKind::Zip => "zip",
+            PreambleKind::OtherFormat(_) => "archive",
+            PreambleKind::Text => "text",
+            PreambleKind::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// How serious the preamble is, or `None` for an all-zero one.
+    ///
+    /// Executables, scripts, documents, markup and archives are *high* (*critical* when the
+    /// executable's structure is confirmed); a TIFF magic with a non-zero tail is *high*;
+    /// unknown bytes and plain text are *medium* (cleared, but not called malware); a dangling
+    /// TIFF header is *low*; a functional one is *info*.
+    pub fn severity(&self) -> Option<Severity> {
+        Some(match self {
+            PreambleKind::Zero => return None,
+            PreambleKind::Tiff {
+                grade: TiffGrade::Functional,
+                ..
+            } => Severity::Info,
+            PreambleKind::Tiff { .. } => Severity::Low,
+            PreambleKind::Pe(info) | PreambleKind::Elf(info) | PreambleKind::MachO { info, .. } => {
+                if info.confirmed {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                }
+            }
+            PreambleKind::Script { .. }
+            | PreambleKind::Pdf { .. }
+            | PreambleKind::Html
+            | PreambleKind::Zip
+            | PreambleKind::OtherFormat(_)
+            | PreambleKind::Unknown { tiff_magic: true } => Severity::High,
+            PreambleKind::Text | PreambleKind::Unknown { tiff_magic: false } => Severity::Medium,
+        })
+    }
+
+    /// Whether the preamble is a threat: severity high or critical.
+    pub fn is_threat(&self) -> bool {
+        self.severity() >= Some(Severity::High)
+    }
+
+    /// Whether this is a TIFF header whose IFD chain works.
+    pub fn is_functional_tiff(&self) -> bool {
+        matches!(
+            self,
+            PreambleKind::Tiff {
+                grade: TiffGrade::Functional,
+                ..
+            }
+        )
+    }
+
+    /// The executable details, for PE, ELF and Mach-O preambles.
+    pub fn executable(&self) -> Option<ExecutableInfo> {
+        match self {
+            PreambleKind::Pe(info) | PreambleKind::Elf(info) | PreambleKind::MachO { info, .. } => {
+                Some(*info)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PreambleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let confirmed = |info: &ExecutableInfo| {
+            if info.confirmed {
+                "confirmed"
+            } else {
+                "unconfirmed"
+            }
+        };
+        match self {
+            PreambleKind::Zero => f.write_str("all-zero preamble"),
+            PreambleKind::Tiff { header, grade } => {
+                let variant = match header.variant {
+                    crate::tiff::TiffVariant::Classic => "TIFF",
+                    crate::tiff::TiffVariant::BigTiff => "BigTIFF",
+                };
+                match grade {
+                    TiffGrade::Functional => write!(
+                        f,
+                        "functional {variant} header, first IFD at offset {}",
+                        header.ifd_offset
+                    ),
+                    TiffGrade::Dangling(defect) => write!(f, "dangling {variant} header: {defect}"),
+                }
+            }
+            PreambleKind::Pe(info) => {
+                write!(f, "Windows PE executable header ({})", confirmed(info))
+            }
+            PreambleKind::Elf(info) => write!(f, "ELF executable header ({})", confirmed(info)),
+            PreambleKind::MachO { fat, info } => write!(
+                f,
+                "Mach-O {}executable header ({})",
+                if *fat { "universal " } else { "" },
+                confirmed(info)
+            ),
+            PreambleKind::Script { shebang: true } => f.write_str("shell script with #! line"),
+            PreambleKind::Script { shebang: false } => {
+                f.write_str("text that shells run as a script (no #! needed)")
+            }
+            PreambleKind::Pdf { offset } => write!(f, "PDF header at offset {offset}"),
+            PreambleKind::Html => f.write_str("HTML or other markup"),
+            PreambleKind::Zip => f.write_str("ZIP local file header"),
+            PreambleKind::OtherFormat(format) => write!(f, "{} signature", format.name()),
+            PreambleKind::Text => f.write_str("printable text"),
+            PreambleKind::Unknown { tiff_magic: true } => {
+                f.write_str("TIFF magic followed by non-zero bytes no TIFF header allows")
+            }
+            PreambleKind::Unknown { tiff_magic: false } => {
+                f.write_str("unrecognised non-zero bytes")
+            }
+        }
+    }
+}
+
+/// The first step of classification: a pure function of the 128 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detected {
+    /// Classification is final.
+    Final(PreambleKind),
+    /// A TIFF header to grade.
+    Tiff(TiffHeader),
+    /// An executable header to confirm.
+    Executable(Format),
+}
+
+/// Detects what the preamble claims to be, without looking past it.
+pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
+    if bytes.iter().all(|&b| b == 0) {
+        return Detected::Final(PreambleKind::Zero);
+    }
+    let tiff = TiffHeader::parse(bytes);
+    if let HeaderMatch::Header(header) = tiff {
+        return Detected::Tiff(header);
+    }
+    let kind = match signature::sniff(bytes) {
+        Some(format @ (Format::Pe | Format::Elf | Format::MachO | Format::MachOFat)) => {
+            return Detected::Executable(format)
+        }
+        Some(Format::Pdf) => PreambleKind::Pdf { offset: 0 },
+        Some(Format::Zip) => PreambleKind::Zip,
+        Some(other) => PreambleKind::OtherFormat(other),
+        None => {
+            if let Some(offset) = signature::find_pdf(bytes) {
+                PreambleKind::Pdf {
+                    offset: u8::try_from(offset).unwrap_or(u8::MAX),
+                }
+            } else if signature::is_markup(bytes) {
+                PreambleKind::Html
+            } else {
+                match signature::text(bytes) {
+                    Some(Text::Script { shebang }) => PreambleKind::Script { shebang },
+                    Some(Text::Plain) if tiff != HeaderMatch::Masquerade => PreambleKind::Text,
+                    _ => PreambleKind::Unknown {
+                        tiff_magic: tiff == HeaderMatch::Masquerade,
+                    },
+                }
+            }
+        }
+    };
+    Detected::Final(kind)
+}
+
+/// Classifies a preamble: detection, then confirmation through `probe` (which must cover the
+/// whole input, or the prefix of it the caller has).
+pub(crate) fn classify(
+    bytes: &[u8; PREAMBLE_LEN],
+    probe: &mut Probe<'_>,
+    limits: &Limits,
+) -> Result<PreambleKind, Error> {
+    Ok(match detect(bytes) {
+        Detected::Final(kind) => kind,
+        Detected::Tiff(header) => PreambleKind::Tiff {
+            header,
+            grade: header.grade(probe, limits)?,
+        },
+        Detected::Executable(Format::Pe) => PreambleKind::Pe(executable::confirm_pe(bytes, probe)?),
+        Detected::Executable(Format::Elf) => {
+            PreambleKind::Elf(executable::confirm_elf(bytes, probe, limits)?)
+        }
+        Detected::Executable(Format::MachOFat) => PreambleKind::MachO {
+            fat: true,
+            info: executable::confirm_fat(bytes, probe, limits)?,
+        },
+        Detected::Executable(_) => PreambleKind::MachO {
+            fat: false,
+            info: executable::confirm_macho(bytes, probe, limits)?,
+        },
+    })
+}

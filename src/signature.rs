@@ -1,0 +1,440 @@
+//! Table-driven recognition of the file formats that make a DICOM file a polyglot.
+//!
+//! These are pure functions over a few bytes: they say what a byte string *starts as* (or, for
+//! PDF and markup, *contains*), never whether the rest of it is valid. Confirming a structure
+//! (an executable's headers, a TIFF IFD chain) is the job of [`crate::executable`] and
+//! [`crate::tiff`].
+
+use crate::cursor;
+
+/// A file format recognised by its signature bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum Format {
+    /// Windows Portable Executable (`MZ`).
+    Pe,
+    /// Linux and Unix ELF executable (`7F 45 4C 46`, valid class, data and version bytes).
+    Elf,
+    /// macOS Mach-O executable, 32 or 64 bit, either byte order.
+    MachO,
+    /// macOS universal (fat) binary: `CA FE BA BE` or `CA FE BA BF` with a small arch count.
+    MachOFat,
+    /// Java class file: `CA FE BA BE` with a class-file version.
+    JavaClass,
+    /// PDF document (`%PDF-`).
+    Pdf,
+    /// ZIP, JAR or Office Open XML local file header (`PK 03 04`).
+    Zip,
+    /// OLE compound file (legacy Office, MSI).
+    Ole,
+    /// RAR archive.
+    Rar,
+    /// 7-Zip archive.
+    SevenZip,
+    /// gzip stream.
+    Gzip,
+    /// bzip2 stream.
+    Bzip2,
+    /// xz stream.
+    Xz,
+    /// Zstandard frame.
+    Zstd,
+    /// Microsoft cabinet.
+    Cab,
+    /// WebAssembly module.
+    Wasm,
+    /// Android DEX bytecode.
+    Dex,
+    /// Unix `ar` archive (static libraries, Debian packages).
+    Ar,
+}
+
+impl Format {
+    /// The format's stable lowercase name, as used in reports.
+    ///
+    /// ```
+    /// use dicom_sanitize::signature::{sniff, Format};
+    ///
+    /// assert_eq!(sniff(b"PK\x03\x04\x14\x00"), Some(Format::Zip));
+    /// assert_eq!(Format::SevenZip.name(), "7z");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pe => "pe",
+            Format::Elf => "elf",
+            Format::MachO => "macho",
+            Format::MachOFat => "macho-fat",
+            Format::JavaClass => "java-class",
+            Format::Pdf => "pdf",
+            Format::Zip => "zip",
+            Format::Ole => "ole",
+            Format::Rar => "rar",
+            Format::SevenZip => "7z",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Zstd => "zstd",
+            Format::Cab => "cab",
+            Format::Wasm => "wasm",
+            Format::Dex => "dex",
+            Format::Ar => "ar",
+        }
+    }
+
+    /// Whether the format is machine code or bytecode a system can run.
+    pub fn is_executable(self) -> bool {
+        matches!(
+            self,
+            Format::Pe
+                | Format::Elf
+                | Format::MachO
+                | Format::MachOFat
+                | Format::JavaClass
+                | Format::Wasm
+                | Format::Dex
+        )
+    }
+}
+
+/// A signature: magic bytes at offset 0, plus an optional check of the bytes that follow.
+struct Signature {
+    magic: &'static [u8],
+    format: Format,
+    check: fn(&[u8]) -> bool,
+}
+
+fn always(_: &[u8]) -> bool {
+    true
+}
+
+/// ELF: class 1 or 2, data 1 or 2, version 1.
+fn elf_ident(bytes: &[u8]) -> bool {
+    matches!(cursor::slice_at(bytes, 4, 3), Some([1 | 2, 1 | 2, 1]))
+}
+
+/// gzip: compression method 8 (deflate), the only one defined.
+fn gzip_method(bytes: &[u8]) -> bool {
+    cursor::slice_at(bytes, 2, 1) == Some(&[8])
+}
+
+/// bzip2: `BZh` then the block size digit.
+fn bzip2_level(bytes: &[u8]) -> bool {
+    matches!(cursor::slice_at(bytes, 3, 1), Some([b'1'..=b'9']))
+}
+
+/// `CA FE BA BE` is both a fat Mach-O (big-endian arch count, small) and a Java class
+/// (minor and major version, major at least 45). Apple's own tools split them the same way.
+fn fat_arch_count(bytes: &[u8]) -> bool {
+    cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|n| (1..45).contains(&n))
+}
+
+fn java_version(bytes: &[u8]) -> bool {
+    cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|n| n >= 45)
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        magic: b"MZ",
+        format: Format::Pe,
+        check: always,
+    },
+    Signature {
+        magic: b"\x7fELF",
+        format: Format::Elf,
+        check: elf_ident,
+    },
+    Signature {
+        magic: &[0xFE, 0xED, 0xFA, 0xCE],
+        format: Format::MachO,
+        check: always,
+    },
+    Signature {
+        magic: &[0xFE, 0xED, 0xFA, 0xCF],
+        format: Format::MachO,
+        check: always,
+    },
+    Signature {
+        magic: &[0xCE, 0xFA, 0xED, 0xFE],
+        format: Format::MachO,
+        check: always,
+    },
+    Signature {
+        magic: &[0xCF, 0xFA, 0xED, 0xFE],
+        format: Format::MachO,
+        check: always,
+    },
+    Signature {
+        magic: &[0xCA, 0xFE, 0xBA, 0xBE],
+        format: Format::MachOFat,
+        check: fat_arch_count,
+    },
+    Signature {
+        magic: &[0xCA, 0xFE, 0xBA, 0xBF],
+        format: Format::MachOFat,
+        check: fat_arch_count,
+    },
+    Signature {
+        magic: &[0xCA, 0xFE, 0xBA, 0xBE],
+        format: Format::JavaClass,
+        check: java_version,
+    },
+    Signature {
+        magic: b"%PDF-",
+        format: Format::Pdf,
+        check: always,
+    },
+    Signature {
+        magic: b"PK\x03\x04",
+        format: Format::Zip,
+        check: always,
+    },
+    Signature {
+        magic: &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+        format: Format::Ole,
+        check: always,
+    },
+    Signature {
+        magic: b"Rar!\x1a\x07",
+        format: Format::Rar,
+        check: always,
+    },
+    Signature {
+        magic: &[0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C],
+        format: Format::SevenZip,
+        check: always,
+    },
+    Signature {
+        magic: &[0x1F, 0x8B],
+        format: Format::Gzip,
+        check: gzip_method,
+    },
+    Signature {
+        magic: b"BZh",
+        format: Format::Bzip2,
+        check: bzip2_level,
+    },
+    Signature {
+        magic: &[0xFD, b'7', b'z', b'X', b'Z', 0x00],
+        format: Format::Xz,
+        check: always,
+    },
+    Signature {
+        magic: &[0x28, 0xB5, 0x2F, 0xFD],
+        format: Format::Zstd,
+        check: always,
+    },
+    Signature {
+        magic: b"MSCF",
+        format: Format::Cab,
+        check: always,
+    },
+    Signature {
+        magic: b"\0asm",
+        format: Format::Wasm,
+        check: always,
+    },
+    Signature {
+        magic: b"dex\n",
+        format: Format::Dex,
+        check: always,
+    },
+    Signature {
+        magic: b"!<arch>\n",
+        format: Format::Ar,
+        check: always,
+    },
+];
+
+/// The format whose signature `bytes` starts with, if any.
+///
+/// Only magic numbers (and a cheap check of the bytes right after them) are compared: a match
+/// says what the bytes claim to be. PDF is also found at offset 0 here; use [`find_pdf`] for
+/// the looser rule PDF readers apply.
+///
+/// ```
+/// use dicom_sanitize::signature::{sniff, Format};
+///
+/// assert_eq!(sniff(b"MZ\x90\x00"), Some(Format::Pe));
+/// assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), Some(Format::Elf));
+/// assert_eq!(sniff(b"\x7fELF\x09\x09\x09"), None);
+/// assert_eq!(sniff(&[0u8; 16]), None);
+/// ```
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    SIGNATURES
+        .iter()
+        .find(|sig| bytes.starts_with(sig.magic) && (sig.check)(bytes))
+        .map(|sig| sig.format)
+}
+
+/// Offset of the first `%PDF-` in `bytes`: PDF readers accept the header anywhere in a file's
+/// first 1024 bytes.
+///
+/// ```
+/// assert_eq!(dicom_sanitize::signature::find_pdf(b"\0\0%PDF-1.7"), Some(2));
+/// ```
+pub fn find_pdf(bytes: &[u8]) -> Option<usize> {
+    find(bytes, b"%PDF-")
+}
+
+/// Markup that browsers and `mshta` render: a tag at byte 0 (after optional white space), or one
+/// of `<script`, `<html`, `<hta:`, `<svg` anywhere (ASCII case-insensitive).
+///
+/// ```
+/// use dicom_sanitize::signature::is_markup;
+///
+/// assert!(is_markup(b"  <!DOCTYPE html>"));
+/// assert!(is_markup(b"II*\0\0\0<ScRiPt>alert(1)</script>"));
+/// assert!(!is_markup(b"1 < 2"));
+/// ```
+pub fn is_markup(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii_start();
+    let tag_at_start =
+        matches!(trimmed, [b'<', c, ..] if c.is_ascii_alphabetic() || *c == b'!' || *c == b'?');
+    tag_at_start
+        || [&b"<script"[..], b"<html", b"<hta:", b"<svg"]
+            .iter()
+            .any(|needle| find_ignore_case(bytes, needle).is_some())
+}
+
+/// What a shell makes of bytes that are not a binary format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Text {
+    /// Run as a shell script when the file is executed.
+    Script {
+        /// Whether it starts with `#!`.
+        shebang: bool,
+    },
+    /// Printable text (padded with NUL bytes) that shells refuse to run.
+    Plain,
+}
+
+/// A byte that belongs in text: printable ASCII, white space, or part of a UTF-8 sequence.
+fn is_text_byte(b: u8) -> bool {
+    b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C) || b >= 0x80
+}
+
+/// Classifies bytes as shell script or plain text.
+///
+/// `bash` and `dash` run an executable file without a known binary format as a script unless a
+/// NUL byte comes before its first newline. So bytes whose first line is text are a script even
+/// without `#!`; text without a newline before the first NUL is plain text.
+pub(crate) fn text(bytes: &[u8]) -> Option<Text> {
+    if bytes.starts_with(b"#!") {
+        return Some(Text::Script { shebang: true });
+    }
+    let first_line_end = bytes.iter().position(|&b| b == b'\n' || b == 0);
+    match first_line_end.and_then(|end| bytes.get(..end).zip(bytes.get(end))) {
+        Some((line, b'\n')) if line.iter().all(|&b| is_text_byte(b)) => {
+            return Some(Text::Script { shebang: false })
+        }
+        _ => {}
+    }
+    let starts_with_text = bytes.first().is_some_and(|&b| b != 0 && is_text_byte(b));
+    (starts_with_text && bytes.iter().all(|&b| b == 0 || is_text_byte(b))).then_some(Text::Plain)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_signature_in_the_table_is_recognised() {
+        let cases: &[(&[u8], Format)] = &[
+            (b"MZ\x90\0", Format::Pe),
+            (b"\x7fELF\x01\x01\x01\0", Format::Elf),
+            (b"\x7fELF\x02\x02\x01\0", Format::Elf),
+            (&[0xFE, 0xED, 0xFA, 0xCE, 0, 0, 0, 7], Format::MachO),
+            (&[0xFE, 0xED, 0xFA, 0xCF, 0, 0, 0, 7], Format::MachO),
+            (&[0xCE, 0xFA, 0xED, 0xFE, 7, 0, 0, 0], Format::MachO),
+            (&[0xCF, 0xFA, 0xED, 0xFE, 7, 0, 0, 1], Format::MachO),
+            (&[0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 2], Format::MachOFat),
+            (&[0xCA, 0xFE, 0xBA, 0xBF, 0, 0, 0, 2], Format::MachOFat),
+            (&[0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 52], Format::JavaClass),
+            (b"%PDF-1.4", Format::Pdf),
+            (b"PK\x03\x04\x14\0", Format::Zip),
+            (
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+                Format::Ole,
+            ),
+            (b"Rar!\x1a\x07\x01\0", Format::Rar),
+            (
+                &[0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4],
+                Format::SevenZip,
+            ),
+            (&[0x1F, 0x8B, 0x08, 0], Format::Gzip),
+            (b"BZh91AY", Format::Bzip2),
+            (&[0xFD, b'7', b'z', b'X', b'Z', 0, 0, 4], Format::Xz),
+            (&[0x28, 0xB5, 0x2F, 0xFD, 0x24], Format::Zstd),
+            (b"MSCF\0\0\0\0", Format::Cab),
+            (b"\0asm\x01\0\0\0", Format::Wasm),
+            (b"dex\n035\0", Format::Dex),
+            (b"!<arch>\ndebian", Format::Ar),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(sniff(bytes), Some(*format), "{bytes:02X?}");
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_recognised() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"M",
+            b"\x7fELF",
+            b"\x7fELF\x03\x01\x01",
+            b"\x7fELF\x01\x01\x02",
+            &[0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 0],
+            &[0xCA, 0xFE, 0xBA, 0xBF, 0, 0, 0, 60],
+            &[0x1F, 0x8B, 0x07],
+            b"BZh0",
+            b"PK\x05\x06",
+            b"II*\0",
+            &[0; 128],
+        ];
+        for bytes in cases {
+            assert_eq!(sniff(bytes), None, "{bytes:02X?}");
+        }
+    }
+
+    #[test]
+    fn text_and_scripts() {
+        assert_eq!(text(b"#!/bin/sh\0"), Some(Text::Script { shebang: true }));
+        assert_eq!(
+            text(b"curl x|sh\n\0\0"),
+            Some(Text::Script { shebang: false })
+        );
+        assert_eq!(text(b"\n\0\0"), Some(Text::Script { shebang: false }));
+        assert_eq!(text(b"ACME scanner 1.0\0\0\0"), Some(Text::Plain));
+        assert_eq!(text(b"ACME\0\0more text\0"), Some(Text::Plain));
+        assert_eq!(text(b"ACME\0\ncommand\n"), Some(Text::Plain));
+        assert_eq!(text(b"\x01\x02\n"), None);
+        assert_eq!(text(b"\0\0\0A"), None);
+        assert_eq!(text(b"ab\x7fcd"), None);
+        assert_eq!(text(b""), None);
+    }
+
+    #[test]
+    fn pdf_and_markup() {
+        assert_eq!(find_pdf(b"%PDF-"), Some(0));
+        assert_eq!(find_pdf(b"xx%PDF"), None);
+        assert!(is_markup(b"<html>"));
+        assert!(is_markup(b"\r\n\t<?xml version"));
+        assert!(is_markup(b"junk<HTA:APPLICATION>"));
+        assert!(is_markup(b"<svg/onload=x>"));
+        assert!(!is_markup(b"<"));
+        assert!(!is_markup(b"< script"));
+        assert!(!is_markup(&[0; 128]));
+    }
+}
