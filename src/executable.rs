@@ -4,7 +4,7 @@
 //! structures its header points to exist: the PE header at `e_lfanew`, the ELF program headers
 //! and a loadable segment, the Mach-O load commands. Each of those lives in the file, so in a
 //! polyglot they sit inside element values after the preamble. This module follows those
-//! pointers (through a budgeted [`Probe`]) and reports whether the structure is confirmed and
+//! pointers (with a budget of reads, see [`Limits::max_probe_bytes`](crate::Limits::max_probe_bytes)) and reports whether the structure is confirmed and
 //! the file offset the payload starts at.
 
 use crate::cursor::{self, Endian};
@@ -20,8 +20,9 @@ pub struct ExecutableInfo {
     /// `e_lfanew`; ELF program headers with a `PT_LOAD` segment; Mach-O load commands with a
     /// segment; a fat binary's slices.
     pub confirmed: bool,
-    /// The file offset the header points to: the PE header, the segment byte holding the ELF
-    /// entry point, the Mach-O entry point or first segment, a fat binary's first slice.
+    /// The file offset the header points to, when it lies inside the file: the PE header, the
+    /// segment byte holding the ELF entry point, the Mach-O entry point or first segment, a fat
+    /// binary's first slice.
     pub payload_offset: Option<u64>,
 }
 
@@ -64,7 +65,7 @@ pub(crate) fn confirm_pe(
     let signature = read::<4>(probe, e_lfanew)?;
     Ok(ExecutableInfo {
         confirmed: signature == Some(*b"PE\0\0"),
-        payload_offset: Some(e_lfanew),
+        payload_offset: (e_lfanew < probe.len()).then_some(e_lfanew),
     })
 }
 
@@ -285,7 +286,7 @@ pub(crate) fn confirm_macho(
     }
     Ok(ExecutableInfo {
         confirmed: segment.is_some(),
-        payload_offset: entry.or(segment),
+        payload_offset: entry.filter(|e| *e < file_len).or(segment),
     })
 }
 

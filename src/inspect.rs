@@ -164,16 +164,10 @@ impl Inspector {
 
     /// See [`classify`].
     pub fn classify<'a>(&self, data: &'a [u8]) -> Classification<'a> {
-        let layout = detect_layout(data, data.len() as u64);
         let mut source = data;
-        let preamble = part10_preamble(data, layout).map(|bytes| {
-            let mut probe = Probe::new(&mut source, self.limits.max_probe_bytes);
-            // Reads from a slice cannot fail; a failure would only leave the kind unconfirmed.
-            let kind = preamble::classify(bytes, &mut probe, &self.limits)
-                .unwrap_or_else(|_| unconfirmed(bytes));
-            Preamble::new(bytes, kind)
-        });
-        Classification { layout, preamble }
+        // Reads from a slice cannot fail, so neither can classification.
+        self.classify_input(data, data.len() as u64, &mut source)
+            .unwrap_or_else(|_| self.classify_detected(data, data.len() as u64))
     }
 
     /// See [`classify_prefix`].
@@ -188,20 +182,7 @@ impl Inspector {
     /// See [`inspect`].
     pub fn inspect<'a>(&self, data: &'a [u8]) -> Result<Inspection<'a>, Error> {
         let classification = self.classify(data);
-        let file_len = data.len() as u64;
-        let meta = match meta_start(classification.layout) {
-            Some(start) => match meta::parse(data, start, file_len, &self.limits)? {
-                Parsed::Done(meta) => Some(meta),
-                // Over a complete input the parser never asks for more.
-                Parsed::NeedMore(_) => None,
-            },
-            None => None,
-        };
-        Ok(Inspection {
-            classification,
-            meta,
-            file_len,
-        })
+        self.with_meta(data, data.len() as u64, classification)
     }
 
     /// See [`inspect_reader`].
@@ -210,28 +191,50 @@ impl Inspector {
         reader: &mut R,
         buf: &'b mut Vec<u8>,
     ) -> Result<Inspection<'b>, Error> {
+        let file_len = self.read_header(reader, buf)?;
+        let buf: &'b [u8] = buf;
+        let mut source = SeekSource {
+            reader,
+            len: file_len,
+        };
+        let classification = self.classify_input(buf, file_len, &mut source)?;
+        self.with_meta(buf, file_len, classification)
+    }
+
+    /// Reads the first bytes of `reader` into `buf`: the header and, when there is one, the
+    /// whole File Meta group (as far as it parses). Returns the input's length.
+    pub(crate) fn read_header<R: Read + Seek>(
+        &self,
+        reader: &mut R,
+        buf: &mut Vec<u8>,
+    ) -> Result<u64, Error> {
         let file_len = reader
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io(0, &e))?;
         buf.clear();
         fill(reader, buf, file_len.min(INITIAL_READ))?;
-        let layout = detect_layout(buf, file_len);
-        if let Some(start) = meta_start(layout) {
-            while let Parsed::NeedMore(needed) = meta::parse(buf, start, file_len, &self.limits)? {
+        if let Some(start) = meta_start(detect_layout(buf, file_len)) {
+            // A meta group that does not parse ends the read; the caller reports it.
+            while let Ok(Parsed::NeedMore(needed)) = meta::parse(buf, start, file_len, &self.limits)
+            {
                 fill(reader, buf, needed)?;
             }
         }
-        let buf: &'b [u8] = buf;
-        let preamble = match part10_preamble(buf, layout) {
+        Ok(file_len)
+    }
+
+    /// Classifies `data`, a prefix of an input of `file_len` bytes (the whole input, or at
+    /// least its header) reachable through `source`.
+    pub(crate) fn classify_input<'a>(
+        &self,
+        data: &'a [u8],
+        file_len: u64,
+        source: &mut dyn RandomAccess,
+    ) -> Result<Classification<'a>, Error> {
+        let layout = detect_layout(data, file_len);
+        let preamble = match part10_preamble(data, layout) {
             Some(bytes) => {
-                let mut source = SeekSource {
-                    reader,
-                    len: file_len,
-                };
-                let mut probe = Probe::new(
-                    &mut source as &mut dyn RandomAccess,
-                    self.limits.max_probe_bytes,
-                );
+                let mut probe = Probe::new(source, self.limits.max_probe_bytes);
                 Some(Preamble::new(
                     bytes,
                     preamble::classify(bytes, &mut probe, &self.limits)?,
@@ -239,14 +242,34 @@ impl Inspector {
             }
             None => None,
         };
-        let meta =
-            match meta_start(layout).map(|start| meta::parse(buf, start, file_len, &self.limits)) {
-                Some(Ok(Parsed::Done(meta))) => Some(meta),
-                Some(Err(err)) => return Err(err),
-                Some(Ok(Parsed::NeedMore(_))) | None => None,
-            };
+        Ok(Classification { layout, preamble })
+    }
+
+    /// Classification from the preamble bytes alone, with nothing confirmed.
+    fn classify_detected<'a>(&self, data: &'a [u8], file_len: u64) -> Classification<'a> {
+        let layout = detect_layout(data, file_len);
+        let preamble =
+            part10_preamble(data, layout).map(|bytes| Preamble::new(bytes, unconfirmed(bytes)));
+        Classification { layout, preamble }
+    }
+
+    /// Adds the File Meta group to a classification.
+    fn with_meta<'a>(
+        &self,
+        data: &'a [u8],
+        file_len: u64,
+        classification: Classification<'a>,
+    ) -> Result<Inspection<'a>, Error> {
+        let meta = match meta_start(classification.layout) {
+            Some(start) => match meta::parse(data, start, file_len, &self.limits)? {
+                Parsed::Done(meta) => Some(meta),
+                // `data` holds the whole group (see `read_header`), so this cannot happen.
+                Parsed::NeedMore(_) => None,
+            },
+            None => None,
+        };
         Ok(Inspection {
-            classification: Classification { layout, preamble },
+            classification,
             meta,
             file_len,
         })
@@ -281,7 +304,8 @@ fn part10_preamble(data: &[u8], layout: Layout) -> Option<&[u8; PREAMBLE_LEN]> {
         .ok()
 }
 
-fn meta_start(layout: Layout) -> Option<u64> {
+/// Where the File Meta group of an input with this layout starts.
+pub(crate) fn meta_start(layout: Layout) -> Option<u64> {
     match layout {
         Layout::Part10 => Some(HEADER_LEN),
         Layout::MetaWithoutPreamble => Some(0),

@@ -81,3 +81,8 @@ pub use tiff::{TiffGrade, TiffHeader};
 
 /// Re-export of the `dicom-core` types used in this crate's API.
 pub use dicom_core::{header::DataElementHeader, Tag, VR};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,10 +1,13 @@
 //! Validation reports: every finding on one input, and what they add up to.
 
+use std::io::{Read, Seek};
+
 use crate::error::Error;
 use crate::finding::{Category, Finding, FindingCode, Severity};
-use crate::inspect::{Inspector, Layout};
+use crate::inspect::{meta_start, Classification, Inspector, Layout};
 use crate::meta::{self, Parsed};
-use crate::preamble::{PreambleKind, HEADER_LEN};
+use crate::preamble::PreambleKind;
+use crate::source::SeekSource;
 
 /// The overall verdict on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,19 +166,43 @@ impl Validator {
     /// See [`validate`].
     pub fn validate(&self, data: &[u8]) -> Report {
         let classification = self.inspector.classify(data);
-        let file_len = data.len() as u64;
+        self.report(data, data.len() as u64, classification)
+    }
+
+    /// Validates an input through `Read + Seek`, reading only what [`validate`] needs: the
+    /// header, the File Meta group and the bytes that confirm the preamble.
+    ///
+    /// # Errors
+    /// Only when reading or seeking fails; malformed input is a finding.
+    ///
+    /// ```
+    /// use dicom_sanitize::Validator;
+    ///
+    /// let mut file = std::fs::File::open("tests/data/pydicom/CT_small.dcm")?;
+    /// let report = Validator::default().validate_reader(&mut file)?;
+    /// assert_eq!(report.preamble.unwrap().name(), "tiff-dangling");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
+        let mut buf = Vec::new();
+        let file_len = self.inspector.read_header(reader, &mut buf)?;
+        let mut source = SeekSource {
+            reader,
+            len: file_len,
+        };
+        let classification = self.inspector.classify_input(&buf, file_len, &mut source)?;
+        Ok(self.report(&buf, file_len, classification))
+    }
+
+    /// Builds the report on `data`, a prefix of the input holding at least its meta group.
+    fn report(&self, data: &[u8], file_len: u64, classification: Classification<'_>) -> Report {
         let mut findings = Vec::new();
         let preamble = classification.preamble().map(|p| p.kind());
         if let Some(kind) = preamble {
             findings.extend(preamble_finding(kind));
         }
-        let meta_start = match classification.layout() {
-            Layout::Part10 => Some(HEADER_LEN),
-            Layout::MetaWithoutPreamble => Some(0),
-            _ => None,
-        };
         let mut transfer_syntax = None;
-        if let Some(start) = meta_start {
+        if let Some(start) = meta_start(classification.layout()) {
             match meta::parse(data, start, file_len, self.inspector.limits()) {
                 Ok(Parsed::Done(meta)) => {
                     transfer_syntax = meta.transfer_syntax_uid().map(str::to_owned)
@@ -234,4 +261,66 @@ fn meta_error_finding(err: &Error) -> Finding {
     );
     finding.tag = err.tag();
     finding
+}
+
+#[cfg(feature = "serde")]
+mod serialize {
+    use serde::ser::{SerializeMap, SerializeStruct};
+    use serde::{Serialize, Serializer};
+
+    use super::Report;
+    use crate::preamble::PreambleKind;
+    use crate::tiff::TiffGrade;
+
+    /// The preamble object of a report: its kind name, a description, and the details of the
+    /// kind (TIFF header, executable confirmation, format).
+    struct PreambleSummary(Option<PreambleKind>);
+
+    impl Serialize for PreambleSummary {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(None)?;
+            let Some(kind) = self.0 else {
+                map.serialize_entry("kind", "absent")?;
+                return map.end();
+            };
+            map.serialize_entry("kind", kind.name())?;
+            map.serialize_entry("description", &kind.to_string())?;
+            match kind {
+                PreambleKind::Tiff { header, grade } => {
+                    map.serialize_entry("tiff", &header)?;
+                    let defect = match grade {
+                        TiffGrade::Functional => None,
+                        TiffGrade::Dangling(defect) => Some(defect),
+                    };
+                    map.serialize_entry("defect", &defect)?;
+                }
+                PreambleKind::Pe(info)
+                | PreambleKind::Elf(info)
+                | PreambleKind::MachO { info, .. } => {
+                    map.serialize_entry("executable", &info)?;
+                }
+                PreambleKind::OtherFormat(format) => map.serialize_entry("format", &format)?,
+                PreambleKind::Script { shebang } => map.serialize_entry("shebang", &shebang)?,
+                _ => {}
+            }
+            map.end()
+        }
+    }
+
+    /// Fields: `layout`, `size`, `preamble`, `transfer_syntax`, `status`, `threat`, `action`
+    /// (of the default policy) and `findings`.
+    impl Serialize for Report {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut s = serializer.serialize_struct("Report", 8)?;
+            s.serialize_field("status", self.status().as_str())?;
+            s.serialize_field("threat", &self.is_threat())?;
+            s.serialize_field("layout", self.layout.name())?;
+            s.serialize_field("size", &self.file_len)?;
+            s.serialize_field("preamble", &PreambleSummary(self.preamble))?;
+            s.serialize_field("transfer_syntax", &self.transfer_syntax)?;
+            s.serialize_field("findings", &self.findings)?;
+            s.serialize_field("action", self.default_action().as_str())?;
+            s.end()
+        }
+    }
 }

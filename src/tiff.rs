@@ -5,10 +5,10 @@
 //! The check here is deliberately strict:
 //!
 //! 1. the preamble starts with one of the four header forms and every byte after the header is
-//!    zero ([`TiffHeader::parse`]); a TIFF magic followed by anything else is a masquerade;
+//!    zero; a TIFF magic followed by anything else is a masquerade;
 //! 2. the header is *functional* only when the first IFD lies past byte 132 and inside the file,
-//!    and the IFD chain parses within [`Limits`](crate::Limits): bounded entry counts and chain
-//!    length, no cycles, and every IFD's strips or tiles inside the file ([`TiffHeader::grade`]).
+//!    and the IFD chain parses within [`Limits`] (bounded entry counts and chain
+//!    length, no cycles, and every IFD's strips or tiles inside the file).
 //!    Otherwise it is *dangling*: a vestigial header many writers leave behind, harmless but
 //!    useless.
 
@@ -170,7 +170,7 @@ pub enum TiffGrade {
 /// Why a TIFF header is dangling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(tag = "defect", rename_all = "kebab-case"))]
+#[cfg_attr(feature = "serde", serde(tag = "reason", rename_all = "kebab-case"))]
 #[non_exhaustive]
 pub enum TiffDefect {
     /// The first-IFD offset is zero.
@@ -576,6 +576,209 @@ pub(crate) mod tests {
         assert_eq!(
             TiffHeader::parse(&preamble(b"MM\0+\0\x08\0\x01")),
             HeaderMatch::Masquerade
+        );
+    }
+
+    /// A classic little-endian TIFF file: header in a zero preamble, `DICM`, then IFDs.
+    struct TiffFile {
+        data: Vec<u8>,
+    }
+
+    impl TiffFile {
+        fn new(len: usize) -> Self {
+            let mut data = vec![0u8; len];
+            data[128..132].copy_from_slice(b"DICM");
+            TiffFile { data }
+        }
+
+        fn header(&mut self, ifd: u32) -> TiffHeader {
+            self.data[..4].copy_from_slice(b"II*\0");
+            self.data[4..8].copy_from_slice(&ifd.to_le_bytes());
+            match TiffHeader::parse(self.data[..128].try_into().unwrap()) {
+                HeaderMatch::Header(h) => h,
+                other => panic!("{other:?}"),
+            }
+        }
+
+        /// Writes an IFD at `at` with `entries` (tag, type, count, value) and a next pointer.
+        fn ifd(&mut self, at: usize, entries: &[(u16, u16, u32, u32)], next: u32) {
+            let mut out = (entries.len() as u16).to_le_bytes().to_vec();
+            for (tag, ty, count, value) in entries {
+                out.extend_from_slice(&tag.to_le_bytes());
+                out.extend_from_slice(&ty.to_le_bytes());
+                out.extend_from_slice(&count.to_le_bytes());
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+            out.extend_from_slice(&next.to_le_bytes());
+            self.data[at..at + out.len()].copy_from_slice(&out);
+        }
+
+        fn grade(&self, header: &TiffHeader, limits: &Limits) -> TiffGrade {
+            let mut src: &[u8] = &self.data;
+            let mut probe = Probe::new(&mut src, limits.max_probe_bytes);
+            header.grade(&mut probe, limits).unwrap()
+        }
+    }
+
+    fn strip(offset: u32, len: u32) -> [(u16, u16, u32, u32); 2] {
+        [
+            (STRIP_OFFSETS, 4, 1, offset),
+            (STRIP_BYTE_COUNTS, 4, 1, len),
+        ]
+    }
+
+    #[test]
+    fn grades_every_defect() {
+        let limits = Limits::default();
+        let dangling = |defect| TiffGrade::Dangling(defect);
+
+        let mut f = TiffFile::new(1024);
+        let h = f.header(512);
+        f.ifd(512, &strip(600, 100), 0);
+        assert_eq!(f.grade(&h, &limits), TiffGrade::Functional);
+
+        // Two IFDs, tiles in the second, an out-of-line SHORT array of strips in the first.
+        let mut f = TiffFile::new(2048);
+        let h = f.header(300);
+        f.ifd(
+            300,
+            &[(STRIP_OFFSETS, 3, 3, 400), (STRIP_BYTE_COUNTS, 3, 3, 410)],
+            500,
+        );
+        for (i, v) in [1000u16, 1100, 1200, 50, 50, 50].iter().enumerate() {
+            f.data[400 + 2 * i..][..2].copy_from_slice(&v.to_le_bytes());
+        }
+        f.data[410..416].copy_from_slice(&[50, 0, 50, 0, 50, 0]);
+        f.ifd(
+            500,
+            &[(TILE_OFFSETS, 4, 1, 1500), (TILE_BYTE_COUNTS, 4, 1, 548)],
+            0,
+        );
+        assert_eq!(f.grade(&h, &limits), TiffGrade::Functional);
+
+        let mut f = TiffFile::new(1024);
+        let h = f.header(0);
+        assert_eq!(f.grade(&h, &limits), dangling(TiffDefect::NoIfd));
+        let h = f.header(100);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::IfdInHeader { offset: 100 })
+        );
+        let h = f.header(5000);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::IfdOutsideFile { offset: 5000 })
+        );
+        // Entries that run past the end of the file.
+        let h = f.header(1020);
+        f.data[1020..1022].copy_from_slice(&2u16.to_le_bytes());
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::IfdOutsideFile { offset: 1020 })
+        );
+
+        let mut f = TiffFile::new(1024);
+        let h = f.header(512);
+        f.ifd(512, &[], 0);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::EntryCount {
+                offset: 512,
+                count: 0
+            })
+        );
+        f.data[512..514].copy_from_slice(&5000u16.to_le_bytes());
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::EntryCount {
+                offset: 512,
+                count: 5000
+            })
+        );
+
+        // A chain that loops back to itself.
+        let mut f = TiffFile::new(1024);
+        let h = f.header(512);
+        f.ifd(512, &strip(600, 10), 700);
+        f.ifd(700, &strip(600, 10), 512);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::Cycle { offset: 512 })
+        );
+        let short_chain = Limits {
+            max_tiff_ifds: 1,
+            ..Limits::default()
+        };
+        assert_eq!(f.grade(&h, &short_chain), dangling(TiffDefect::TooManyIfds));
+
+        // No image data, mismatched arrays, and strips outside the file.
+        let mut f = TiffFile::new(1024);
+        let h = f.header(512);
+        f.ifd(512, &[(256, 3, 1, 16)], 0);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::NoImageData { offset: 512 })
+        );
+        f.ifd(
+            512,
+            &[(STRIP_OFFSETS, 4, 1, 600), (STRIP_BYTE_COUNTS, 4, 2, 700)],
+            0,
+        );
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::NoImageData { offset: 512 })
+        );
+        f.ifd(512, &strip(1000, 100), 0);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::ImageDataOutsideFile { offset: 512 })
+        );
+        f.ifd(512, &strip(u32::MAX, u32::MAX), 0);
+        assert_eq!(
+            f.grade(&h, &limits),
+            dangling(TiffDefect::ImageDataOutsideFile { offset: 512 })
+        );
+
+        // A probe budget too small to read the chain.
+        let mut f = TiffFile::new(1024);
+        let h = f.header(512);
+        f.ifd(512, &strip(600, 100), 0);
+        let tight = Limits {
+            max_probe_bytes: 8,
+            ..Limits::default()
+        };
+        assert_eq!(f.grade(&h, &tight), dangling(TiffDefect::LimitReached));
+    }
+
+    #[test]
+    fn bigtiff_chain_is_followed() {
+        let mut data = vec![0u8; 1024];
+        data[..16].copy_from_slice(b"II+\0\x08\0\0\0\0\x02\0\0\0\0\0\0");
+        data[128..132].copy_from_slice(b"DICM");
+        let h = match TiffHeader::parse(data[..128].try_into().unwrap()) {
+            HeaderMatch::Header(h) => h,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(h.ifd_offset, 512);
+        let mut ifd = 2u64.to_le_bytes().to_vec();
+        for (tag, value) in [(STRIP_OFFSETS, 800u64), (STRIP_BYTE_COUNTS, 200)] {
+            ifd.extend_from_slice(&tag.to_le_bytes());
+            ifd.extend_from_slice(&16u16.to_le_bytes());
+            ifd.extend_from_slice(&1u64.to_le_bytes());
+            ifd.extend_from_slice(&value.to_le_bytes());
+        }
+        ifd.extend_from_slice(&0u64.to_le_bytes());
+        data[512..512 + ifd.len()].copy_from_slice(&ifd);
+        let limits = Limits::default();
+        let mut src: &[u8] = &data;
+        let mut probe = Probe::new(&mut src, u64::MAX);
+        assert_eq!(h.grade(&mut probe, &limits).unwrap(), TiffGrade::Functional);
+        data[520 + 12..520 + 20].copy_from_slice(&900u64.to_le_bytes());
+        let mut src: &[u8] = &data;
+        let mut probe = Probe::new(&mut src, u64::MAX);
+        assert_eq!(
+            h.grade(&mut probe, &limits).unwrap(),
+            TiffGrade::Dangling(TiffDefect::ImageDataOutsideFile { offset: 512 })
         );
     }
 }

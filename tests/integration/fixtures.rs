@@ -1,0 +1,328 @@
+//! Real test files, and hostile fixtures built from them.
+
+use std::path::{Path, PathBuf};
+
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// A committed real file by name.
+pub fn real(name: &str) -> Vec<u8> {
+    let path = data_dir().join("pydicom").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every committed real file, sorted by name.
+pub fn real_files() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(data_dir().join("pydicom"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap() != "LICENSE")
+        .map(|path| {
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The offset of the (7FE0,0010) Pixel Data header in an explicit VR little endian file.
+pub fn pixel_data_offset(data: &[u8]) -> usize {
+    data.windows(6)
+        .rposition(|w| w == b"\xe0\x7f\x10\x00OW" || w == b"\xe0\x7f\x10\x00OB")
+        .expect("pixel data")
+}
+
+/// An explicit VR little endian element.
+pub fn element(group: u16, element: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&group.to_le_bytes());
+    out.extend_from_slice(&element.to_le_bytes());
+    out.extend_from_slice(vr);
+    if matches!(vr, b"OB" | b"OW" | b"UN" | b"SQ" | b"UT") {
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// CT_small.dcm (explicit VR little endian, real) with a private creator (0099,0010) and a
+/// private OB element (0099,1000) holding `payload` inserted in tag order before Pixel Data.
+/// Returns the file and the offset of the payload's first byte.
+pub fn ct_with_private_payload(payload: &[u8]) -> (Vec<u8>, usize) {
+    let mut data = real("CT_small.dcm");
+    let at = pixel_data_offset(&data);
+    let mut inserted = element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST ");
+    let mut payload = payload.to_vec();
+    if payload.len() % 2 == 1 {
+        payload.push(0);
+    }
+    let value_offset = at + inserted.len() + 12;
+    inserted.extend(element(0x0099, 0x1000, b"OB", &payload));
+    data.splice(at..at, inserted);
+    (data, value_offset)
+}
+
+/// `data` with its preamble replaced by `preamble` (zero-padded to 128 bytes).
+pub fn with_preamble(mut data: Vec<u8>, preamble: &[u8]) -> Vec<u8> {
+    data[..128].fill(0);
+    data[..preamble.len()].copy_from_slice(preamble);
+    data
+}
+
+/// x86-64 Linux machine code: `exit(42)`.
+pub const EXIT_42: &[u8] = &[
+    0xBF, 0x2A, 0x00, 0x00, 0x00, // mov edi, 42
+    0xB8, 0x3C, 0x00, 0x00, 0x00, // mov eax, 60 (exit)
+    0x0F, 0x05, // syscall
+];
+
+/// A working ELF polyglot: an x86-64 ELF header and one PT_LOAD program header in the
+/// preamble map the whole file; the entry point is `exit(42)` inside a private OB element.
+pub fn elf_polyglot() -> (Vec<u8>, usize) {
+    let (data, code) = ct_with_private_payload(EXIT_42);
+    let len = data.len() as u64;
+    let base = 0x40_0000u64;
+    let mut p = Vec::new();
+    p.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    p.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    p.extend_from_slice(&0x3Eu16.to_le_bytes()); // x86-64
+    p.extend_from_slice(&1u32.to_le_bytes());
+    p.extend_from_slice(&(base + code as u64).to_le_bytes()); // e_entry
+    p.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+    p.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    p.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    for v in [64u16, 56, 1, 64, 0, 0] {
+        // e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    p.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    p.extend_from_slice(&5u32.to_le_bytes()); // R+X
+    for v in [0, base, base, len, len, 0x1000] {
+        // p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    assert_eq!(p.len(), 120);
+    (with_preamble(data, &p), code)
+}
+
+/// A PE polyglot in the shape of the public proof of concept: the DOS header fills the
+/// preamble and `e_lfanew` points at `PE\0\0` inside a private OB element.
+pub fn pe_polyglot() -> (Vec<u8>, usize) {
+    let mut pe_header = b"PE\0\0".to_vec();
+    pe_header.extend_from_slice(&0x8664u16.to_le_bytes()); // machine
+    pe_header.extend_from_slice(&[0; 18]);
+    let (data, header) = ct_with_private_payload(&pe_header);
+    let mut p = vec![0u8; 128];
+    p[..2].copy_from_slice(b"MZ");
+    p[2..4].copy_from_slice(&0x90u16.to_le_bytes());
+    p[0x3C..0x40].copy_from_slice(&(header as u32).to_le_bytes());
+    p[0x40..0x40 + 39].copy_from_slice(b"This program cannot be run in DOS mode.");
+    (with_preamble(data, &p), header)
+}
+
+/// A 64-bit Mach-O header whose segment maps the file and whose LC_MAIN entry point lies in a
+/// private OB element.
+pub fn macho_polyglot() -> (Vec<u8>, usize) {
+    let (data, code) = ct_with_private_payload(EXIT_42);
+    let len = data.len() as u64;
+    let mut p = Vec::new();
+    for v in [0xFEED_FACFu32, 0x0100_0007, 3, 2, 2, 96, 0, 0] {
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    p.extend_from_slice(&0x19u32.to_le_bytes()); // LC_SEGMENT_64
+    p.extend_from_slice(&72u32.to_le_bytes());
+    p.extend_from_slice(b"__TEXT\0\0\0\0\0\0\0\0\0\0");
+    for v in [0x1_0000_0000u64, len, 0, len] {
+        // vmaddr, vmsize, fileoff, filesize
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [5u32, 5, 0, 0] {
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    p.extend_from_slice(&0x8000_0028u32.to_le_bytes()); // LC_MAIN
+    p.extend_from_slice(&24u32.to_le_bytes());
+    p.extend_from_slice(&(code as u64).to_le_bytes());
+    p.extend_from_slice(&0u64.to_le_bytes());
+    assert_eq!(p.len(), 128);
+    (with_preamble(data, &p), code)
+}
+
+/// CT_small.dcm is a real dual-personality file whose TIFF IFD sits in (FFFC,FFFC), but its
+/// header and strip offsets are stale (the image was downsized). Repairing them makes the
+/// TIFF functional: header in the preamble, IFD in the padding, strip = Pixel Data.
+pub fn functional_tiff() -> Vec<u8> {
+    let mut data = real("CT_small.dcm");
+    let pixel_value = pixel_data_offset(&data) + 12;
+    let padding = data
+        .windows(4)
+        .rposition(|w| w == b"\xfc\xff\xfc\xff")
+        .unwrap();
+    let ifd = padding + 12;
+    let set = |data: &mut Vec<u8>, entry: usize, value: u32| {
+        let at = ifd + 2 + 12 * entry + 8;
+        data[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    };
+    set(&mut data, 1, 128); // ImageWidth
+    set(&mut data, 2, 128); // ImageLength
+    set(&mut data, 6, pixel_value as u32); // StripOffsets
+    set(&mut data, 8, 128); // RowsPerStrip
+    set(&mut data, 9, 128 * 128 * 2); // StripByteCounts
+    data[4..8].copy_from_slice(&(ifd as u32).to_le_bytes());
+    data
+}
+
+/// CT_small.dcm with only its header's IFD offset repaired: the IFD is found, but its strip
+/// lies outside the file.
+pub fn tiff_with_stale_strips() -> Vec<u8> {
+    let mut data = real("CT_small.dcm");
+    let padding = data
+        .windows(4)
+        .rposition(|w| w == b"\xfc\xff\xfc\xff")
+        .unwrap();
+    data[4..8].copy_from_slice(&((padding + 12) as u32).to_le_bytes());
+    data
+}
+
+/// A named hostile or edge-case input and what classification must say about it.
+pub struct Fixture {
+    pub name: &'static str,
+    pub data: Vec<u8>,
+    pub kind: &'static str,
+    pub threat: bool,
+}
+
+/// Every preamble fixture.
+pub fn preamble_fixtures() -> Vec<Fixture> {
+    let ct = real("CT_small.dcm");
+    let fixture = |name, data, kind, threat| Fixture {
+        name,
+        data,
+        kind,
+        threat,
+    };
+    vec![
+        fixture("pe", pe_polyglot().0, "pe", true),
+        fixture("elf", elf_polyglot().0, "elf", true),
+        fixture("macho", macho_polyglot().0, "macho", true),
+        fixture(
+            "macho-fat",
+            with_preamble(ct.clone(), &[0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 1]),
+            "macho",
+            true,
+        ),
+        fixture(
+            "script-shebang",
+            with_preamble(ct.clone(), b"#!/bin/sh\necho owned\nexit 0\n"),
+            "script",
+            true,
+        ),
+        fixture(
+            "script-no-shebang",
+            with_preamble(ct.clone(), b"echo owned; exit 0\n"),
+            "script",
+            true,
+        ),
+        fixture(
+            "pdf",
+            with_preamble(ct.clone(), b"%PDF-1.7\n1 0 obj\n"),
+            "pdf",
+            true,
+        ),
+        fixture(
+            "pdf-after-tiff-magic",
+            with_preamble(ct.clone(), b"II*\0\0\0\0\0%PDF-1.4"),
+            "pdf",
+            true,
+        ),
+        fixture(
+            "html",
+            with_preamble(ct.clone(), b"<html><script>alert(1)</script>"),
+            "html",
+            true,
+        ),
+        fixture(
+            "html-after-tiff-magic",
+            with_preamble(ct.clone(), b"II*\0\x08\0\0\0<svg onload=alert(1)>"),
+            "html",
+            true,
+        ),
+        fixture(
+            "zip",
+            with_preamble(ct.clone(), b"PK\x03\x04\x14\0\0\0\x08\0"),
+            "zip",
+            true,
+        ),
+        fixture(
+            "7z",
+            with_preamble(ct.clone(), &[0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4]),
+            "archive",
+            true,
+        ),
+        fixture(
+            "gzip",
+            with_preamble(ct.clone(), &[0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0]),
+            "archive",
+            true,
+        ),
+        fixture(
+            "ole",
+            with_preamble(
+                ct.clone(),
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+            ),
+            "archive",
+            true,
+        ),
+        fixture(
+            "tiff-junk",
+            with_preamble(ct.clone(), b"II*\0\x08\0\0\0\0\0\x01\x02\x03"),
+            "unknown",
+            true,
+        ),
+        fixture(
+            "tiff-junk-at-end",
+            with_preamble(ct.clone(), &{
+                let mut p = [0u8; 128];
+                p[..8].copy_from_slice(b"MM\0*\0\0\x02\0");
+                p[127] = 0x90;
+                p
+            }),
+            "unknown",
+            true,
+        ),
+        fixture(
+            "text",
+            with_preamble(ct.clone(), b"ACME Imaging Workstation 4.2\0\0"),
+            "text",
+            false,
+        ),
+        fixture(
+            "unknown",
+            with_preamble(ct.clone(), &[0, 0, 0, 0, 0x13, 0x37]),
+            "unknown",
+            false,
+        ),
+        fixture("zero", with_preamble(ct.clone(), &[]), "zero", false),
+        fixture("tiff-functional", functional_tiff(), "tiff", false),
+        fixture(
+            "tiff-stale-strips",
+            tiff_with_stale_strips(),
+            "tiff-dangling",
+            false,
+        ),
+        fixture("tiff-dangling", ct.clone(), "tiff-dangling", false),
+        fixture(
+            "tiff-ifd-zero",
+            with_preamble(ct, b"II*\0"),
+            "tiff-dangling",
+            false,
+        ),
+    ]
+}
