@@ -79,6 +79,26 @@ pub enum Error {
         /// The configured bound.
         max: u64,
     },
+    /// A header appears where the structure does not allow it: an item outside a sequence, an
+    /// element where an item belongs, a delimiter with nothing to close.
+    #[error("unexpected {tag} at offset {offset}")]
+    UnexpectedTag {
+        /// Offset of the header.
+        offset: u64,
+        /// The tag found.
+        tag: Tag,
+    },
+    /// A deflated data set cannot be inflated.
+    #[error("cannot inflate the deflated data set at offset {offset}: {message}")]
+    Inflate {
+        /// Input offset (in the inflated data set) where inflation failed.
+        offset: u64,
+        /// What the decoder reported.
+        message: String,
+    },
+    /// The input is not DICOM in any layout.
+    #[error("not a DICOM file")]
+    NotDicom,
     /// The input has `DICM` at offset 128 but no File Meta group after it.
     #[error(
         "no file meta group at offset {offset}: found {found} instead of a (0002,xxxx) element"
@@ -115,6 +135,9 @@ impl Error {
             Error::LengthPastEnd { .. } => "length-past-end",
             Error::LimitExceeded { .. } => "limit-exceeded",
             Error::MissingMeta { .. } => "missing-meta",
+            Error::UnexpectedTag { .. } => "unexpected-tag",
+            Error::NotDicom => "not-dicom",
+            Error::Inflate { .. } => "inflate",
         }
     }
 
@@ -127,7 +150,10 @@ impl Error {
             | Error::UndefinedLength { offset, .. }
             | Error::LengthPastEnd { offset, .. }
             | Error::LimitExceeded { offset, .. }
-            | Error::MissingMeta { offset, .. } => Some(*offset),
+            | Error::MissingMeta { offset, .. }
+            | Error::UnexpectedTag { offset, .. }
+            | Error::Inflate { offset, .. } => Some(*offset),
+            Error::NotDicom => None,
         }
     }
 
@@ -138,6 +164,7 @@ impl Error {
             | Error::UndefinedLength { tag, .. }
             | Error::LengthPastEnd { tag, .. } => Some(*tag),
             Error::MissingMeta { found, .. } => Some(*found),
+            Error::UnexpectedTag { tag, .. } => Some(*tag),
             _ => None,
         }
     }
@@ -161,6 +188,8 @@ pub enum Structure {
     ElementHeader,
     /// An element value.
     ElementValue,
+    /// The delimiter that closes a sequence or item of undefined length.
+    Delimiter,
 }
 
 impl fmt::Display for Structure {
@@ -169,6 +198,7 @@ impl fmt::Display for Structure {
             Structure::Header => "file header",
             Structure::ElementHeader => "element header",
             Structure::ElementValue => "element value",
+            Structure::Delimiter => "sequence or item (no closing delimiter)",
         })
     }
 }
@@ -179,12 +209,18 @@ impl fmt::Display for Structure {
 pub enum LimitKind {
     /// [`Limits::max_meta_length`](crate::Limits::max_meta_length).
     MetaLength,
+    /// [`Limits::max_depth`](crate::Limits::max_depth).
+    Depth,
+    /// [`Limits::max_inflated_len`](crate::Limits::max_inflated_len).
+    InflatedLength,
 }
 
 impl fmt::Display for LimitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             LimitKind::MetaLength => "file meta group length",
+            LimitKind::Depth => "sequence nesting depth",
+            LimitKind::InflatedLength => "inflated data set length",
         })
     }
 }

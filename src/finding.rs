@@ -111,11 +111,91 @@ finding_codes! {
     PreambleText = "preamble.text", Polyglot;
     /// Unrecognised non-zero bytes. Medium.
     PreambleUnknown = "preamble.unknown", Polyglot;
+    /// The code a confirmed executable preamble points to lies in this element's value.
+    /// Critical.
+    PreamblePayloadInElement = "preamble.payload-in-element", Polyglot;
+    /// An executable at the start of an OB, OW, UN or other binary value. High; critical when
+    /// a PE header is confirmed inside the value.
+    ValueExecutable = "value.executable", Polyglot;
+    /// A `#!` script at the start of a binary value. High.
+    ValueScript = "value.script", Polyglot;
+    /// An archive or compressed container at the start of a binary value. High.
+    ValueArchive = "value.archive", Polyglot;
+    /// A PDF or markup document at the start of a binary value. Medium; info in (0042,0011)
+    /// Encapsulated Document, where documents belong.
+    ValueDocument = "value.document", Polyglot;
+    /// A payload signature inside (FFFC,FFFC) Data Set Trailing Padding. High.
+    PaddingPayload = "padding.payload", Polyglot;
+    /// Non-zero (FFFC,FFFC) padding that no functional TIFF IFD explains. Low; info when it is
+    /// a TIFF IFD that no preamble points to (a converter's leftover).
+    PaddingNonzero = "padding.nonzero", Polyglot;
+    /// A payload signature in (0002,0102) Private Information. High.
+    MetaPrivateInformationPayload = "meta.private-information-payload", Polyglot;
+    /// Bytes after the last element that are not DICOM. High.
+    TrailingData = "trailing.data", Polyglot;
+    /// A ZIP end-of-central-directory record ends the file: ZIP tools open it as an archive.
+    /// High.
+    FileZipDirectory = "file.zip-directory", Polyglot;
+    /// `%PDF-` in the first 1024 bytes after the preamble: PDF readers open the file. High;
+    /// info inside (0042,0011) Encapsulated Document.
+    FilePdfHeader = "file.pdf-header", Polyglot;
     /// `DICM` at offset 128 but no File Meta group after it. Medium.
     MetaMissing = "meta.missing", Structure;
     /// The File Meta group cannot be read: an invalid VR, an undefined or overlong length, a
     /// truncated element, or a group beyond the size limit. Medium.
     MetaMalformed = "meta.malformed", Structure;
+    /// No (0002,0000) File Meta Information Group Length. Low.
+    MetaGroupLengthMissing = "meta.group-length-missing", Structure;
+    /// (0002,0000) does not match the group's measured length. Low.
+    MetaGroupLengthMismatch = "meta.group-length-mismatch", Structure;
+    /// The declared group length covers elements of other groups. Medium.
+    MetaForeignElement = "meta.foreign-element", Structure;
+    /// No (0002,0010) Transfer Syntax UID: the data set's encoding is guessed. Medium.
+    MetaTransferSyntaxMissing = "meta.transfer-syntax-missing", Structure;
+    /// A transfer syntax this crate does not know (private or invalid): the encoding is
+    /// guessed. Medium.
+    MetaTransferSyntaxUnknown = "meta.transfer-syntax-unknown", Structure;
+    /// The data set is not written in the encoding its transfer syntax names, but reads in
+    /// another, which the walk uses. Medium.
+    MetaTransferSyntaxMismatch = "meta.transfer-syntax-mismatch", Structure;
+    /// A File Meta element with a VR other than the standard's. Low.
+    MetaWrongVr = "meta.wrong-vr", Structure;
+    /// A File Meta UID that breaks the UID rules: characters, components, length (64 at most)
+    /// or padding. Low.
+    MetaUidSyntax = "meta.uid-syntax", Structure;
+    /// The File Meta group is written in implicit VR. Low.
+    MetaImplicitVr = "meta.implicit-vr", Structure;
+    /// A required File Meta element is missing. Low.
+    MetaElementMissing = "meta.element-missing", Structure;
+    /// Tags not in ascending order within a data set or item. Medium.
+    StructureTagOrder = "structure.tag-order", Structure;
+    /// A group length (gggg,0000) outside groups 0000 and 0002: low (retired); medium when it
+    /// is not UL with length 4.
+    StructureGroupLength = "structure.group-length", Structure;
+    /// An odd value length. Low.
+    StructureOddLength = "structure.odd-length", Structure;
+    /// A value or sequence that runs past the end of the input or of its enclosing item.
+    /// Medium.
+    StructureLengthPastEnd = "structure.length-past-end", Structure;
+    /// Undefined length on an element whose VR cannot have it. Medium.
+    StructureUndefinedLength = "structure.undefined-length", Structure;
+    /// A private element without its private creator. Low.
+    StructurePrivateWithoutCreator = "structure.private-without-creator", Structure;
+    /// Sequences nested deeper than the limit: the walk stops there. Medium.
+    StructureNestingLimit = "structure.nesting-limit", Structure;
+    /// The input ends inside a header, a value, or an undelimited sequence or item. Medium.
+    StructureTruncated = "structure.truncated", Structure;
+    /// A header whose VR bytes are not a VR. Medium.
+    StructureInvalidVr = "structure.invalid-vr", Structure;
+    /// An item or delimiter where the structure does not allow one. Medium.
+    StructureUnexpectedTag = "structure.unexpected-tag", Structure;
+    /// A deflated data set that cannot be inflated, or inflates past the limit. Medium.
+    StructureInflate = "structure.inflate", Structure;
+    /// Zero bytes after the last element. Low.
+    TrailingZeros = "trailing.zeros", Structure;
+    /// A gzip trailer (CRC-32 and length) after a deflated data set, left by gzip-based
+    /// writers. Low.
+    TrailingGzipTrailer = "trailing.gzip-trailer", Structure;
 }
 
 impl fmt::Display for FindingCode {

@@ -254,7 +254,7 @@ impl Inspector {
     }
 
     /// Adds the File Meta group to a classification.
-    fn with_meta<'a>(
+    pub(crate) fn with_meta<'a>(
         &self,
         data: &'a [u8],
         file_len: u64,
@@ -358,22 +358,33 @@ pub(crate) fn detect_layout(data: &[u8], file_len: u64) -> Layout {
 /// How many leading element headers must parse for a raw data set to be recognised.
 const RAW_HEADERS: u32 = 4;
 
-/// The encoding in which the input starts with a plausible data set, if any.
+/// The encoding in which the input starts with a plausible raw data set, if any.
 ///
-/// Every data set holds (0008,0016) SOP Class UID, so its first element is in group 0004
-/// (directory records) to 0008; the next headers must follow in ascending order with lengths
-/// that fit in the input.
+/// Every data set holds (0008,0016) SOP Class UID, so a data set's first element is in group
+/// 0004 (directory records) to 0008; the next headers must follow in ascending order with
+/// lengths that fit in the input.
 fn raw_data_set_encoding(data: &[u8], file_len: u64) -> Option<Encoding> {
+    data_set_encoding(data, file_len, true)
+}
+
+/// The encoding in which `data` (the start of a data set of `len` bytes) reads as plausible
+/// element headers. With `strict`, the first element must be in groups 0004 to 0008.
+pub(crate) fn data_set_encoding(data: &[u8], len: u64, strict: bool) -> Option<Encoding> {
     [
         Encoding::ExplicitVrLittleEndian,
         Encoding::ExplicitVrBigEndian,
         Encoding::ImplicitVrLittleEndian,
     ]
     .into_iter()
-    .find(|&encoding| plausible_data_set(data, file_len, encoding))
+    .find(|&encoding| plausible_data_set(data, len, encoding, strict))
 }
 
-fn plausible_data_set(data: &[u8], file_len: u64, encoding: Encoding) -> bool {
+pub(crate) fn plausible_data_set(
+    data: &[u8],
+    file_len: u64,
+    encoding: Encoding,
+    strict: bool,
+) -> bool {
     let mut at = 0u64;
     let mut previous = None;
     for count in 0..RAW_HEADERS {
@@ -385,12 +396,13 @@ fn plausible_data_set(data: &[u8], file_len: u64, encoding: Encoding) -> bool {
             return count >= 2 && (data.len() as u64) < file_len;
         };
         let tag = raw.tag;
-        let first_ok = count > 0 || (0x0004..=0x0008).contains(&tag.group());
-        if !first_ok
-            || tag.group() % 2 != 0
-            || tag.group() == 0xFFFE
-            || previous.is_some_and(|p| p >= tag)
-        {
+        let first_ok = count > 0 || !strict || (0x0004..=0x0008).contains(&tag.group());
+        // Groups 0001, 0003, 0005, 0007 and FFFF are reserved; FFFE holds only items.
+        let reserved = matches!(
+            tag.group(),
+            0x0001 | 0x0003 | 0x0005 | 0x0007 | 0xFFFE | 0xFFFF
+        );
+        if !first_ok || reserved || previous.is_some_and(|p| p >= tag) {
             return false;
         }
         previous = Some(tag);
@@ -404,7 +416,7 @@ fn plausible_data_set(data: &[u8], file_len: u64, encoding: Encoding) -> bool {
                         | dicom_core::VR::OW
                 )
             });
-            return may_be_undefined && count >= 1;
+            return may_be_undefined && (count >= 1 || !strict);
         }
         match raw.value_end(at).filter(|end| *end <= file_len) {
             Some(end) => at = end,

@@ -51,6 +51,9 @@
 )]
 
 mod cursor;
+#[cfg(feature = "deflate")]
+mod deflate;
+mod dictionary;
 mod encoding;
 mod error;
 pub mod executable;
@@ -64,6 +67,8 @@ mod report;
 pub mod signature;
 mod source;
 pub mod tiff;
+mod validate;
+pub mod walk;
 
 pub use encoding::{Encoding, TransferSyntax};
 pub use error::{Error, LimitKind, Result, Structure, VrBytes};
@@ -76,8 +81,10 @@ pub use inspect::{
 pub use limits::Limits;
 pub use meta::{FileMeta, MetaElement};
 pub use preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-pub use report::{validate, Action, Report, Status, Validator};
+pub use report::{Action, Report, Status};
 pub use tiff::{TiffGrade, TiffHeader};
+pub use validate::{validate, Validator};
+pub use walk::{walk, walk_reader, Element, ElementKind, Walk};
 
 /// Re-export of the `dicom-core` types used in this crate's API.
 pub use dicom_core::{header::DataElementHeader, Tag, VR};

@@ -30,6 +30,14 @@ pub struct Limits {
     pub max_tiff_values: u64,
     /// Most ELF program headers or Mach-O load commands examined. Default 1024.
     pub max_executable_headers: u32,
+    /// Deepest nesting of sequences (and encapsulated pixel data) walked. Default 128: real
+    /// structured reports nest about ten deep.
+    pub max_depth: u32,
+    /// Largest deflated data set inflated, in bytes. Default 1 GiB.
+    pub max_inflated_len: u64,
+    /// Bytes of (FFFC,FFFC) padding and (0002,0102) private information searched for payloads.
+    /// Default 16 MiB.
+    pub max_scan_len: u64,
 }
 
 impl Limits {
@@ -42,6 +50,9 @@ impl Limits {
             max_tiff_entries: u32::MAX,
             max_tiff_values: u64::MAX,
             max_executable_headers: u32::MAX,
+            max_depth: u32::MAX,
+            max_inflated_len: u64::MAX,
+            max_scan_len: u64::MAX,
         }
     }
 }
@@ -55,6 +66,9 @@ impl Default for Limits {
             max_tiff_entries: 4096,
             max_tiff_values: 1 << 22,
             max_executable_headers: 1024,
+            max_depth: 128,
+            max_inflated_len: 1 << 30,
+            max_scan_len: 16 << 20,
         }
     }
 }

@@ -211,7 +211,7 @@ impl<'a> Iterator for MetaElements<'a> {
 }
 
 /// The VR the standard gives a File Meta element, for groups written in implicit VR.
-fn standard_vr(tag: Tag) -> VR {
+pub(crate) fn standard_vr(tag: Tag) -> VR {
     match tag.element() {
         0x0000 => VR::UL,
         0x0001 | 0x0102 => VR::OB,

@@ -1,13 +1,9 @@
 //! Validation reports: every finding on one input, and what they add up to.
 
-use std::io::{Read, Seek};
-
-use crate::error::Error;
-use crate::finding::{Category, Finding, FindingCode, Severity};
-use crate::inspect::{meta_start, Classification, Inspector, Layout};
-use crate::meta::{self, Parsed};
+use crate::encoding::Encoding;
+use crate::finding::{Category, Finding, Severity};
+use crate::inspect::Layout;
 use crate::preamble::PreambleKind;
-use crate::source::SeekSource;
 
 /// The overall verdict on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,8 +80,21 @@ pub struct Report {
     pub file_len: u64,
     /// The transfer syntax UID of the File Meta group, when readable.
     pub transfer_syntax: Option<String>,
+    /// Where the data set starts, for DICOM inputs whose meta group could be read.
+    pub data_set_offset: Option<u64>,
+    /// The encoding the data set was walked in.
+    pub encoding: Option<Encoding>,
+    /// Whether the data set is deflated. Offsets of findings inside it count inflated bytes
+    /// from [`Report::data_set_offset`].
+    pub deflated: bool,
+    /// Element headers walked (items and delimiters included).
+    pub elements: u64,
+    /// Deepest sequence nesting met.
+    pub max_depth: u32,
     /// Findings, in the order they were found.
     pub findings: Vec<Finding>,
+    /// Findings left out because their code had already been reported many times.
+    pub suppressed: u64,
 }
 
 impl Report {
@@ -136,133 +145,6 @@ impl Report {
     }
 }
 
-/// Validates a complete input held in memory. Never fails: malformed input is a finding.
-///
-/// ```
-/// use dicom_sanitize::{validate, Status};
-///
-/// let data = std::fs::read("tests/data/pydicom/rtplan.dcm")?;
-/// let report = validate(&data);
-/// assert_eq!(report.status(), Status::Clean);
-/// assert!(!report.is_threat());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub fn validate(data: &[u8]) -> Report {
-    Validator::default().validate(data)
-}
-
-/// Validation with chosen options.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Validator {
-    inspector: Inspector,
-}
-
-impl Validator {
-    /// A validator reading with `inspector`'s limits.
-    pub fn new(inspector: Inspector) -> Self {
-        Validator { inspector }
-    }
-
-    /// See [`validate`].
-    pub fn validate(&self, data: &[u8]) -> Report {
-        let classification = self.inspector.classify(data);
-        self.report(data, data.len() as u64, classification)
-    }
-
-    /// Validates an input through `Read + Seek`, reading only what [`validate`] needs: the
-    /// header, the File Meta group and the bytes that confirm the preamble.
-    ///
-    /// # Errors
-    /// Only when reading or seeking fails; malformed input is a finding.
-    ///
-    /// ```
-    /// use dicom_sanitize::Validator;
-    ///
-    /// let mut file = std::fs::File::open("tests/data/pydicom/CT_small.dcm")?;
-    /// let report = Validator::default().validate_reader(&mut file)?;
-    /// assert_eq!(report.preamble.unwrap().name(), "tiff-dangling");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
-        let mut buf = Vec::new();
-        let file_len = self.inspector.read_header(reader, &mut buf)?;
-        let mut source = SeekSource {
-            reader,
-            len: file_len,
-        };
-        let classification = self.inspector.classify_input(&buf, file_len, &mut source)?;
-        Ok(self.report(&buf, file_len, classification))
-    }
-
-    /// Builds the report on `data`, a prefix of the input holding at least its meta group.
-    fn report(&self, data: &[u8], file_len: u64, classification: Classification<'_>) -> Report {
-        let mut findings = Vec::new();
-        let preamble = classification.preamble().map(|p| p.kind());
-        if let Some(kind) = preamble {
-            findings.extend(preamble_finding(kind));
-        }
-        let mut transfer_syntax = None;
-        if let Some(start) = meta_start(classification.layout()) {
-            match meta::parse(data, start, file_len, self.inspector.limits()) {
-                Ok(Parsed::Done(meta)) => {
-                    transfer_syntax = meta.transfer_syntax_uid().map(str::to_owned)
-                }
-                Ok(Parsed::NeedMore(_)) => {}
-                Err(err) => findings.push(meta_error_finding(&err)),
-            }
-        }
-        Report {
-            layout: classification.layout(),
-            preamble,
-            file_len,
-            transfer_syntax,
-            findings,
-        }
-    }
-}
-
-/// The finding a non-zero preamble gives.
-pub(crate) fn preamble_finding(kind: PreambleKind) -> Option<Finding> {
-    let severity = kind.severity()?;
-    let code = match kind {
-        PreambleKind::Zero => return None,
-        PreambleKind::Tiff { .. } if kind.is_functional_tiff() => FindingCode::PreambleTiff,
-        PreambleKind::Tiff { .. } => FindingCode::PreambleTiffDangling,
-        PreambleKind::Pe(_) => FindingCode::PreamblePe,
-        PreambleKind::Elf(_) => FindingCode::PreambleElf,
-        PreambleKind::MachO { .. } => FindingCode::PreambleMachO,
-        PreambleKind::Script { .. } => FindingCode::PreambleScript,
-        PreambleKind::Pdf { .. } => FindingCode::PreamblePdf,
-        PreambleKind::Html => FindingCode::PreambleHtml,
-        PreambleKind::Zip => FindingCode::PreambleZip,
-        PreambleKind::OtherFormat(_) => FindingCode::PreambleArchive,
-        PreambleKind::Text => FindingCode::PreambleText,
-        PreambleKind::Unknown { tiff_magic: true } => FindingCode::PreambleTiffMasquerade,
-        PreambleKind::Unknown { tiff_magic: false } => FindingCode::PreambleUnknown,
-    };
-    let mut message = kind.to_string();
-    if let Some(offset) = kind.executable().and_then(|info| info.payload_offset) {
-        message.push_str(&format!("; payload pointer to offset {offset}"));
-    }
-    Some(Finding::new(code, severity, 0, message).with_length(128))
-}
-
-/// The finding for a File Meta group that cannot be read.
-fn meta_error_finding(err: &Error) -> Finding {
-    let code = match err {
-        Error::MissingMeta { .. } => FindingCode::MetaMissing,
-        _ => FindingCode::MetaMalformed,
-    };
-    let mut finding = Finding::new(
-        code,
-        Severity::Medium,
-        err.offset().unwrap_or(0),
-        err.to_string(),
-    );
-    finding.tag = err.tag();
-    finding
-}
-
 #[cfg(feature = "serde")]
 mod serialize {
     use serde::ser::{SerializeMap, SerializeStruct};
@@ -307,18 +189,25 @@ mod serialize {
         }
     }
 
-    /// Fields: `layout`, `size`, `preamble`, `transfer_syntax`, `status`, `threat`, `action`
-    /// (of the default policy) and `findings`.
+    /// Fields: `status`, `threat`, `layout`, `size`, `preamble`, `transfer_syntax`,
+    /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `findings`,
+    /// `suppressed` and `action` (of the default policy).
     impl Serialize for Report {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut s = serializer.serialize_struct("Report", 8)?;
+            let mut s = serializer.serialize_struct("Report", 14)?;
             s.serialize_field("status", self.status().as_str())?;
             s.serialize_field("threat", &self.is_threat())?;
             s.serialize_field("layout", self.layout.name())?;
             s.serialize_field("size", &self.file_len)?;
             s.serialize_field("preamble", &PreambleSummary(self.preamble))?;
             s.serialize_field("transfer_syntax", &self.transfer_syntax)?;
+            s.serialize_field("data_set_offset", &self.data_set_offset)?;
+            s.serialize_field("encoding", &self.encoding)?;
+            s.serialize_field("deflated", &self.deflated)?;
+            s.serialize_field("elements", &self.elements)?;
+            s.serialize_field("max_depth", &self.max_depth)?;
             s.serialize_field("findings", &self.findings)?;
+            s.serialize_field("suppressed", &self.suppressed)?;
             s.serialize_field("action", self.default_action().as_str())?;
             s.end()
         }

@@ -335,6 +335,139 @@ pub(crate) fn text(bytes: &[u8]) -> Option<Text> {
     (starts_with_text && bytes.iter().all(|&b| b == 0 || is_text_byte(b))).then_some(Text::Plain)
 }
 
+/// A payload found at the start of an element value, or anywhere in padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payload {
+    /// Machine code or bytecode a system can run.
+    Executable(Format),
+    /// An archive or compressed container.
+    Archive(Format),
+    /// A shell script with `#!`.
+    Script,
+    /// A PDF document.
+    Pdf,
+    /// HTML or other markup.
+    Markup,
+}
+
+impl Payload {
+    pub(crate) fn describe(self) -> String {
+        match self {
+            Payload::Executable(format) => format!("{} executable", format.name()),
+            Payload::Archive(format) => format!("{} archive", format.name()),
+            Payload::Script => "shell script (#!)".to_owned(),
+            Payload::Pdf => "PDF document".to_owned(),
+            Payload::Markup => "HTML or other markup".to_owned(),
+        }
+    }
+}
+
+/// What an element value starts with, judged more strictly than a preamble: binary values are
+/// full of arbitrary bytes, so short magics need the bytes after them to agree. `value_len` is
+/// the value's full length; a PE (`MZ`) is only reported once confirmed by the caller, so it is
+/// returned as a candidate here.
+pub(crate) fn value_payload(bytes: &[u8], value_len: u64) -> Option<Payload> {
+    if bytes.starts_with(b"#!/") || bytes.starts_with(b"#! /") {
+        return Some(Payload::Script);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Some(Payload::Pdf);
+    }
+    if matches!(bytes.trim_ascii_start(), [b'<', b'!' | b'?', ..]) || starts_with_tag(bytes) {
+        return Some(Payload::Markup);
+    }
+    let format = sniff(bytes)?;
+    let plausible = match format {
+        // `MZ` alone is two common bytes; the caller confirms `PE\0\0` at `e_lfanew`.
+        Format::Pe => true,
+        Format::MachO => {
+            let endian = if bytes.starts_with(&[0xFE, 0xED]) {
+                cursor::Endian::Big
+            } else {
+                cursor::Endian::Little
+            };
+            let ncmds = cursor::u32_at(bytes, 16, endian);
+            let size = cursor::u32_at(bytes, 20, endian);
+            matches!((ncmds, size), (Some(1..=1024), Some(s)) if u64::from(s) < value_len)
+        }
+        Format::Gzip => cursor::array_at::<1>(bytes, 3).is_some_and(|[flags]| flags < 0x20),
+        Format::Bzip2 => {
+            cursor::slice_at(bytes, 4, 6) == Some(&[0x31, 0x41, 0x59, 0x26, 0x53, 0x59][..])
+        }
+        Format::Wasm => cursor::slice_at(bytes, 4, 4) == Some(&[1, 0, 0, 0][..]),
+        Format::Cab => cursor::slice_at(bytes, 4, 4) == Some(&[0, 0, 0, 0][..]),
+        Format::JavaClass => {
+            cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|v| (45..=100).contains(&v))
+        }
+        Format::Zstd => value_len >= 9,
+        _ => true,
+    };
+    if !plausible {
+        return None;
+    }
+    Some(match format {
+        Format::Pdf => Payload::Pdf,
+        f if f.is_executable() => Payload::Executable(f),
+        f => Payload::Archive(f),
+    })
+}
+
+/// `<` followed by one of the tags browsers execute, at the start (after white space).
+fn starts_with_tag(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii_start();
+    [
+        &b"<script"[..],
+        b"<html",
+        b"<hta:",
+        b"<svg",
+        b"<iframe",
+        b"<body",
+    ]
+    .iter()
+    .any(|tag| {
+        trimmed
+            .get(..tag.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(tag))
+    })
+}
+
+/// Strong signatures searched for anywhere in padding: magics long or specific enough that
+/// chance matches in arbitrary bytes are negligible.
+const EMBEDDED: &[(&[u8], Payload)] = &[
+    (b"PK\x03\x04", Payload::Archive(Format::Zip)),
+    (b"PK\x05\x06", Payload::Archive(Format::Zip)),
+    (b"\x7fELF", Payload::Executable(Format::Elf)),
+    (b"PE\0\0", Payload::Executable(Format::Pe)),
+    (b"%PDF-", Payload::Pdf),
+    (b"#!/", Payload::Script),
+    (
+        &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+        Payload::Archive(Format::Ole),
+    ),
+    (b"Rar!\x1a\x07", Payload::Archive(Format::Rar)),
+    (
+        &[0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C],
+        Payload::Archive(Format::SevenZip),
+    ),
+    (
+        &[0xFD, b'7', b'z', b'X', b'Z', 0x00],
+        Payload::Archive(Format::Xz),
+    ),
+    (b"<script", Payload::Markup),
+    (b"<html", Payload::Markup),
+];
+
+/// The first strong signature anywhere in `bytes`, with its offset.
+pub(crate) fn embedded_payload(bytes: &[u8]) -> Option<(usize, Payload)> {
+    EMBEDDED
+        .iter()
+        .filter_map(|(magic, payload)| find(bytes, magic).map(|at| (at, *payload)))
+        .min_by_key(|(at, _)| *at)
+}
+
+/// The longest magic in [`EMBEDDED`], for scanning in overlapping chunks.
+pub(crate) const EMBEDDED_MAX_LEN: usize = 8;
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -423,6 +556,64 @@ mod tests {
         assert_eq!(text(b"\0\0\0A"), None);
         assert_eq!(text(b"ab\x7fcd"), None);
         assert_eq!(text(b""), None);
+    }
+
+    #[test]
+    fn value_payloads_need_more_than_a_short_magic() {
+        assert_eq!(value_payload(b"#!/bin/sh\n", 100), Some(Payload::Script));
+        assert_eq!(value_payload(b"#not a script", 100), None);
+        assert_eq!(value_payload(b"%PDF-1.4", 100), Some(Payload::Pdf));
+        assert_eq!(value_payload(b"<html>", 100), Some(Payload::Markup));
+        assert_eq!(value_payload(b" <SCRIPT>x", 100), Some(Payload::Markup));
+        assert_eq!(value_payload(b"<1.0>", 100), None);
+        assert_eq!(
+            value_payload(b"PK\x03\x04\x14\0", 100),
+            Some(Payload::Archive(Format::Zip))
+        );
+        assert_eq!(
+            value_payload(b"\x7fELF\x02\x01\x01", 100),
+            Some(Payload::Executable(Format::Elf))
+        );
+        assert_eq!(
+            value_payload(b"MZ\x90\0", 100),
+            Some(Payload::Executable(Format::Pe))
+        );
+        // Short magics in arbitrary binary data are not enough.
+        assert_eq!(value_payload(&[0x1F, 0x8B, 0x08, 0xFF], 100), None);
+        assert_eq!(
+            value_payload(&[0x1F, 0x8B, 0x08, 0x00], 100),
+            Some(Payload::Archive(Format::Gzip))
+        );
+        assert_eq!(
+            value_payload(b"BZh91AY&SY", 100),
+            Some(Payload::Archive(Format::Bzip2))
+        );
+        assert_eq!(value_payload(b"BZh9xxxxxx", 100), None);
+        assert_eq!(value_payload(b"\0asm\x02\0\0\0", 100), None);
+        let macho = [
+            0xCF, 0xFA, 0xED, 0xFE, 7, 0, 0, 1, 3, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0, 64, 0, 0, 0,
+        ];
+        assert_eq!(
+            value_payload(&macho, 1000),
+            Some(Payload::Executable(Format::MachO))
+        );
+        assert_eq!(value_payload(&macho, 10), None);
+        assert_eq!(value_payload(&[0u8; 64], 64), None);
+    }
+
+    #[test]
+    fn embedded_payloads_are_found_anywhere() {
+        let mut padding = vec![0u8; 300];
+        padding[200..204].copy_from_slice(b"PK\x03\x04");
+        padding[250..255].copy_from_slice(b"%PDF-");
+        assert_eq!(
+            embedded_payload(&padding),
+            Some((200, Payload::Archive(Format::Zip)))
+        );
+        assert_eq!(embedded_payload(&[0xAA; 300]), None);
+        assert!(EMBEDDED
+            .iter()
+            .all(|(magic, _)| magic.len() <= EMBEDDED_MAX_LEN));
     }
 
     #[test]

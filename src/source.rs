@@ -96,6 +96,212 @@ impl<'s> Probe<'s> {
     }
 }
 
+/// Sequential access to a data set for the header walk.
+///
+/// The walk asks for a few bytes at a time (a header, the start of a value) at offsets that
+/// never decrease, and skips values by asking for a later offset: a seekable source seeks, a
+/// stream (an inflating decoder) reads and discards. Offsets are input offsets; for a deflated
+/// data set they count inflated bytes from the data set's start offset.
+pub(crate) trait WalkSource {
+    /// The input's end offset, when known (a stream knows it once it has reached it).
+    fn end(&self) -> Option<u64>;
+
+    /// Up to `len` bytes at `offset`: fewer only at the end of the input.
+    fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error>;
+
+    /// For a deflated data set: how many compressed bytes the decoder has consumed.
+    fn compressed_len(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A data set held in memory.
+pub(crate) struct SliceSource<'a> {
+    pub(crate) data: &'a [u8],
+}
+
+impl WalkSource for SliceSource<'_> {
+    fn end(&self) -> Option<u64> {
+        Some(self.data.len() as u64)
+    }
+
+    fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
+        let tail = cursor::tail_at(self.data, offset).unwrap_or_default();
+        Ok(tail.get(..len).unwrap_or(tail))
+    }
+}
+
+/// Bytes read per refill of a [`BufferedSeekSource`]: enough for every header of a typical data
+/// set in one read, small enough not to matter when it reads into pixel data.
+pub(crate) const READ_CHUNK: usize = 8 * 1024;
+
+/// A `Read + Seek` input read in chunks; values are skipped by seeking past them.
+pub(crate) struct BufferedSeekSource<'r, R> {
+    reader: &'r mut R,
+    len: u64,
+    buf: Vec<u8>,
+    buf_start: u64,
+}
+
+impl<'r, R: Read + Seek> BufferedSeekSource<'r, R> {
+    pub(crate) fn new(reader: &'r mut R, len: u64) -> Self {
+        BufferedSeekSource {
+            reader,
+            len,
+            buf: Vec::new(),
+            buf_start: 0,
+        }
+    }
+}
+
+impl<R: Read + Seek> WalkSource for BufferedSeekSource<'_, R> {
+    fn end(&self) -> Option<u64> {
+        Some(self.len)
+    }
+
+    fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
+        let wanted = (len as u64).min(self.len.saturating_sub(offset));
+        let buffered = offset
+            .checked_sub(self.buf_start)
+            .filter(|rel| rel.saturating_add(wanted) <= self.buf.len() as u64);
+        let rel = match buffered {
+            Some(rel) => rel,
+            None => {
+                let chunk = wanted
+                    .max(READ_CHUNK as u64)
+                    .min(self.len.saturating_sub(offset));
+                self.buf.clear();
+                self.buf_start = offset;
+                let io = |e: io::Error| Error::io(offset, &e);
+                self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
+                self.reader
+                    .by_ref()
+                    .take(chunk)
+                    .read_to_end(&mut self.buf)
+                    .map_err(io)?;
+                0
+            }
+        };
+        Ok(cursor::slice_at(&self.buf, rel, wanted)
+            .or_else(|| cursor::tail_at(&self.buf, rel))
+            .unwrap_or_default())
+    }
+}
+
+/// A forward-only stream, such as an inflating decoder; skipped bytes are read and discarded.
+///
+/// Invariant: `buf` holds the bytes from `buf_start` to `read_end`.
+pub(crate) struct StreamSource<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Input offset of `buf[0]`.
+    buf_start: u64,
+    /// Input offset just past the last byte read from `reader`.
+    read_end: u64,
+    /// Reading past this offset is an error: the stream's start plus `max_len`.
+    max_end: u64,
+    max_len: u64,
+    /// Decoder errors (invalid data) are reported as [`Error::Inflate`].
+    inflating: bool,
+    eof: bool,
+}
+
+impl<R: Read> StreamSource<R> {
+    /// A stream whose first byte is at input offset `start`, of at most `max_len` bytes.
+    pub(crate) fn new(reader: R, start: u64, max_len: u64, inflating: bool) -> Self {
+        StreamSource {
+            reader,
+            buf: Vec::new(),
+            buf_start: start,
+            read_end: start,
+            max_end: start.saturating_add(max_len),
+            max_len,
+            inflating,
+            eof: false,
+        }
+    }
+
+    /// The wrapped reader.
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    fn read_more(&mut self, into_buf: bool, max: u64) -> Result<u64, Error> {
+        let mut chunk = [0u8; READ_CHUNK];
+        let want = usize::try_from(max).unwrap_or(READ_CHUNK).min(READ_CHUNK);
+        let dst = chunk.get_mut(..want).unwrap_or_default();
+        let n = loop {
+            match self.reader.read(dst) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if self.inflating
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+                        ) =>
+                {
+                    return Err(Error::Inflate {
+                        offset: self.read_end,
+                        message: e.to_string(),
+                    })
+                }
+                Err(e) => return Err(Error::io(self.read_end, &e)),
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+        }
+        if self.read_end.saturating_add(n as u64) > self.max_end {
+            return Err(Error::LimitExceeded {
+                offset: self.max_end,
+                limit: crate::error::LimitKind::InflatedLength,
+                max: self.max_len,
+            });
+        }
+        if into_buf {
+            self.buf.extend_from_slice(dst.get(..n).unwrap_or_default());
+        }
+        self.read_end = self.read_end.saturating_add(n as u64);
+        Ok(n as u64)
+    }
+}
+
+impl<R: Read> WalkSource for StreamSource<R> {
+    fn end(&self) -> Option<u64> {
+        self.eof.then_some(self.read_end)
+    }
+
+    fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
+        if offset < self.buf_start {
+            // The walk only moves forward; asking for earlier bytes is a bug, not input.
+            return Err(Error::io(
+                offset,
+                &io::Error::other("stream source read backwards"),
+            ));
+        }
+        // Drop what lies before `offset`, reading and discarding whatever was never buffered.
+        if offset >= self.read_end {
+            self.buf.clear();
+            while self.read_end < offset && !self.eof {
+                self.read_more(false, offset.saturating_sub(self.read_end))?;
+            }
+            self.buf_start = self.read_end.min(offset);
+        } else {
+            let drop = usize::try_from(offset.saturating_sub(self.buf_start)).unwrap_or(usize::MAX);
+            self.buf.drain(..drop.min(self.buf.len()));
+            self.buf_start = offset;
+        }
+        while self.buf.len() < len && !self.eof {
+            self.read_more(true, READ_CHUNK as u64)?;
+        }
+        if self.buf_start < offset {
+            return Ok(&[]);
+        }
+        Ok(self.buf.get(..len).unwrap_or(&self.buf))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,1072 @@
+//! Validation: every structural defect and every polyglot signal in one input, as findings.
+//!
+//! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
+//! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
+
+use std::io::{Read, Seek};
+
+use dicom_core::{Tag, VR};
+
+use crate::cursor::{self, Endian};
+use crate::error::{Error, LimitKind, Structure};
+use crate::finding::{Finding, FindingCode, Severity};
+use crate::inspect::{meta_start, Classification, Inspection, Inspector};
+use crate::limits::Limits;
+use crate::meta::{self, FileMeta, MetaElement, Parsed};
+use crate::preamble::{PreambleKind, HEADER_LEN};
+use crate::report::Report;
+use crate::signature::{self, Payload};
+use crate::source::SeekSource;
+use crate::tiff::TiffGrade;
+use crate::walk::{read_at, DataSetPlan, Element, ElementKind, Walk, PIXEL_DATA};
+
+/// (FFFC,FFFC) Data Set Trailing Padding.
+const PADDING: Tag = Tag(0xFFFC, 0xFFFC);
+/// (0042,0011) Encapsulated Document.
+const ENCAPSULATED_DOCUMENT: Tag = Tag(0x0042, 0x0011);
+/// How far into the file PDF readers look for `%PDF-`.
+const PDF_WINDOW: u64 = 1024;
+/// How far from the end ZIP readers look for the end-of-central-directory record: its 22
+/// bytes plus a comment of up to 65,535.
+const ZIP_WINDOW: u64 = 22 + 65_535;
+/// Bytes of a value's start examined for a payload signature.
+const SNIFF_LEN: usize = 64;
+/// Bytes examined per step when scanning padding.
+const SCAN_CHUNK: usize = 64 * 1024;
+/// Findings of one code reported before the rest are only counted.
+const MAX_PER_CODE: usize = 32;
+
+/// Validates a complete input held in memory. Never fails: malformed input is a finding.
+///
+/// ```
+/// use dicom_sanitize::{validate, Status};
+///
+/// let data = std::fs::read("tests/data/pydicom/rtplan.dcm")?;
+/// let report = validate(&data);
+/// assert_eq!(report.status(), Status::Clean);
+/// assert!(!report.is_threat());
+/// assert_eq!(report.data_set_offset, Some(300));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn validate(data: &[u8]) -> Report {
+    Validator::default().validate(data)
+}
+
+/// Validation with chosen limits and depth.
+///
+/// ```
+/// use dicom_sanitize::{Limits, Validator};
+///
+/// let mut limits = Limits::default();
+/// limits.max_depth = 16;
+/// let validator = Validator::new(limits).deep_scan(true);
+/// let data = std::fs::read("tests/data/pydicom/test-SR.dcm")?;
+/// let report = validator.validate(&data);
+/// assert!(report.max_depth <= 16);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Validator {
+    inspector: Inspector,
+    deep: bool,
+}
+
+impl Validator {
+    /// A validator applying `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Validator {
+            inspector: Inspector::new(limits),
+            deep: false,
+        }
+    }
+
+    /// Also look for payloads at the start of Pixel Data values and fragments, which are
+    /// skipped by default (they are large, and compressed frames are noise to signatures).
+    pub fn deep_scan(mut self, deep: bool) -> Self {
+        self.deep = deep;
+        self
+    }
+
+    /// The limits applied.
+    pub fn limits(&self) -> &Limits {
+        self.inspector.limits()
+    }
+
+    /// See [`validate`].
+    pub fn validate(&self, data: &[u8]) -> Report {
+        let classification = self.inspector.classify(data);
+        let mut run = Run::new(self, data.len() as u64, &classification);
+        let inspection = run.meta(&self.inspector, data, classification);
+        run.file_checks(data.get(..PDF_WINDOW as usize).unwrap_or(data), tail(data));
+        if let Some(inspection) = inspection {
+            let plan = DataSetPlan::of(&inspection, |start| {
+                let head = cursor::tail_at(data, start).unwrap_or_default();
+                Ok(head.get(..256).unwrap_or(head).to_vec())
+            });
+            if let Ok(plan) = plan {
+                run.set_plan(plan);
+                // A slice walk has no I/O to fail.
+                let _ = run.walk(self.inspector.walk_plan(data, plan), plan);
+            }
+        }
+        run.finish()
+    }
+
+    /// Validates an input through `Read + Seek`: the header and meta group, the first KiB and
+    /// the last 64 KiB (where PDF and ZIP readers look), and then element headers in small
+    /// chunks, skipping values by seeking. Pixel Data is never read.
+    ///
+    /// # Errors
+    /// Only when reading or seeking fails; malformed input is a finding.
+    ///
+    /// ```
+    /// use dicom_sanitize::Validator;
+    ///
+    /// let mut file = std::fs::File::open("tests/data/pydicom/CT_small.dcm")?;
+    /// let report = Validator::default().validate_reader(&mut file)?;
+    /// assert_eq!(report.preamble.unwrap().name(), "tiff-dangling");
+    /// assert!(!report.is_threat());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
+        let mut buf = Vec::new();
+        let file_len = self.inspector.read_header(reader, &mut buf)?;
+        let classification = {
+            let mut source = SeekSource {
+                reader,
+                len: file_len,
+            };
+            self.inspector.classify_input(&buf, file_len, &mut source)?
+        };
+        let mut run = Run::new(self, file_len, &classification);
+        let inspection = run.meta(&self.inspector, &buf, classification);
+        let head = read_at(reader, 0, PDF_WINDOW as usize)?;
+        let tail_start = file_len.saturating_sub(ZIP_WINDOW);
+        let tail_bytes = read_at(reader, tail_start, ZIP_WINDOW as usize)?;
+        run.file_checks(&head, (tail_start, &tail_bytes));
+        if let Some(inspection) = inspection {
+            let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, 256));
+            if let Ok(plan) = plan {
+                run.set_plan(plan);
+                let walk = self.inspector.walk_reader_plan(reader, file_len, plan)?;
+                run.walk(walk, plan)?;
+            }
+        }
+        Ok(run.finish())
+    }
+}
+
+/// The last bytes of `data` where a ZIP end-of-central-directory record may lie, with their
+/// offset.
+fn tail(data: &[u8]) -> (u64, &[u8]) {
+    let start = (data.len() as u64).saturating_sub(ZIP_WINDOW);
+    (start, cursor::tail_at(data, start).unwrap_or_default())
+}
+
+/// Findings, at most [`MAX_PER_CODE`] per code.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    counts: Vec<(FindingCode, usize)>,
+    suppressed: u64,
+}
+
+impl Findings {
+    fn push(&mut self, finding: Finding) {
+        let count = match self
+            .counts
+            .iter_mut()
+            .find(|(code, _)| *code == finding.code)
+        {
+            Some((_, count)) => count,
+            None => {
+                self.counts.push((finding.code, 0));
+                match self.counts.last_mut() {
+                    Some((_, count)) => count,
+                    None => return,
+                }
+            }
+        };
+        *count = count.saturating_add(1);
+        if *count > MAX_PER_CODE {
+            self.suppressed = self.suppressed.saturating_add(1);
+        } else {
+            self.list.push(finding);
+        }
+    }
+}
+
+/// What the validator tracks for one data set or item.
+#[derive(Default)]
+struct Scope {
+    last: Option<Tag>,
+    /// Private creators seen: (group, block).
+    creators: Vec<(u16, u8)>,
+}
+
+/// One validation in progress.
+struct Run {
+    deep: bool,
+    limits: Limits,
+    file_len: u64,
+    findings: Findings,
+    report: Report,
+    /// Where a confirmed executable preamble's payload starts, until an element claims it.
+    payload: Option<u64>,
+    /// The first IFD of a functional TIFF header.
+    tiff_ifd: Option<u64>,
+    /// `%PDF-` after the preamble in the first KiB, and whether an Encapsulated Document holds it.
+    pdf_header: Option<(u64, bool)>,
+    /// The file's last 8 bytes (fewer for a shorter file).
+    last_bytes: Vec<u8>,
+    scopes: Vec<Scope>,
+}
+
+impl Run {
+    fn new(validator: &Validator, file_len: u64, classification: &Classification<'_>) -> Self {
+        let preamble = classification.preamble().map(|p| p.kind());
+        let mut run = Run {
+            deep: validator.deep,
+            limits: *validator.limits(),
+            file_len,
+            findings: Findings::default(),
+            report: Report {
+                layout: classification.layout(),
+                preamble,
+                file_len,
+                transfer_syntax: None,
+                data_set_offset: None,
+                encoding: None,
+                deflated: false,
+                elements: 0,
+                max_depth: 0,
+                findings: Vec::new(),
+                suppressed: 0,
+            },
+            payload: None,
+            tiff_ifd: None,
+            pdf_header: None,
+            last_bytes: Vec::new(),
+            scopes: Vec::new(),
+        };
+        if let Some(kind) = preamble {
+            if let Some(finding) = preamble_finding(kind) {
+                run.findings.push(finding);
+            }
+            run.payload = kind
+                .executable()
+                .filter(|info| info.confirmed)
+                .and_then(|info| info.payload_offset);
+            if let PreambleKind::Tiff {
+                header,
+                grade: TiffGrade::Functional,
+            } = kind
+            {
+                run.tiff_ifd = Some(header.ifd_offset);
+            }
+        }
+        run
+    }
+
+    fn push(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Reads and checks the File Meta group; returns the inspection when the data set can be
+    /// walked.
+    fn meta<'a>(
+        &mut self,
+        inspector: &Inspector,
+        data: &'a [u8],
+        classification: Classification<'a>,
+    ) -> Option<Inspection<'a>> {
+        let layout = classification.layout();
+        if let Some(start) = meta_start(layout) {
+            match meta::parse(data, start, self.file_len, inspector.limits()) {
+                Ok(Parsed::Done(meta)) => self.check_meta(&meta),
+                Ok(Parsed::NeedMore(_)) => return None,
+                Err(err) => {
+                    let code = match err {
+                        Error::MissingMeta { .. } => FindingCode::MetaMissing,
+                        _ => FindingCode::MetaMalformed,
+                    };
+                    self.push(from_error(code, &err));
+                    return None;
+                }
+            }
+        }
+        if !layout.is_dicom() {
+            return None;
+        }
+        inspector
+            .with_meta(data, self.file_len, classification)
+            .ok()
+    }
+
+    fn check_meta(&mut self, meta: &FileMeta<'_>) {
+        self.report.transfer_syntax = meta.transfer_syntax_uid().map(str::to_owned);
+        let start = meta.offset();
+        if !meta.is_explicit_vr() {
+            self.push(Finding::new(
+                FindingCode::MetaImplicitVr,
+                Severity::Low,
+                start,
+                "the file meta group is written in implicit VR; the standard requires explicit VR little endian",
+            ));
+        }
+        match (meta.group_length_element(), meta.group_length()) {
+            (None, _) => self.push(Finding::new(
+                FindingCode::MetaGroupLengthMissing,
+                Severity::Low,
+                start,
+                "no (0002,0000) file meta information group length",
+            )),
+            (Some(element), declared) => {
+                let measured = meta.measured_group_length();
+                if declared.map(u64::from) != Some(measured) {
+                    self.push(
+                        Finding::new(
+                            FindingCode::MetaGroupLengthMismatch,
+                            Severity::Low,
+                            element.offset(),
+                            format!("group length declares {declared:?} bytes, the group has {measured}"),
+                        )
+                        .with_tag(meta::GROUP_LENGTH),
+                    );
+                }
+                if let Some(over) = declared
+                    .map(u64::from)
+                    .and_then(|d| d.checked_sub(measured))
+                    .filter(|o| *o > 0)
+                {
+                    self.push(
+                        Finding::new(
+                            FindingCode::MetaForeignElement,
+                            Severity::Medium,
+                            meta.data_set_offset(),
+                            format!("the group length covers {over} bytes of elements outside group 0002"),
+                        )
+                        .with_length(over.min(self.file_len.saturating_sub(meta.data_set_offset()))),
+                    );
+                }
+            }
+        }
+        for (tag, name) in [
+            (meta::INFORMATION_VERSION, "file meta information version"),
+            (
+                meta::MEDIA_STORAGE_SOP_CLASS_UID,
+                "media storage SOP class UID",
+            ),
+            (
+                meta::MEDIA_STORAGE_SOP_INSTANCE_UID,
+                "media storage SOP instance UID",
+            ),
+            (meta::IMPLEMENTATION_CLASS_UID, "implementation class UID"),
+        ] {
+            if meta.element(tag).is_none() {
+                self.push(
+                    Finding::new(
+                        FindingCode::MetaElementMissing,
+                        Severity::Low,
+                        start,
+                        format!("no {tag} {name}"),
+                    )
+                    .with_tag(tag),
+                );
+            }
+        }
+        match (
+            meta.element(meta::TRANSFER_SYNTAX_UID),
+            meta.transfer_syntax(),
+        ) {
+            (None, _) => self.push(
+                Finding::new(
+                    FindingCode::MetaTransferSyntaxMissing,
+                    Severity::Medium,
+                    start,
+                    "no (0002,0010) transfer syntax UID: the data set's encoding is guessed",
+                )
+                .with_tag(meta::TRANSFER_SYNTAX_UID),
+            ),
+            (Some(element), None) => self.push(element_finding(
+                FindingCode::MetaTransferSyntaxUnknown,
+                Severity::Medium,
+                &element,
+                format!(
+                    "unknown transfer syntax {:?}: the data set's encoding is guessed",
+                    String::from_utf8_lossy(element.value())
+                ),
+            )),
+            (Some(_), Some(_)) => {}
+        }
+        for element in meta.elements() {
+            let standard = meta::standard_vr(element.tag());
+            if meta.is_explicit_vr() && standard != VR::UN && element.vr() != standard {
+                self.push(element_finding(
+                    FindingCode::MetaWrongVr,
+                    Severity::Low,
+                    &element,
+                    format!(
+                        "{} has VR {}, the standard's is {standard}",
+                        element.tag(),
+                        element.vr()
+                    ),
+                ));
+            }
+            if standard == VR::UI {
+                if let Some(defect) = uid_defect(element.value()) {
+                    self.push(element_finding(
+                        FindingCode::MetaUidSyntax,
+                        Severity::Low,
+                        &element,
+                        format!("{} is not a valid UID: {defect}", element.tag()),
+                    ));
+                }
+            }
+            if element.tag() == meta::PRIVATE_INFORMATION {
+                let value = element.value();
+                let value = value
+                    .get(..self.limits.max_scan_len.try_into().unwrap_or(usize::MAX))
+                    .unwrap_or(value);
+                let found = signature::value_payload(value, value.len() as u64)
+                    .filter(|p| *p != Payload::Executable(crate::signature::Format::Pe))
+                    .map(|p| (0, p))
+                    .or_else(|| signature::embedded_payload(value));
+                if let Some((at, payload)) = found {
+                    self.push(element_finding(
+                        FindingCode::MetaPrivateInformationPayload,
+                        Severity::High,
+                        &element,
+                        format!(
+                            "{} at value offset {at} of (0002,0102) private information",
+                            payload.describe()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Checks where other readers look regardless of DICOM structure: `%PDF-` in the first KiB
+    /// and a ZIP end-of-central-directory record at the end.
+    fn file_checks(&mut self, head: &[u8], (tail_start, tail): (u64, &[u8])) {
+        self.last_bytes = tail
+            .get(tail.len().saturating_sub(8)..)
+            .unwrap_or_default()
+            .to_vec();
+        if let Some(at) = cursor::tail_at(head, HEADER_LEN).and_then(signature::find_pdf) {
+            self.pdf_header = Some((HEADER_LEN.saturating_add(at as u64), false));
+        }
+        if let Some(at) = zip_directory(tail, tail_start, self.file_len) {
+            self.push(
+                Finding::new(
+                    FindingCode::FileZipDirectory,
+                    Severity::High,
+                    at,
+                    "a ZIP end-of-central-directory record ends the file: ZIP tools open it as an archive",
+                )
+                .with_length(self.file_len.saturating_sub(at)),
+            );
+        }
+    }
+
+    fn set_plan(&mut self, plan: DataSetPlan) {
+        self.report.data_set_offset = Some(plan.start);
+        self.report.encoding = Some(plan.encoding);
+        self.report.deflated = plan.deflated;
+        if let Some(declared) = plan.declared {
+            self.push(Finding::new(
+                FindingCode::MetaTransferSyntaxMismatch,
+                Severity::Medium,
+                plan.start,
+                format!(
+                    "the transfer syntax says {declared}, but the data set is written in {}",
+                    plan.encoding
+                ),
+            ));
+        }
+    }
+
+    /// Walks the data set, checking each header. Errors only on I/O failure.
+    fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
+        let mut last_top: Option<Tag> = None;
+        loop {
+            match walk.next() {
+                None => break,
+                Some(Ok(element)) => {
+                    if element.depth == 0 && element.kind != ElementKind::SequenceDelimiter {
+                        last_top = Some(element.tag());
+                    }
+                    self.element(&mut walk, &element)?;
+                }
+                Some(Err(err @ Error::Io { .. })) => return Err(err),
+                Some(Err(err)) => return self.walk_error(&mut walk, err, last_top),
+            }
+        }
+        if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
+            let inflated = walk.end().unwrap_or(plan.start).saturating_sub(plan.start);
+            self.after_deflate(plan.start.saturating_add(consumed), inflated);
+        }
+        Ok(())
+    }
+
+    /// Reports the bytes between the end of a deflate stream at `end` and the end of the file.
+    fn after_deflate(&mut self, end: u64, inflated: u64) {
+        let length = self.file_len.saturating_sub(end);
+        if length == 0 {
+            return;
+        }
+        // gzip-based writers leave gzip's trailer: CRC-32 and the inflated length mod 2^32.
+        let isize = cursor::u32_at(&self.last_bytes, 4, Endian::Little).map(u64::from);
+        let finding = if length == 8 && isize == Some(inflated & 0xFFFF_FFFF) {
+            Finding::new(
+                FindingCode::TrailingGzipTrailer,
+                Severity::Low,
+                end,
+                "a gzip trailer (CRC-32 and length) follows the deflated data set",
+            )
+        } else {
+            Finding::new(
+                FindingCode::TrailingData,
+                Severity::High,
+                end,
+                format!("{length} bytes follow the end of the deflated data set"),
+            )
+        };
+        self.push(finding.with_length(length));
+    }
+
+    fn element(&mut self, walk: &mut Walk<'_>, e: &Element) -> Result<(), Error> {
+        self.report.elements = self.report.elements.saturating_add(1);
+        self.report.max_depth = self.report.max_depth.max(e.depth);
+        let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
+        match e.kind {
+            ElementKind::Item => {
+                self.scopes.truncate(depth);
+                self.scopes.resize_with(depth, Scope::default);
+                self.scopes.push(Scope::default());
+            }
+            ElementKind::Value | ElementKind::Sequence | ElementKind::Encapsulated => {
+                self.scopes.truncate(depth.saturating_add(1));
+                self.scopes
+                    .resize_with(depth.saturating_add(1), Scope::default);
+                self.data_element(e);
+            }
+            _ => {}
+        }
+        if e.value_len().is_some_and(|len| len % 2 == 1) {
+            self.push(element_of(
+                FindingCode::StructureOddLength,
+                Severity::Low,
+                e,
+                format!("odd value length {}", e.header.len.0),
+            ));
+        }
+        if matches!(e.kind, ElementKind::Value | ElementKind::Fragment) {
+            self.locate_payload(e);
+            self.locate_pdf(e);
+            if e.tag() == PADDING {
+                self.scan_padding(walk, e)?;
+            } else if self.should_sniff(e) {
+                self.sniff(walk, e)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that concern a data element's place in its data set or item.
+    fn data_element(&mut self, e: &Element) {
+        let tag = e.tag();
+        let mut out_of_order = false;
+        let mut no_creator = false;
+        if let Some(scope) = self.scopes.last_mut() {
+            out_of_order = scope.last.is_some_and(|last| last >= tag);
+            scope.last = Some(tag);
+            if tag.group() % 2 == 1 {
+                if (0x0010..=0x00FF).contains(&tag.element()) {
+                    let block = u8::try_from(tag.element()).unwrap_or(0);
+                    scope.creators.push((tag.group(), block));
+                } else if tag.element() >= 0x1000 {
+                    let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
+                    no_creator = !scope.creators.contains(&(tag.group(), block));
+                }
+            }
+        }
+        if out_of_order {
+            self.push(element_of(
+                FindingCode::StructureTagOrder,
+                Severity::Medium,
+                e,
+                format!("{tag} is out of ascending tag order"),
+            ));
+        }
+        if no_creator {
+            self.push(element_of(
+                FindingCode::StructurePrivateWithoutCreator,
+                Severity::Low,
+                e,
+                format!(
+                    "private {tag} has no private creator ({:04X},00{:02X})",
+                    tag.group(),
+                    tag.element() >> 8
+                ),
+            ));
+        }
+        if tag.element() == 0 && tag.group() > 0x0002 {
+            let well_formed = (!e.explicit_vr || e.header.vr == VR::UL) && e.value_len() == Some(4);
+            let (severity, message) = if well_formed {
+                (Severity::Low, format!("{tag} is a retired group length"))
+            } else {
+                (
+                    Severity::Medium,
+                    format!(
+                        "group length {tag} is {} with length {}, not UL with length 4",
+                        e.header.vr, e.header.len.0
+                    ),
+                )
+            };
+            self.push(element_of(
+                FindingCode::StructureGroupLength,
+                severity,
+                e,
+                message,
+            ));
+        }
+        if e.kind == ElementKind::Encapsulated {
+            let allowed =
+                tag == PIXEL_DATA && e.explicit_vr && matches!(e.header.vr, VR::OB | VR::OW);
+            if !allowed {
+                self.push(element_of(
+                    FindingCode::StructureUndefinedLength,
+                    Severity::Medium,
+                    e,
+                    format!("{tag} with VR {} cannot have undefined length", e.header.vr),
+                ));
+            }
+        }
+    }
+
+    /// Names the element holding a confirmed executable preamble's payload.
+    fn locate_payload(&mut self, e: &Element) {
+        let Some(payload) = self.payload else { return };
+        if contains(e, payload) {
+            self.payload = None;
+            self.push(element_of(
+                FindingCode::PreamblePayloadInElement,
+                Severity::Critical,
+                e,
+                format!(
+                    "the executable preamble's code at offset {payload} lies in the value of {}",
+                    e.tag()
+                ),
+            ));
+        }
+    }
+
+    fn locate_pdf(&mut self, e: &Element) {
+        if let Some((at, explained)) = self.pdf_header.as_mut() {
+            if e.tag() == ENCAPSULATED_DOCUMENT && contains(e, *at) {
+                *explained = true;
+            }
+        }
+    }
+
+    fn should_sniff(&self, e: &Element) -> bool {
+        let binary = matches!(
+            e.header.vr,
+            VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
+        );
+        let pixels = e.kind == ElementKind::Fragment
+            || (e.tag().group() == 0x7FE0 && (0x0008..=0x0010).contains(&e.tag().element()));
+        binary && e.value_len().is_some_and(|len| len >= 4) && (self.deep || !pixels)
+    }
+
+    /// Looks for a payload at the start of a value.
+    fn sniff(&mut self, walk: &mut Walk<'_>, e: &Element) -> Result<(), Error> {
+        let len = e.value_len().unwrap_or(0);
+        let start = e.value_offset();
+        let head = walk.peek(start, SNIFF_LEN)?;
+        let Some(payload) = signature::value_payload(head, len) else {
+            return Ok(());
+        };
+        let mut confirmed = false;
+        if payload == Payload::Executable(crate::signature::Format::Pe) {
+            // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
+            let pe = cursor::u32_at(head, 0x3C, Endian::Little)
+                .map(u64::from)
+                .filter(|at| at.saturating_add(4) <= len && *at >= 0x40);
+            let Some(at) = pe else { return Ok(()) };
+            if walk.peek(start.saturating_add(at), 4)? != b"PE\0\0" {
+                return Ok(());
+            }
+            confirmed = true;
+        }
+        let (code, severity) = match payload {
+            Payload::Executable(_) if confirmed => {
+                (FindingCode::ValueExecutable, Severity::Critical)
+            }
+            Payload::Executable(_) => (FindingCode::ValueExecutable, Severity::High),
+            Payload::Archive(_) => (FindingCode::ValueArchive, Severity::High),
+            Payload::Script => (FindingCode::ValueScript, Severity::High),
+            Payload::Pdf | Payload::Markup if e.tag() == ENCAPSULATED_DOCUMENT => {
+                (FindingCode::ValueDocument, Severity::Info)
+            }
+            Payload::Pdf | Payload::Markup => (FindingCode::ValueDocument, Severity::Medium),
+        };
+        self.push(element_of(
+            code,
+            severity,
+            e,
+            format!(
+                "the value of {} starts with a {}",
+                e.tag(),
+                payload.describe()
+            ),
+        ));
+        Ok(())
+    }
+
+    /// Scans (FFFC,FFFC) padding: payload signatures anywhere, and non-zero bytes that no
+    /// functional TIFF IFD explains.
+    fn scan_padding(&mut self, walk: &mut Walk<'_>, e: &Element) -> Result<(), Error> {
+        let start = e.value_offset();
+        let len = e.value_len().unwrap_or(0).min(self.limits.max_scan_len);
+        let end = start.saturating_add(len);
+        let explained = self.tiff_ifd.is_some_and(|ifd| contains(e, ifd));
+        let mut nonzero = None;
+        let mut found = None;
+        let mut at = start;
+        while at < end && found.is_none() {
+            let want = usize::try_from(end.saturating_sub(at))
+                .unwrap_or(SCAN_CHUNK)
+                .min(SCAN_CHUNK);
+            let chunk = walk.peek(at, want)?;
+            if chunk.is_empty() {
+                break;
+            }
+            if nonzero.is_none() {
+                nonzero = chunk
+                    .iter()
+                    .position(|&b| b != 0)
+                    .map(|i| at.saturating_add(i as u64));
+            }
+            found =
+                signature::embedded_payload(chunk).map(|(i, p)| (at.saturating_add(i as u64), p));
+            let step = chunk
+                .len()
+                .saturating_sub(signature::EMBEDDED_MAX_LEN)
+                .max(1) as u64;
+            at = if chunk.len() < want {
+                end
+            } else {
+                at.saturating_add(step)
+            };
+        }
+        if let Some((offset, payload)) = found {
+            self.push(
+                Finding::new(
+                    FindingCode::PaddingPayload,
+                    Severity::High,
+                    offset,
+                    format!(
+                        "{} inside (FFFC,FFFC) data set trailing padding",
+                        payload.describe()
+                    ),
+                )
+                .with_tag(PADDING),
+            );
+        } else if let (Some(offset), false) = (nonzero, explained) {
+            // Converters that wrote a dual-personality file leave its IFD behind.
+            let head = walk.peek(start, 2)?;
+            let entries = cursor::u16_at(head, 0, Endian::Little).map_or(0, u64::from);
+            let vestigial_ifd = offset.saturating_sub(start) < 2
+                && (1..=4096).contains(&entries)
+                && entries.saturating_mul(12).saturating_add(6) <= e.value_len().unwrap_or(0);
+            let (severity, what) = if vestigial_ifd {
+                (
+                    Severity::Info,
+                    "a TIFF IFD no preamble header points to (a converter's leftover)",
+                )
+            } else {
+                (
+                    Severity::Low,
+                    "non-zero bytes that no functional TIFF IFD explains",
+                )
+            };
+            self.push(element_of(
+                FindingCode::PaddingNonzero,
+                severity,
+                e,
+                format!("(FFFC,FFFC) padding holds {what}, from offset {offset}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Turns the error that stopped the walk into findings.
+    fn walk_error(
+        &mut self,
+        walk: &mut Walk<'_>,
+        err: Error,
+        last_top: Option<Tag>,
+    ) -> Result<(), Error> {
+        let at_top = walk.depth() == 0;
+        let offset = err.offset().unwrap_or_else(|| walk.offset());
+        // At top level, bytes that do not read as the next element are trailing data.
+        let not_an_element = match &err {
+            Error::InvalidVr { .. } | Error::UnexpectedTag { .. } => true,
+            Error::Truncated {
+                structure: Structure::ElementHeader,
+                ..
+            } => true,
+            Error::LengthPastEnd { tag, .. } => {
+                last_top.is_some_and(|last| *tag <= last) || tag.group() == 0
+            }
+            _ => false,
+        };
+        if at_top && not_an_element {
+            return self.trailing(walk, offset);
+        }
+        let code = match &err {
+            Error::InvalidVr { .. } => FindingCode::StructureInvalidVr,
+            Error::UnexpectedTag { .. } => FindingCode::StructureUnexpectedTag,
+            Error::LengthPastEnd { .. } => FindingCode::StructureLengthPastEnd,
+            Error::LimitExceeded {
+                limit: LimitKind::Depth,
+                ..
+            } => FindingCode::StructureNestingLimit,
+            Error::Inflate { .. }
+            | Error::LimitExceeded {
+                limit: LimitKind::InflatedLength,
+                ..
+            } => FindingCode::StructureInflate,
+            _ => FindingCode::StructureTruncated,
+        };
+        let mut finding = from_error(code, &err);
+        finding.message.push_str("; the walk stops here");
+        self.push(finding);
+        Ok(())
+    }
+
+    /// Reports the bytes from `offset` to the end of the data set, which are not elements.
+    fn trailing(&mut self, walk: &mut Walk<'_>, offset: u64) -> Result<(), Error> {
+        let head = walk.peek(offset, SNIFF_LEN)?.to_vec();
+        let mut zero = true;
+        let mut at = offset;
+        let scan_end = offset.saturating_add(self.limits.max_scan_len);
+        while zero && at < scan_end {
+            let chunk = walk.peek(at, SCAN_CHUNK)?;
+            if chunk.is_empty() {
+                break;
+            }
+            zero = chunk.iter().all(|&b| b == 0);
+            at = at.saturating_add(chunk.len() as u64);
+        }
+        let end = walk.end().unwrap_or(at).max(at);
+        let length = end.saturating_sub(offset);
+        let finding = if zero {
+            Finding::new(
+                FindingCode::TrailingZeros,
+                Severity::Low,
+                offset,
+                format!("{length} zero bytes after the last element"),
+            )
+        } else {
+            let what = signature::value_payload(&head, length).map_or_else(String::new, |p| {
+                format!(", starting with a {}", p.describe())
+            });
+            Finding::new(
+                FindingCode::TrailingData,
+                Severity::High,
+                offset,
+                format!("{length} bytes after the last element are not DICOM{what}"),
+            )
+        };
+        self.push(finding.with_length(length));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Report {
+        if let Some((at, explained)) = self.pdf_header {
+            let (severity, message) = if explained {
+                (
+                    Severity::Info,
+                    format!("%PDF- at offset {at}, inside an encapsulated document"),
+                )
+            } else {
+                (Severity::High, format!("%PDF- at offset {at}, within the first 1024 bytes: PDF readers open this file"))
+            };
+            self.push(
+                Finding::new(FindingCode::FilePdfHeader, severity, at, message).with_length(5),
+            );
+        }
+        self.report.findings = self.findings.list;
+        self.report.suppressed = self.findings.suppressed;
+        self.report
+    }
+}
+
+/// Whether `offset` lies in the value of `e`.
+fn contains(e: &Element, offset: u64) -> bool {
+    e.value_end()
+        .is_some_and(|end| (e.value_offset()..end).contains(&offset))
+}
+
+/// The offset of a ZIP end-of-central-directory record that ends the file exactly (its comment
+/// reaching the last byte), searching `tail`, which starts at `tail_start`.
+fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
+    tail.windows(4).enumerate().rev().find_map(|(i, window)| {
+        let at = tail_start.checked_add(i as u64)?;
+        let comment = cursor::u16_at(tail, (i as u64).checked_add(20)?, Endian::Little)?;
+        (window == b"PK\x05\x06"
+            && at.checked_add(22)?.checked_add(u64::from(comment))? == file_len)
+            .then_some(at)
+    })
+}
+
+/// What is wrong with a UID value, if anything.
+fn uid_defect(value: &[u8]) -> Option<&'static str> {
+    if value.len() % 2 == 1 {
+        return Some("odd length");
+    }
+    let uid = match value {
+        [rest @ .., 0] => rest,
+        _ => value,
+    };
+    if uid.is_empty() {
+        return Some("empty");
+    }
+    if uid.len() > 64 {
+        return Some("longer than 64 characters");
+    }
+    if !uid.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        return Some("characters other than digits and dots");
+    }
+    for component in uid.split(|b| *b == b'.') {
+        match component {
+            [] => return Some("an empty component"),
+            [b'0', _, ..] => return Some("a component with a leading zero"),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The finding a non-zero preamble gives.
+fn preamble_finding(kind: PreambleKind) -> Option<Finding> {
+    let severity = kind.severity()?;
+    let code = match kind {
+        PreambleKind::Zero => return None,
+        PreambleKind::Tiff { .. } if kind.is_functional_tiff() => FindingCode::PreambleTiff,
+        PreambleKind::Tiff { .. } => FindingCode::PreambleTiffDangling,
+        PreambleKind::Pe(_) => FindingCode::PreamblePe,
+        PreambleKind::Elf(_) => FindingCode::PreambleElf,
+        PreambleKind::MachO { .. } => FindingCode::PreambleMachO,
+        PreambleKind::Script { .. } => FindingCode::PreambleScript,
+        PreambleKind::Pdf { .. } => FindingCode::PreamblePdf,
+        PreambleKind::Html => FindingCode::PreambleHtml,
+        PreambleKind::Zip => FindingCode::PreambleZip,
+        PreambleKind::OtherFormat(_) => FindingCode::PreambleArchive,
+        PreambleKind::Text => FindingCode::PreambleText,
+        PreambleKind::Unknown { tiff_magic: true } => FindingCode::PreambleTiffMasquerade,
+        PreambleKind::Unknown { tiff_magic: false } => FindingCode::PreambleUnknown,
+    };
+    let mut message = kind.to_string();
+    if let Some(offset) = kind.executable().and_then(|info| info.payload_offset) {
+        message.push_str(&format!("; payload pointer to offset {offset}"));
+    }
+    Some(Finding::new(code, severity, 0, message).with_length(128))
+}
+
+/// A finding made from an error, at the error's offset and tag.
+fn from_error(code: FindingCode, err: &Error) -> Finding {
+    let mut finding = Finding::new(
+        code,
+        Severity::Medium,
+        err.offset().unwrap_or(0),
+        err.to_string(),
+    );
+    finding.tag = err.tag();
+    finding
+}
+
+/// A finding about a walked element: its offset, its header and value length, its tag.
+fn element_of(code: FindingCode, severity: Severity, e: &Element, message: String) -> Finding {
+    let mut finding = Finding::new(code, severity, e.offset, message).with_tag(e.tag());
+    finding.length = e
+        .value_len()
+        .map(|len| len.saturating_add(u64::from(e.header_len)));
+    finding
+}
+
+/// A finding about a File Meta element.
+fn element_finding(
+    code: FindingCode,
+    severity: Severity,
+    e: &MetaElement<'_>,
+    message: String,
+) -> Finding {
+    Finding::new(code, severity, e.offset(), message)
+        .with_tag(e.tag())
+        .with_length(
+            e.value_offset()
+                .saturating_sub(e.offset())
+                .saturating_add(e.value().len() as u64),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_rules() {
+        assert_eq!(uid_defect(b"1.2.840.10008.1.2\0"), None);
+        assert_eq!(uid_defect(b"1.2.840.10008.1.2.1\0"), None);
+        assert_eq!(uid_defect(b"1.2.3.4"), Some("odd length"));
+        assert_eq!(
+            uid_defect(b"1.2.03"),
+            Some("a component with a leading zero")
+        );
+        assert_eq!(uid_defect(b"1..2"), Some("an empty component"));
+        assert_eq!(
+            uid_defect(b"1.2 "),
+            Some("characters other than digits and dots")
+        );
+        assert_eq!(uid_defect(b"1.0\0"), None);
+        assert_eq!(uid_defect(b""), Some("empty"));
+        assert_eq!(uid_defect(&[b'1'; 66]), Some("longer than 64 characters"));
+    }
+
+    #[test]
+    fn zip_directory_must_end_the_file() {
+        let mut tail = vec![0u8; 100];
+        tail[70..74].copy_from_slice(b"PK\x05\x06");
+        tail[90..92].copy_from_slice(&8u16.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        assert_eq!(zip_directory(&tail, 1000, 1101), None);
+        tail[90..92].copy_from_slice(&0u16.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+    }
+
+    #[test]
+    fn findings_are_capped_per_code() {
+        let mut findings = Findings::default();
+        for i in 0..100 {
+            findings.push(Finding::new(
+                FindingCode::StructureOddLength,
+                Severity::Low,
+                i,
+                "x",
+            ));
+        }
+        findings.push(Finding::new(
+            FindingCode::StructureTagOrder,
+            Severity::Medium,
+            0,
+            "y",
+        ));
+        assert_eq!(findings.list.len(), MAX_PER_CODE + 1);
+        assert_eq!(findings.suppressed, 100 - MAX_PER_CODE as u64);
+    }
+}

@@ -1,0 +1,695 @@
+//! The header walk: every element header of a data set, in file order, without reading values.
+//!
+//! The walk is iterative: open sequences, items and encapsulated pixel data are frames on a
+//! heap-allocated stack bounded by [`Limits::max_depth`], so no nesting can overflow the call
+//! stack. Values are skipped, never read: over a slice the walk moves an offset, over a
+//! `Read + Seek` it seeks, over a deflated data set it inflates and discards. The only value
+//! bytes it ever looks at are the first eight of an implicit VR element of unknown type, to
+//! tell a private sequence from a plain value (as other toolkits do).
+
+use std::io::{Read, Seek, SeekFrom};
+
+use dicom_core::header::{DataElementHeader, Length};
+use dicom_core::{Tag, VR};
+
+use crate::cursor;
+use crate::dictionary;
+use crate::encoding::Encoding;
+use crate::error::{Error, LimitKind, Structure, VrBytes};
+use crate::header::{self, HeaderError, RawHeader, UNDEFINED};
+use crate::inspect::{Inspection, Inspector, Layout};
+use crate::limits::Limits;
+use crate::source::{BufferedSeekSource, SliceSource, WalkSource};
+
+/// (FFFE,E000) Item.
+pub const ITEM: Tag = Tag(0xFFFE, 0xE000);
+/// (FFFE,E00D) Item Delimitation Item.
+pub const ITEM_DELIMITER: Tag = Tag(0xFFFE, 0xE00D);
+/// (FFFE,E0DD) Sequence Delimitation Item.
+pub const SEQUENCE_DELIMITER: Tag = Tag(0xFFFE, 0xE0DD);
+/// (7FE0,0010) Pixel Data.
+pub const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
+
+/// What a header the walk met is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ElementKind {
+    /// A data element with a value.
+    Value,
+    /// A sequence (SQ, or UN of undefined length, or a private implicit VR sequence): its
+    /// items follow at the next depth.
+    Sequence,
+    /// Encapsulated pixel data (undefined length): its fragments follow at the next depth.
+    Encapsulated,
+    /// A sequence item.
+    Item,
+    /// A fragment of encapsulated pixel data (the first is the Basic Offset Table).
+    Fragment,
+    /// The end of an item of undefined length.
+    ItemDelimiter,
+    /// The end of a sequence or of encapsulated pixel data of undefined length.
+    SequenceDelimiter,
+}
+
+/// One header met by the walk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Element {
+    /// Offset of the header. For a deflated data set, `data set offset + inflated position`.
+    pub offset: u64,
+    /// Tag, VR and length. In implicit VR the VR comes from the standard dictionary (`UN` for
+    /// tags it does not know); items and delimiters carry `UN`.
+    pub header: DataElementHeader,
+    /// Bytes of the header: 8 or 12.
+    pub header_len: u8,
+    /// Number of sequences (and encapsulated pixel data) enclosing the header; 0 at top level.
+    /// Items, their elements and the sequence delimiter share the depth inside their sequence.
+    pub depth: u32,
+    /// What the header is.
+    pub kind: ElementKind,
+    /// Whether the VR was read from the header (explicit VR) rather than the dictionary.
+    pub explicit_vr: bool,
+}
+
+impl Element {
+    /// The element's tag.
+    pub fn tag(&self) -> Tag {
+        self.header.tag
+    }
+
+    /// Offset of the first value byte.
+    pub fn value_offset(&self) -> u64 {
+        self.offset.saturating_add(u64::from(self.header_len))
+    }
+
+    /// The declared value length, `None` when undefined.
+    pub fn value_len(&self) -> Option<u64> {
+        let Length(len) = self.header.len;
+        (len != UNDEFINED).then_some(u64::from(len))
+    }
+
+    /// Offset just past the value, when its length is defined.
+    pub fn value_end(&self) -> Option<u64> {
+        self.value_offset().checked_add(self.value_len()?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Sequence,
+    Item,
+    Encapsulated,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    kind: FrameKind,
+    /// Where the frame ends, when its length is defined.
+    end: Option<u64>,
+    /// Encoding of the headers inside (UN sequences hold implicit VR little endian).
+    encoding: Encoding,
+}
+
+/// Iterator over the element headers of a data set; see [`walk`](crate::walk()).
+///
+/// Yields `Ok(Element)` for each header, then stops: after the last element, or after the first
+/// `Err` (a structural defect the walk cannot pass, with its offset).
+pub struct Walk<'s> {
+    source: Box<dyn WalkSource + 's>,
+    encoding: Encoding,
+    limits: Limits,
+    pos: u64,
+    stack: Vec<Frame>,
+    depth: u32,
+    /// The last element with a defined length: if a stream ends before its value does, the
+    /// error names it.
+    last_value: Option<(u64, Tag, u32)>,
+    done: bool,
+}
+
+impl std::fmt::Debug for Walk<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Walk")
+            .field("encoding", &self.encoding)
+            .field("pos", &self.pos)
+            .field("depth", &self.depth)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> Walk<'s> {
+    /// A walk over `source` from offset `start`, in `encoding`.
+    pub(crate) fn new(
+        source: Box<dyn WalkSource + 's>,
+        start: u64,
+        encoding: Encoding,
+        limits: Limits,
+    ) -> Self {
+        Walk {
+            source,
+            encoding,
+            limits,
+            pos: start,
+            stack: Vec::new(),
+            depth: 0,
+            last_value: None,
+            done: false,
+        }
+    }
+
+    /// The encoding of the top-level data set.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Where the walk stands: after the last element it yielded (or the offset of its error).
+    pub fn offset(&self) -> u64 {
+        self.pos
+    }
+
+    /// The input's end offset, when known.
+    pub fn end(&self) -> Option<u64> {
+        self.source.end()
+    }
+
+    /// Number of sequences open at [`Walk::offset`].
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// For a deflated data set: compressed bytes consumed so far.
+    pub(crate) fn compressed_len(&self) -> Option<u64> {
+        self.source.compressed_len()
+    }
+
+    /// Up to `len` bytes at `offset`, at or past [`Walk::offset`] minus the current header
+    /// (the walk's source only moves forward). For validation's look at value starts.
+    pub(crate) fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
+        self.source.peek(offset, len)
+    }
+
+    fn step(&mut self) -> Result<Option<Element>, Error> {
+        // Close frames whose defined length is used up.
+        while let Some(frame) = self.stack.last().copied() {
+            match frame.end {
+                Some(end) if end == self.pos => self.pop(),
+                Some(end) if end < self.pos => {
+                    // Only a defined-length frame whose contents overran it gets here.
+                    return Err(Error::Truncated {
+                        offset: end,
+                        structure: Structure::ElementValue,
+                        needed: self.pos.saturating_sub(end),
+                        available: 0,
+                    });
+                }
+                _ => break,
+            }
+        }
+        let frame = self.stack.last().copied();
+        let encoding = frame.map_or(self.encoding, |f| f.encoding);
+        let at = self.pos;
+        let bytes = self.source.peek(at, 12)?;
+        if bytes.is_empty() {
+            return self.at_end();
+        }
+        let available = bytes.len() as u64;
+        let raw = match header::decode(bytes, 0, encoding) {
+            Ok(raw) => raw,
+            Err(HeaderError::Short { needed }) => {
+                return Err(Error::Truncated {
+                    offset: at,
+                    structure: Structure::ElementHeader,
+                    needed: u64::from(needed),
+                    available,
+                })
+            }
+            Err(HeaderError::InvalidVr { tag, bytes }) => {
+                return Err(Error::InvalidVr {
+                    offset: at,
+                    tag,
+                    vr: VrBytes(bytes),
+                })
+            }
+        };
+        let parent = frame.map(|f| f.kind);
+        match (parent, raw.tag) {
+            (Some(FrameKind::Sequence), ITEM) => self.open(
+                at,
+                raw,
+                VR::UN,
+                ElementKind::Item,
+                FrameKind::Item,
+                encoding,
+            ),
+            (Some(FrameKind::Encapsulated), ITEM) if raw.len != UNDEFINED => {
+                self.value(at, raw, VR::UN, ElementKind::Fragment)
+            }
+            (Some(FrameKind::Sequence | FrameKind::Encapsulated), SEQUENCE_DELIMITER)
+            | (Some(FrameKind::Item), ITEM_DELIMITER) => {
+                let kind = if raw.tag == ITEM_DELIMITER {
+                    ElementKind::ItemDelimiter
+                } else {
+                    ElementKind::SequenceDelimiter
+                };
+                let element = self.element(at, raw, VR::UN, kind);
+                self.pos = at.saturating_add(8);
+                self.pop();
+                Ok(Some(element))
+            }
+            (None | Some(FrameKind::Item), tag) if tag.group() != 0xFFFE => {
+                self.data_element(at, raw, encoding)
+            }
+            (_, tag) => Err(Error::UnexpectedTag { offset: at, tag }),
+        }
+    }
+
+    /// A data element at top level or in an item.
+    fn data_element(
+        &mut self,
+        at: u64,
+        raw: RawHeader,
+        encoding: Encoding,
+    ) -> Result<Option<Element>, Error> {
+        let explicit = raw.vr.is_some();
+        let vr = raw.vr.unwrap_or_else(|| dictionary::vr_of(raw.tag));
+        if raw.len == UNDEFINED {
+            return if vr == VR::SQ || vr == VR::UN {
+                // PS3.5 6.2.2: a UN value of undefined length is a sequence in implicit VR LE.
+                let inner = if vr == VR::UN {
+                    Encoding::ImplicitVrLittleEndian
+                } else {
+                    encoding
+                };
+                self.open(
+                    at,
+                    raw,
+                    vr,
+                    ElementKind::Sequence,
+                    FrameKind::Sequence,
+                    inner,
+                )
+            } else {
+                self.open(
+                    at,
+                    raw,
+                    vr,
+                    ElementKind::Encapsulated,
+                    FrameKind::Encapsulated,
+                    encoding,
+                )
+            };
+        }
+        if vr == VR::SQ {
+            return self.open(
+                at,
+                raw,
+                vr,
+                ElementKind::Sequence,
+                FrameKind::Sequence,
+                encoding,
+            );
+        }
+        if vr == VR::UN && raw.len >= 8 && self.starts_with_item(at, raw)? {
+            // A private sequence in implicit VR, or a sequence that a converter turned into UN.
+            let vr = if explicit { VR::UN } else { VR::SQ };
+            return self.open(
+                at,
+                raw,
+                vr,
+                ElementKind::Sequence,
+                FrameKind::Sequence,
+                Encoding::ImplicitVrLittleEndian,
+            );
+        }
+        self.value(at, raw, vr, ElementKind::Value)
+    }
+
+    /// Whether the value of a UN element starts with an item header whose length fits.
+    fn starts_with_item(&mut self, at: u64, raw: RawHeader) -> Result<bool, Error> {
+        let value = at.saturating_add(u64::from(raw.header_len));
+        let bytes = self.source.peek(value, 8)?;
+        let Ok(item) = header::decode(bytes, 0, Encoding::ImplicitVrLittleEndian) else {
+            return Ok(false);
+        };
+        Ok(item.tag == ITEM && (item.len == UNDEFINED || item.len <= raw.len.saturating_sub(8)))
+    }
+
+    fn element(&self, at: u64, raw: RawHeader, vr: VR, kind: ElementKind) -> Element {
+        Element {
+            offset: at,
+            header: DataElementHeader::new(raw.tag, vr, Length(raw.len)),
+            header_len: raw.header_len,
+            depth: self.depth,
+            kind,
+            explicit_vr: raw.vr.is_some(),
+        }
+    }
+
+    /// An element whose value is skipped.
+    fn value(
+        &mut self,
+        at: u64,
+        raw: RawHeader,
+        vr: VR,
+        kind: ElementKind,
+    ) -> Result<Option<Element>, Error> {
+        let element = self.element(at, raw, vr, kind);
+        let end = raw
+            .value_end(at)
+            .filter(|end| self.fits(*end))
+            .ok_or(Error::LengthPastEnd {
+                offset: at,
+                tag: raw.tag,
+                length: raw.len,
+                end: self.limit_end(),
+            })?;
+        self.pos = end;
+        self.last_value = Some((at, raw.tag, raw.len));
+        Ok(Some(element))
+    }
+
+    /// An element that opens a frame: a sequence, an item or encapsulated pixel data.
+    fn open(
+        &mut self,
+        at: u64,
+        raw: RawHeader,
+        vr: VR,
+        kind: ElementKind,
+        frame: FrameKind,
+        encoding: Encoding,
+    ) -> Result<Option<Element>, Error> {
+        let end = match raw.value_end(at) {
+            Some(end) if self.fits(end) => Some(end),
+            Some(_) => {
+                return Err(Error::LengthPastEnd {
+                    offset: at,
+                    tag: raw.tag,
+                    length: raw.len,
+                    end: self.limit_end(),
+                })
+            }
+            None => None,
+        };
+        let element = self.element(at, raw, vr, kind);
+        if frame != FrameKind::Item {
+            if u64::from(self.depth) >= u64::from(self.limits.max_depth) {
+                return Err(Error::LimitExceeded {
+                    offset: at,
+                    limit: LimitKind::Depth,
+                    max: u64::from(self.limits.max_depth),
+                });
+            }
+            self.depth = self.depth.saturating_add(1);
+        }
+        self.stack.push(Frame {
+            kind: frame,
+            end,
+            encoding,
+        });
+        self.pos = at.saturating_add(u64::from(raw.header_len));
+        Ok(Some(element))
+    }
+
+    fn pop(&mut self) {
+        if let Some(frame) = self.stack.pop() {
+            if frame.kind != FrameKind::Item {
+                self.depth = self.depth.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Whether a value or frame ending at `end` fits in its enclosing frame and the input.
+    fn fits(&self, end: u64) -> bool {
+        end <= self.limit_end()
+    }
+
+    /// The tightest known end: the innermost defined-length frame, or the input.
+    fn limit_end(&self) -> u64 {
+        let frame_end = self.stack.iter().rev().find_map(|f| f.end);
+        let input_end = self.source.end().unwrap_or(u64::MAX);
+        frame_end.map_or(input_end, |e| e.min(input_end))
+    }
+
+    /// The input ended at `self.pos`.
+    fn at_end(&mut self) -> Result<Option<Element>, Error> {
+        let end = self.source.end().unwrap_or(self.pos);
+        if end < self.pos {
+            // A stream ended inside the last value skipped.
+            let (offset, tag, length) = self.last_value.unwrap_or((self.pos, Tag(0, 0), 0));
+            return Err(Error::LengthPastEnd {
+                offset,
+                tag,
+                length,
+                end,
+            });
+        }
+        if self.stack.is_empty() {
+            return Ok(None);
+        }
+        Err(Error::Truncated {
+            offset: self.pos,
+            structure: Structure::Delimiter,
+            needed: 8,
+            available: 0,
+        })
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Result<Element, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = self.step().transpose();
+        if !matches!(result, Some(Ok(_))) {
+            self.done = true;
+        }
+        result
+    }
+}
+
+impl std::iter::FusedIterator for Walk<'_> {}
+
+/// Where a data set starts and how to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DataSetPlan {
+    pub(crate) start: u64,
+    pub(crate) encoding: Encoding,
+    pub(crate) deflated: bool,
+    /// The encoding the transfer syntax names, when the data set is found to be written in
+    /// another one (as some writers do).
+    pub(crate) declared: Option<Encoding>,
+}
+
+impl DataSetPlan {
+    /// The plan for an inspected input; `peek` gives up to 256 bytes at the data set start.
+    pub(crate) fn of(
+        inspection: &Inspection<'_>,
+        peek: impl FnOnce(u64) -> Result<Vec<u8>, Error>,
+    ) -> Result<Self, Error> {
+        let Some(start) = inspection.data_set_offset() else {
+            return Err(Error::NotDicom);
+        };
+        if let Layout::RawDataSet(encoding) = inspection.layout() {
+            return Ok(DataSetPlan {
+                start,
+                encoding,
+                deflated: false,
+                declared: None,
+            });
+        }
+        let ts = inspection.meta().and_then(|m| m.transfer_syntax());
+        if let Some(ts) = ts.filter(|ts| ts.deflated) {
+            return Ok(DataSetPlan {
+                start,
+                encoding: ts.encoding,
+                deflated: true,
+                declared: None,
+            });
+        }
+        let head = peek(start)?;
+        let plausible =
+            |encoding| crate::inspect::plausible_data_set(&head, u64::MAX, encoding, false);
+        let (encoding, declared) = match ts.map(|ts| ts.encoding) {
+            Some(declared) if plausible(declared) => (declared, None),
+            // The data set is not in the encoding its transfer syntax names: walk it in the one
+            // it reads in, if any.
+            Some(declared) => match crate::inspect::data_set_encoding(&head, u64::MAX, false) {
+                Some(actual) => (actual, Some(declared)),
+                None => (declared, None),
+            },
+            // No usable transfer syntax: guess from the first headers, else assume the DICOM
+            // default, implicit VR little endian.
+            None => (
+                crate::inspect::data_set_encoding(&head, u64::MAX, false)
+                    .unwrap_or(Encoding::ImplicitVrLittleEndian),
+                None,
+            ),
+        };
+        Ok(DataSetPlan {
+            start,
+            encoding,
+            deflated: false,
+            declared,
+        })
+    }
+}
+
+/// Bytes read to guess the encoding of a data set whose transfer syntax is unknown.
+const GUESS_LEN: usize = 256;
+
+impl Inspector {
+    /// See [`walk`](crate::walk()).
+    pub fn walk<'a>(&self, data: &'a [u8]) -> Result<Walk<'a>, Error> {
+        let inspection = self.inspect(data)?;
+        let plan = DataSetPlan::of(&inspection, |start| {
+            let head = cursor::tail_at(data, start).unwrap_or_default();
+            Ok(head.get(..GUESS_LEN).unwrap_or(head).to_vec())
+        })?;
+        Ok(self.walk_plan(data, plan))
+    }
+
+    pub(crate) fn walk_plan<'a>(&self, data: &'a [u8], plan: DataSetPlan) -> Walk<'a> {
+        let source: Box<dyn WalkSource + 'a> = if plan.deflated {
+            let compressed = cursor::tail_at(data, plan.start).unwrap_or_default();
+            inflate(compressed, plan.start, self.limits())
+        } else {
+            Box::new(SliceSource { data })
+        };
+        Walk::new(source, plan.start, plan.encoding, *self.limits())
+    }
+
+    /// See [`walk_reader`].
+    pub fn walk_reader<'r, R: Read + Seek>(&self, reader: &'r mut R) -> Result<Walk<'r>, Error> {
+        let mut buf = Vec::new();
+        let inspection = self.inspect_reader(reader, &mut buf)?;
+        let file_len = inspection.file_len();
+        let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, GUESS_LEN))?;
+        self.walk_reader_plan(reader, file_len, plan)
+    }
+
+    pub(crate) fn walk_reader_plan<'r, R: Read + Seek>(
+        &self,
+        reader: &'r mut R,
+        file_len: u64,
+        plan: DataSetPlan,
+    ) -> Result<Walk<'r>, Error> {
+        let source: Box<dyn WalkSource + 'r> = if plan.deflated {
+            reader
+                .seek(SeekFrom::Start(plan.start))
+                .map_err(|e| Error::io(plan.start, &e))?;
+            inflate(
+                reader.take(file_len.saturating_sub(plan.start)),
+                plan.start,
+                self.limits(),
+            )
+        } else {
+            Box::new(BufferedSeekSource::new(reader, file_len))
+        };
+        Ok(Walk::new(source, plan.start, plan.encoding, *self.limits()))
+    }
+}
+
+/// Up to `len` bytes of `reader` at `offset`.
+pub(crate) fn read_at<R: Read + Seek>(
+    reader: &mut R,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<u8>, Error> {
+    let io = |e: std::io::Error| Error::io(offset, &e);
+    reader.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut out = Vec::with_capacity(len);
+    reader
+        .by_ref()
+        .take(len as u64)
+        .read_to_end(&mut out)
+        .map_err(io)?;
+    Ok(out)
+}
+
+#[cfg(feature = "deflate")]
+fn inflate<'a, R: Read + 'a>(
+    compressed: R,
+    start: u64,
+    limits: &Limits,
+) -> Box<dyn WalkSource + 'a> {
+    Box::new(crate::deflate::InflateSource::new(
+        compressed,
+        start,
+        limits.max_inflated_len,
+    ))
+}
+
+#[cfg(not(feature = "deflate"))]
+fn inflate<'a, R: Read + 'a>(_: R, start: u64, _: &Limits) -> Box<dyn WalkSource + 'a> {
+    Box::new(Unsupported(start))
+}
+
+/// The source of a deflated data set when the `deflate` feature is off.
+#[cfg(not(feature = "deflate"))]
+struct Unsupported(u64);
+
+#[cfg(not(feature = "deflate"))]
+impl WalkSource for Unsupported {
+    fn end(&self) -> Option<u64> {
+        None
+    }
+
+    fn peek(&mut self, _: u64, _: usize) -> Result<&[u8], Error> {
+        Err(Error::Inflate {
+            offset: self.0,
+            message: "this build of dicom-sanitize has no `deflate` feature".to_owned(),
+        })
+    }
+}
+
+/// Walks the element headers of a complete input held in memory, from its data set's start.
+///
+/// The encoding comes from the File Meta group's transfer syntax (a deflated data set is
+/// inflated as it is walked), or is detected for a raw data set or an unknown transfer syntax.
+///
+/// # Errors
+/// When the input is not DICOM or its File Meta group cannot be read (see
+/// [`inspect`](crate::inspect())). Defects in the data set come from the iterator.
+///
+/// ```
+/// use dicom_sanitize::{walk, ElementKind, Tag};
+///
+/// let data = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
+/// let mut pixel_data = None;
+/// for element in walk(&data)? {
+///     let element = element?;
+///     if element.tag() == Tag(0x7FE0, 0x0010) {
+///         pixel_data = Some(element);
+///     }
+/// }
+/// let pixel_data = pixel_data.unwrap();
+/// assert_eq!(pixel_data.kind, ElementKind::Value);
+/// assert_eq!(pixel_data.value_end(), Some(data.len() as u64 - 138)); // padding follows
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn walk(data: &[u8]) -> Result<Walk<'_>, Error> {
+    Inspector::default().walk(data)
+}
+
+/// Walks the element headers of an input through `Read + Seek`: headers are read in small
+/// chunks and values skipped by seeking, so pixel data is never read.
+///
+/// # Errors
+/// As [`walk`](crate::walk()), and when reading fails.
+///
+/// ```
+/// let mut file = std::fs::File::open("tests/data/pydicom/rtplan.dcm")?;
+/// let sequences = dicom_sanitize::walk_reader(&mut file)?
+///     .filter_map(Result::ok)
+///     .filter(|e| e.kind == dicom_sanitize::ElementKind::Sequence)
+///     .count();
+/// assert!(sequences > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn walk_reader<R: Read + Seek>(reader: &mut R) -> Result<Walk<'_>, Error> {
+    Inspector::default().walk_reader(reader)
+}
