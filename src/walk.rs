@@ -52,7 +52,10 @@ pub enum ElementKind {
 }
 
 /// One header met by the walk.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Equality compares lengths by value: unlike `dicom_core::Length`, whose undefined length is
+/// unequal to itself, two elements with undefined length compare equal.
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Element {
     /// Offset of the header. For a deflated data set, `data set offset + inflated position`.
@@ -70,6 +73,21 @@ pub struct Element {
     /// Whether the VR was read from the header (explicit VR) rather than the dictionary.
     pub explicit_vr: bool,
 }
+
+impl PartialEq for Element {
+    fn eq(&self, other: &Self) -> bool {
+        self.offset == other.offset
+            && self.header.tag == other.header.tag
+            && self.header.vr == other.header.vr
+            && self.header.len.0 == other.header.len.0
+            && self.header_len == other.header_len
+            && self.depth == other.depth
+            && self.kind == other.kind
+            && self.explicit_vr == other.explicit_vr
+    }
+}
+
+impl Eq for Element {}
 
 impl Element {
     /// The element's tag.

@@ -326,3 +326,70 @@ pub fn preamble_fixtures() -> Vec<Fixture> {
         ),
     ]
 }
+
+/// `data` with `bytes` inserted at `at`.
+pub fn insert(mut data: Vec<u8>, at: usize, bytes: &[u8]) -> Vec<u8> {
+    data.splice(at..at, bytes.iter().copied());
+    data
+}
+
+/// The data set offset of a Part 10 file whose meta group has a correct group length.
+pub fn data_set_offset(data: &[u8]) -> usize {
+    144 + u32::from_le_bytes(data[140..144].try_into().unwrap()) as usize
+}
+
+/// CT_small.dcm with raw element bytes inserted before Pixel Data.
+pub fn ct_with(elements: &[u8]) -> Vec<u8> {
+    let data = real("CT_small.dcm");
+    let at = pixel_data_offset(&data);
+    insert(data, at, elements)
+}
+
+/// CT_small.dcm with a private creator and a private OB element holding `value` (not padded).
+pub fn ct_with_private_value(value: &[u8]) -> Vec<u8> {
+    let mut elements = element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST ");
+    elements.extend(element(0x0099, 0x1000, b"OB", value));
+    ct_with(&elements)
+}
+
+/// MR_small.dcm with its File Meta group replaced by `elements` (group length recomputed
+/// unless `group_length` is given).
+pub fn mr_with_meta(elements: &[u8], group_length: Option<u32>) -> Vec<u8> {
+    let data = real("MR_small.dcm");
+    let data_set = data_set_offset(&data);
+    let length = group_length.unwrap_or(elements.len() as u32);
+    let mut out = data[..132].to_vec();
+    out.extend(element(0x0002, 0x0000, b"UL", &length.to_le_bytes()));
+    out.extend_from_slice(elements);
+    out.extend_from_slice(&data[data_set..]);
+    out
+}
+
+/// The elements of MR_small.dcm's meta group after (0002,0000), as raw bytes.
+pub fn mr_meta_body() -> Vec<u8> {
+    let data = real("MR_small.dcm");
+    data[144..data_set_offset(&data)].to_vec()
+}
+
+/// The offset of the first occurrence of `needle` in `data`.
+pub fn find(data: &[u8], needle: &[u8]) -> usize {
+    data.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("needle")
+}
+
+/// `depth` nested undefined-length sequences, each with one undefined-length item, closed
+/// properly, as an explicit VR little endian data set fragment.
+pub fn nested_sequences(depth: usize) -> Vec<u8> {
+    let open: &[u8] = b"\x99\x00\x01\x10SQ\0\0\xff\xff\xff\xff\xfe\xff\x00\xe0\xff\xff\xff\xff";
+    let close: &[u8] = b"\xfe\xff\x0d\xe0\0\0\0\0\xfe\xff\xdd\xe0\0\0\0\0";
+    let mut out = element(0x0099, 0x0010, b"LO", b"NESTING ");
+    out.reserve(depth * (open.len() + close.len()));
+    for _ in 0..depth {
+        out.extend_from_slice(open);
+    }
+    for _ in 0..depth {
+        out.extend_from_slice(close);
+    }
+    out
+}

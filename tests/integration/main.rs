@@ -5,3 +5,4 @@
 mod cli;
 mod fixtures;
 mod reader;
+mod validate;
