@@ -99,6 +99,33 @@ pub enum Error {
     /// The input is not DICOM in any layout.
     #[error("not a DICOM file")]
     NotDicom,
+    /// The policy refuses the input.
+    #[error("rejected by policy at offset {offset}: {reason}")]
+    Rejected {
+        /// Where the reason lies.
+        offset: u64,
+        /// Why.
+        reason: crate::policy::Rejection,
+    },
+    /// A policy built with contradictory settings.
+    #[error("invalid policy: {reason}")]
+    InvalidPolicy {
+        /// Which settings contradict each other.
+        reason: &'static str,
+    },
+    /// Sanitizing in place cannot change the file's length, which the policy asks for
+    /// (stripping the preamble, or truncating trailing data): use atomic replacement.
+    #[error("cannot {what} in place: the file's length would change")]
+    NotInPlace {
+        /// What the policy asked for.
+        what: &'static str,
+    },
+    /// The streaming adapter cannot apply a policy setting that needs the whole input.
+    #[error("cannot stream with {setting}: it needs the whole input")]
+    NotStreamable {
+        /// The setting.
+        setting: &'static str,
+    },
     /// The input has `DICM` at offset 128 but no File Meta group after it.
     #[error(
         "no file meta group at offset {offset}: found {found} instead of a (0002,xxxx) element"
@@ -137,6 +164,10 @@ impl Error {
             Error::MissingMeta { .. } => "missing-meta",
             Error::UnexpectedTag { .. } => "unexpected-tag",
             Error::NotDicom => "not-dicom",
+            Error::Rejected { .. } => "rejected",
+            Error::InvalidPolicy { .. } => "invalid-policy",
+            Error::NotInPlace { .. } => "not-in-place",
+            Error::NotStreamable { .. } => "not-streamable",
             Error::Inflate { .. } => "inflate",
         }
     }
@@ -152,8 +183,12 @@ impl Error {
             | Error::LimitExceeded { offset, .. }
             | Error::MissingMeta { offset, .. }
             | Error::UnexpectedTag { offset, .. }
-            | Error::Inflate { offset, .. } => Some(*offset),
-            Error::NotDicom => None,
+            | Error::Inflate { offset, .. }
+            | Error::Rejected { offset, .. } => Some(*offset),
+            Error::NotDicom
+            | Error::InvalidPolicy { .. }
+            | Error::NotInPlace { .. }
+            | Error::NotStreamable { .. } => None,
         }
     }
 

@@ -58,14 +58,18 @@ mod encoding;
 mod error;
 pub mod executable;
 mod finding;
+mod fs;
 mod header;
 mod inspect;
 mod limits;
 pub mod meta;
+mod policy;
 mod preamble;
 mod report;
+mod sanitize;
 pub mod signature;
 mod source;
+mod stream;
 pub mod tiff;
 mod validate;
 pub mod walk;
@@ -74,14 +78,21 @@ pub use encoding::{Encoding, TransferSyntax};
 pub use error::{Error, LimitKind, Result, Structure, VrBytes};
 pub use executable::ExecutableInfo;
 pub use finding::{Category, Finding, FindingCode, Severity};
+pub use fs::FileError;
 pub use inspect::{
     classify, classify_prefix, inspect, inspect_reader, Classification, Inspection, Inspector,
     Layout, Prefix,
 };
 pub use limits::Limits;
 pub use meta::{FileMeta, MetaElement};
+pub use policy::{
+    DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, Rejection,
+    TrailingAction,
+};
 pub use preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
 pub use report::{Action, Report, Status};
+pub use sanitize::{Outcome, Sanitized, SanitizedBytes};
+pub use stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
 pub use tiff::{TiffGrade, TiffHeader};
 pub use validate::{validate, Validator};
 pub use walk::{walk, walk_reader, Element, ElementKind, Walk};

@@ -91,6 +91,9 @@ pub struct Report {
     pub elements: u64,
     /// Deepest sequence nesting met.
     pub max_depth: u32,
+    /// Where the data set ends in the file (the end of its last element, or of its deflate
+    /// stream), when the walk got that far. Bytes from here to `file_len` are trailing data.
+    pub data_end: Option<u64>,
     /// Findings, in the order they were found.
     pub findings: Vec<Finding>,
     /// Findings left out because their code had already been reported many times.
@@ -129,14 +132,15 @@ impl Report {
         }
     }
 
-    /// What the default policy does with the preamble: keep a functional TIFF header, zero
-    /// every other non-zero preamble.
+    /// What the default policy does with the input: keep a functional TIFF header, zero every
+    /// other non-zero preamble (see [`Policy::action`](crate::Policy::action)).
     pub fn default_action(&self) -> Action {
-        match self.preamble {
-            None | Some(PreambleKind::Zero) => Action::None,
-            Some(kind) if kind.is_functional_tiff() => Action::KeepTiff,
-            Some(_) => Action::Zero,
-        }
+        crate::policy::Policy::default().action(self)
+    }
+
+    /// Where trailing data starts, when the data set ends before the file does.
+    pub fn trailing_offset(&self) -> Option<u64> {
+        self.data_end.filter(|end| *end < self.file_len)
     }
 
     /// The worst finding, first in file order among equals.
@@ -190,11 +194,11 @@ mod serialize {
     }
 
     /// Fields: `status`, `threat`, `layout`, `size`, `preamble`, `transfer_syntax`,
-    /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `findings`,
-    /// `suppressed` and `action` (of the default policy).
+    /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `data_end`,
+    /// `findings`, `suppressed` and `action` (of the default policy).
     impl Serialize for Report {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut s = serializer.serialize_struct("Report", 14)?;
+            let mut s = serializer.serialize_struct("Report", 15)?;
             s.serialize_field("status", self.status().as_str())?;
             s.serialize_field("threat", &self.is_threat())?;
             s.serialize_field("layout", self.layout.name())?;
@@ -206,6 +210,7 @@ mod serialize {
             s.serialize_field("deflated", &self.deflated)?;
             s.serialize_field("elements", &self.elements)?;
             s.serialize_field("max_depth", &self.max_depth)?;
+            s.serialize_field("data_end", &self.data_end)?;
             s.serialize_field("findings", &self.findings)?;
             s.serialize_field("suppressed", &self.suppressed)?;
             s.serialize_field("action", self.default_action().as_str())?;

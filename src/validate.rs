@@ -240,6 +240,7 @@ impl Run {
                 deflated: false,
                 elements: 0,
                 max_depth: 0,
+                data_end: None,
                 findings: Vec::new(),
                 suppressed: 0,
             },
@@ -505,7 +506,11 @@ impl Run {
         }
         if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
             let inflated = walk.end().unwrap_or(plan.start).saturating_sub(plan.start);
-            self.after_deflate(plan.start.saturating_add(consumed), inflated);
+            let end = plan.start.saturating_add(consumed);
+            self.report.data_end = Some(end);
+            self.after_deflate(end, inflated);
+        } else {
+            self.report.data_end = Some(walk.offset());
         }
         Ok(())
     }
@@ -825,6 +830,9 @@ impl Run {
             _ => false,
         };
         if at_top && not_an_element {
+            if !self.report.deflated {
+                self.report.data_end = Some(offset);
+            }
             return self.trailing(walk, offset);
         }
         let code = match &err {

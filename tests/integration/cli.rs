@@ -154,3 +154,213 @@ fn scan_exit_codes() {
     assert_eq!(run(&["scan"]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
 }
+
+/// A copy of the real files plus hostile fixtures in a fresh directory tree.
+fn archive() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    for (name, data) in fixtures::real_files() {
+        std::fs::write(real.join(name), data).unwrap();
+    }
+    std::fs::write(real.join("README.txt"), "not DICOM\n").unwrap();
+    let hostile = dir.path().join("hostile/deeper");
+    std::fs::create_dir_all(&hostile).unwrap();
+    for f in fixtures::preamble_fixtures() {
+        std::fs::write(hostile.join(f.name), &f.data).unwrap();
+    }
+    dir
+}
+
+/// Every file under `dir` with its content, by relative path.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn fix_without_a_target_is_a_usage_error_and_touches_nothing() {
+    let dir = archive();
+    let before = snapshot(dir.path());
+    let output = run(&["fix", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--in-place"));
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn fix_output_mirrors_the_tree_and_never_modifies_inputs() {
+    let dir = archive();
+    let input = dir.path().join("in");
+    std::fs::rename(dir.path().join("real"), dir.path().join("real_")).unwrap();
+    std::fs::create_dir(&input).unwrap();
+    std::fs::rename(dir.path().join("real_"), input.join("real")).unwrap();
+    std::fs::rename(dir.path().join("hostile"), input.join("hostile")).unwrap();
+    let before = snapshot(&input);
+    let out = dir.path().join("out");
+    let output = run(&[
+        "fix",
+        "--json",
+        "--output",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        snapshot(&input),
+        before,
+        "inputs are never modified without --in-place"
+    );
+    let written = snapshot(&out);
+    let policy = dicom_sanitize::Policy::default();
+    for (rel, data) in &before {
+        match policy.sanitize(data) {
+            Ok(sanitized) => assert_eq!(
+                written.get(rel),
+                Some(&sanitized.to_vec()),
+                "{}",
+                rel.display()
+            ),
+            Err(dicom_sanitize::Error::NotDicom) => {
+                assert!(!written.contains_key(rel), "{}", rel.display())
+            }
+            Err(err) => panic!("{}: {err}", rel.display()),
+        }
+    }
+    let records = json_lines(&output);
+    assert_eq!(records.len(), before.len());
+    let pe = records
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("/pe"))
+        .unwrap();
+    assert_eq!(pe["fix"]["action"], "zero", "{pe}");
+    assert_eq!(pe["fix"]["dry_run"], false);
+    assert!(pe["fix"]["output"]
+        .as_str()
+        .unwrap()
+        .ends_with("out/hostile/deeper/pe"));
+    let readme = records
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("README.txt"))
+        .unwrap();
+    assert_eq!(readme["fix"]["action"], "skip");
+    assert_eq!(readme["status"], "not-dicom");
+
+    // An existing output is not overwritten without --force.
+    let again = run(&[
+        "fix",
+        "--output",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("exists (use --force to overwrite)"));
+    let forced = run(&[
+        "fix",
+        "--force",
+        "--output",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(forced.status.code(), Some(1));
+    assert_eq!(snapshot(&out), written);
+}
+
+#[test]
+fn fix_in_place_and_dry_run() {
+    let dir = archive();
+    let before = snapshot(dir.path());
+    let dry = run(&[
+        "fix",
+        "--in-place",
+        "--dry-run",
+        "--policy",
+        "strip",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(dry.status.code(), Some(1));
+    assert_eq!(snapshot(dir.path()), before, "--dry-run writes nothing");
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would strip"));
+
+    for policy_name in ["tiff", "zero", "strip"] {
+        let dir = archive();
+        let before = snapshot(dir.path());
+        let output = run(&[
+            "fix",
+            "--in-place",
+            "--policy",
+            policy_name,
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{policy_name}");
+        let policy = match policy_name {
+            "zero" => dicom_sanitize::Policy::zero(),
+            "strip" => dicom_sanitize::Policy::strip(),
+            _ => dicom_sanitize::Policy::default(),
+        };
+        let after = snapshot(dir.path());
+        for (rel, data) in &before {
+            let expected = policy
+                .sanitize(data)
+                .map(|s| s.to_vec())
+                .unwrap_or_else(|_| data.clone());
+            assert_eq!(
+                after.get(rel),
+                Some(&expected),
+                "{policy_name}: {}",
+                rel.display()
+            );
+        }
+        // A second run finds nothing left to do.
+        let again = run(&[
+            "fix",
+            "--in-place",
+            "--json",
+            "--policy",
+            policy_name,
+            dir.path().to_str().unwrap(),
+        ]);
+        for record in json_lines(&again) {
+            assert!(
+                ["none", "keep-tiff", "skip"].contains(&record["fix"]["action"].as_str().unwrap()),
+                "{policy_name}: {record}"
+            );
+        }
+    }
+}
+
+#[test]
+fn policy_prints_the_conformance_statement() {
+    for (name, needle) in [
+        ("tiff", "dual-personality"),
+        ("zero", "including TIFF headers"),
+        ("strip", "without a File Preamble"),
+    ] {
+        let output = run(&["policy", "--policy", name]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            text.contains("PS3.10 Section 7.5") && text.contains(needle),
+            "{name}: {text}"
+        );
+    }
+}

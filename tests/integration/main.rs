@@ -5,4 +5,5 @@
 mod cli;
 mod fixtures;
 mod reader;
+mod sanitize;
 mod validate;

@@ -5,13 +5,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Report, Status, Validator};
-use serde::Serialize;
+use dicom_sanitize::{Policy, Report};
 
+use crate::record::{self, Totals};
 use crate::walk::{self, Entry};
-
-/// The JSON report schema this version writes.
-pub const SCHEMA: &str = "dicom-sanitize/report/v1";
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -23,73 +20,31 @@ pub struct ScanArgs {
     paths: Vec<PathBuf>,
 }
 
-/// One file's outcome.
-enum Outcome {
-    Report(Report),
-    Error(String),
-}
-
-/// A JSON Lines record for a file that was read.
-#[derive(Serialize)]
-struct Record<'a> {
-    schema: &'static str,
-    path: &'a Path,
-    #[serde(flatten)]
-    report: &'a Report,
-}
-
-/// A JSON Lines record for a file that could not be read: the same fields, with `status`
-/// "error", no preamble and the error's message.
-#[derive(Serialize)]
-struct ErrorRecord<'a> {
-    schema: &'static str,
-    path: &'a Path,
-    status: &'static str,
-    threat: bool,
-    preamble: Option<()>,
-    findings: [(); 0],
-    action: &'static str,
-    error: &'a str,
-}
-
-#[derive(Default)]
-struct Totals {
-    files: u64,
-    clean: u64,
-    flagged: u64,
-    invalid: u64,
-    not_dicom: u64,
-    errors: u64,
-}
-
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let validator = Validator::default();
+    let policy = Policy::default();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut totals = Totals::default();
     for entry in walk::files(&args.paths) {
-        let (path, outcome) = match entry {
-            Entry::File(path) => {
-                let outcome = scan_file(&validator, &path);
-                (path, outcome)
-            }
-            Entry::Error(path, message) => (path, Outcome::Error(message)),
-        };
-        totals.files += 1;
-        match &outcome {
-            Outcome::Report(report) => match report.status() {
-                Status::Clean => totals.clean += 1,
-                Status::Flagged => totals.flagged += 1,
-                Status::Invalid => totals.invalid += 1,
-                Status::NotDicom => totals.not_dicom += 1,
-                _ => totals.errors += 1,
+        let written = match entry {
+            Entry::File(path) => match scan_file(&policy, &path) {
+                Ok(report) => {
+                    totals.count(&report);
+                    if args.json {
+                        record::json(&mut out, &path, &report, None)
+                    } else {
+                        record::human(&mut out, &path, &report, policy.action(&report).as_str())
+                    }
+                }
+                Err(message) => {
+                    totals.error();
+                    write_error(&mut out, args.json, &path, &message)
+                }
             },
-            Outcome::Error(_) => totals.errors += 1,
-        }
-        let written = if args.json {
-            write_json(&mut out, &path, &outcome)
-        } else {
-            write_human(&mut out, &path, &outcome)
+            Entry::Error(path, message) => {
+                totals.error();
+                write_error(&mut out, args.json, &path, &message)
+            }
         };
         if let Err(err) = written {
             eprintln!("dicom-sanitize: cannot write the report: {err}");
@@ -100,73 +55,22 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         eprintln!("dicom-sanitize: cannot write the report: {err}");
         return ExitCode::from(2);
     }
-    eprintln!(
-        "{} files: {} clean, {} flagged, {} invalid, {} not DICOM, {} errors",
-        totals.files, totals.clean, totals.flagged, totals.invalid, totals.not_dicom, totals.errors
-    );
-    if totals.errors > 0 {
-        ExitCode::from(2)
-    } else if totals.flagged > 0 {
-        ExitCode::from(1)
+    eprintln!("{}", totals.summary());
+    totals.exit_code()
+}
+
+fn scan_file(policy: &Policy, path: &Path) -> Result<Report, String> {
+    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    policy
+        .validator()
+        .validate_reader(&mut file)
+        .map_err(|e| e.to_string())
+}
+
+pub fn write_error(out: &mut impl Write, json: bool, path: &Path, message: &str) -> io::Result<()> {
+    if json {
+        record::json_error(out, path, message)
     } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn scan_file(validator: &Validator, path: &Path) -> Outcome {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(err) => return Outcome::Error(err.to_string()),
-    };
-    match validator.validate_reader(&mut file) {
-        Ok(report) => Outcome::Report(report),
-        Err(err) => Outcome::Error(err.to_string()),
-    }
-}
-
-fn write_json(out: &mut impl Write, path: &Path, outcome: &Outcome) -> io::Result<()> {
-    match outcome {
-        Outcome::Report(report) => serde_json::to_writer(
-            &mut *out,
-            &Record {
-                schema: SCHEMA,
-                path,
-                report,
-            },
-        )?,
-        Outcome::Error(error) => serde_json::to_writer(
-            &mut *out,
-            &ErrorRecord {
-                schema: SCHEMA,
-                path,
-                status: Status::Error.as_str(),
-                threat: false,
-                preamble: None,
-                findings: [],
-                action: "none",
-                error,
-            },
-        )?,
-    }
-    writeln!(out)
-}
-
-fn write_human(out: &mut impl Write, path: &Path, outcome: &Outcome) -> io::Result<()> {
-    match outcome {
-        Outcome::Report(report) => {
-            let preamble = report.preamble.map_or("absent", |kind| kind.name());
-            write!(
-                out,
-                "{}: {} [preamble {preamble}] action {}",
-                path.display(),
-                report.status().as_str(),
-                report.default_action().as_str()
-            )?;
-            if let Some(worst) = report.worst_finding() {
-                write!(out, ": {worst}")?;
-            }
-            writeln!(out)
-        }
-        Outcome::Error(message) => writeln!(out, "{}: error: {message}", path.display()),
+        record::human_error(out, path, message)
     }
 }

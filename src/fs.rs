@@ -1,0 +1,461 @@
+//! Sanitizing files: in place, by atomic replacement, and into a new file.
+//!
+//! Nothing is ever lost: in place writes only the 128 preamble bytes; every other rewrite goes
+//! to a temporary file in the destination's directory, which is synced and then renamed over
+//! the destination (and the directory synced), so a crash or an error at any point leaves
+//! either the original file or the complete new one, never a mix.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::Error;
+use crate::policy::{Decision, Policy};
+use crate::preamble::PREAMBLE_LEN;
+use crate::sanitize::{outcome, Layout, Outcome, ZEROS};
+use crate::walk::read_at;
+
+/// An error about a named file: the library's [`Error`] with the path it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {error}", path.display())]
+pub struct FileError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong, with its offset where known.
+    #[source]
+    pub error: Error,
+}
+
+impl FileError {
+    fn new(path: &Path, error: Error) -> Self {
+        FileError {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+
+    fn io(path: &Path, err: &io::Error) -> Self {
+        FileError::new(path, Error::io(0, err))
+    }
+}
+
+impl Policy {
+    /// Sanitizes an open file in place: writes the 128 new preamble bytes at offset 0 and
+    /// nothing else. Policies that change the file's length (stripping, truncating) are refused.
+    ///
+    /// # Errors
+    /// [`Error::NotInPlace`] for stripping or truncation; as [`Policy::sanitize`]; on I/O
+    /// failure (only the preamble can then be partly written: every other byte is untouched).
+    ///
+    /// ```
+    /// use std::io::{Read, Seek};
+    /// use dicom_sanitize::{Action, Policy};
+    ///
+    /// let mut data = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
+    /// data[..8].copy_from_slice(b"#!/bin/s");
+    /// let mut file = std::io::Cursor::new(data.clone());
+    /// let outcome = Policy::default().sanitize_in_place(&mut file)?;
+    /// assert_eq!(outcome.action, Action::Zero);
+    /// assert_eq!(&file.get_ref()[..128], &[0; 128]);
+    /// assert_eq!(&file.get_ref()[128..], &data[128..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sanitize_in_place<F: Read + Write + Seek>(
+        &self,
+        file: &mut F,
+    ) -> Result<Outcome, Error> {
+        let report = self.validator().validate_reader(file)?;
+        let plan = self.plan(&report)?;
+        if plan.decision == Decision::Strip {
+            return Err(Error::NotInPlace {
+                what: "strip the preamble",
+            });
+        }
+        if plan.keep_end < report.file_len {
+            return Err(Error::NotInPlace {
+                what: "truncate trailing data",
+            });
+        }
+        let preamble = read_at(file, 0, PREAMBLE_LEN)?;
+        if plan.decision == Decision::Zero {
+            let io = |e: io::Error| Error::io(0, &e);
+            file.seek(SeekFrom::Start(0)).map_err(io)?;
+            file.write_all(&ZEROS).map_err(io)?;
+            file.flush().map_err(io)?;
+        }
+        Ok(outcome(&plan, report, Some(&preamble)))
+    }
+
+    /// Sanitizes the file at `path`, replacing it atomically when anything changes: the new
+    /// content goes to a temporary file in the same directory, which is synced, given the
+    /// original's permissions and renamed over it; the directory is then synced. On any
+    /// failure the original is untouched and the temporary file removed. A symbolic link is
+    /// followed and its target replaced.
+    ///
+    /// Replacement creates a new file: other hard links to the original keep the old content.
+    /// [`Policy::sanitize_in_place`] modifies the file itself.
+    ///
+    /// # Errors
+    /// As [`Policy::sanitize`], and on I/O failure; the error names the path.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("upload.dcm");
+    /// std::fs::copy("tests/data/pydicom/MR_small.dcm", &path)?;
+    /// let outcome = Policy::strip().sanitize_file(&path)?;
+    /// assert_eq!(outcome.action, Action::Strip);
+    /// let original = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
+    /// assert_eq!(std::fs::read(&path)?, &original[132..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sanitize_file(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
+        let path = path.as_ref();
+        let target = fs::canonicalize(path).map_err(|e| FileError::io(path, &e))?;
+        self.rewrite(&target, &target, false, write_output)
+            .map_err(|e| FileError::new(path, e.error))
+    }
+
+    /// Writes the sanitized content of the file at `from` to `to` (replacing `to` atomically
+    /// if it exists), also when nothing changes. `from` is never modified.
+    ///
+    /// # Errors
+    /// As [`Policy::sanitize_file`].
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let to = dir.path().join("clean.dcm");
+    /// let outcome = Policy::default().sanitize_file_to("tests/data/pydicom/rtplan.dcm", &to)?;
+    /// assert!(outcome.is_unchanged());
+    /// assert_eq!(std::fs::read(&to)?, std::fs::read("tests/data/pydicom/rtplan.dcm")?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sanitize_file_to(
+        &self,
+        from: impl AsRef<Path>,
+        to: impl AsRef<Path>,
+    ) -> Result<Outcome, FileError> {
+        self.rewrite(from.as_ref(), to.as_ref(), true, write_output)
+    }
+
+    /// What [`Policy::sanitize_file`] would do to the file at `path`, without writing anything:
+    /// for dry runs and reports.
+    ///
+    /// # Errors
+    /// As [`Policy::sanitize_file`].
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy};
+    ///
+    /// let outcome = Policy::default().check_file("tests/data/pydicom/CT_small.dcm")?;
+    /// assert_eq!(outcome.action, Action::Zero);
+    /// assert_eq!(outcome.bytes_changed, 6); // the vestigial TIFF header's non-zero bytes
+    /// # Ok::<(), dicom_sanitize::FileError>(())
+    /// ```
+    pub fn check_file(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
+        self.prepare(path.as_ref()).map(|(_, _, outcome)| outcome)
+    }
+
+    /// Opens the file at `path`, validates it and plans its sanitization.
+    fn prepare(&self, path: &Path) -> Result<(File, Layout, Outcome), FileError> {
+        let mut file = File::open(path).map_err(|e| FileError::io(path, &e))?;
+        let report = self
+            .validator()
+            .validate_reader(&mut file)
+            .map_err(|e| FileError::new(path, e))?;
+        let plan = self.plan(&report).map_err(|e| FileError::new(path, e))?;
+        let preamble = read_at(&mut file, 0, PREAMBLE_LEN).map_err(|e| FileError::new(path, e))?;
+        let layout = Layout::new(&plan, report.file_len);
+        Ok((file, layout, outcome(&plan, report, Some(&preamble))))
+    }
+
+    /// Reads `from`, plans, and writes the output to `to` through a temporary file with
+    /// `write` (which is [`write_output`], except in fault-injection tests).
+    pub(crate) fn rewrite(
+        &self,
+        from: &Path,
+        to: &Path,
+        always: bool,
+        write: impl FnOnce(&mut File, &mut File, &Layout) -> io::Result<()>,
+    ) -> Result<Outcome, FileError> {
+        let (mut source, layout, outcome) = self.prepare(from)?;
+        if outcome.is_unchanged() && !always {
+            return Ok(outcome);
+        }
+        let permissions = source
+            .metadata()
+            .map_err(|e| FileError::io(from, &e))?
+            .permissions();
+        replace_atomically(to, permissions, |temp| write(temp, &mut source, &layout))
+            .map_err(|e| FileError::io(to, &e))?;
+        Ok(outcome)
+    }
+}
+
+/// Writes the output laid out by `layout` to `writer`: the head, then the body's range of
+/// `source`, copied by the kernel where it can (`copy_file_range` between files on Linux).
+pub(crate) fn write_output<W: Write>(
+    writer: &mut W,
+    source: &mut File,
+    layout: &Layout,
+) -> io::Result<()> {
+    writer.write_all(layout.head)?;
+    copy_range(source, layout.body.clone(), writer)?;
+    writer.flush()
+}
+
+/// Copies `range` of `source` to `writer`; fails if the source is shorter than the range.
+fn copy_range(
+    source: &mut File,
+    range: std::ops::Range<u64>,
+    writer: &mut impl Write,
+) -> io::Result<()> {
+    let len = range.end.saturating_sub(range.start);
+    source.seek(SeekFrom::Start(range.start))?;
+    let copied = io::copy(&mut source.take(len), writer)?;
+    if copied < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file shrank while it was read",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a new file at `dest` through a temporary file in the same directory, then renames it
+/// over `dest`. On failure the temporary file is removed and `dest` is untouched.
+pub(crate) fn replace_atomically(
+    dest: &Path,
+    permissions: fs::Permissions,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match dest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let (temp_path, mut temp) = create_temp(dir, dest)?;
+    let result = (|| {
+        write(&mut temp)?;
+        temp.set_permissions(permissions)?;
+        temp.sync_all()?;
+        drop(temp);
+        fs::rename(&temp_path, dest)
+    })();
+    if let Err(err) = result {
+        let _ = fs::remove_file(&temp_path);
+        return Err(err);
+    }
+    sync_dir(dir)
+}
+
+/// Creates a new, empty, private file next to `dest`.
+fn create_temp(dir: &Path, dest: &Path) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = dest
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
+    loop {
+        let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(
+            ".{name}.{}.{unique}.dicom-sanitize.tmp",
+            std::process::id()
+        ));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails (or writes short, or reports a full disk) once `limit` bytes are in.
+    struct Faulty<W> {
+        inner: W,
+        written: u64,
+        limit: u64,
+        fault: Fault,
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Fault {
+        Error,
+        DiskFull,
+        ShortThenZero,
+    }
+
+    impl<W: Write> Write for Faulty<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let room = self.limit.saturating_sub(self.written) as usize;
+            if room == 0 {
+                return match self.fault {
+                    Fault::Error => Err(io::Error::other("injected failure")),
+                    Fault::DiskFull => Err(io::Error::from(io::ErrorKind::StorageFull)),
+                    Fault::ShortThenZero => Ok(0),
+                };
+            }
+            let n = self.inner.write(&buf[..buf.len().min(room)])?;
+            self.written += n as u64;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+
+    fn hostile() -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pydicom/MR_small.dcm");
+        let mut data = fs::read(path).unwrap();
+        data[..20].copy_from_slice(b"#!/bin/sh\nrm -rf /\n\n");
+        data
+    }
+
+    fn temp_files(dir: &Path) -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn a_failing_writer_at_every_offset_never_loses_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        let data = hostile();
+        fs::write(&path, &data).unwrap();
+        let policy = Policy::default();
+        let output_len = policy.sanitize(&data).unwrap().len();
+        let step = (output_len / 97).max(1);
+        for fault in [Fault::Error, Fault::DiskFull, Fault::ShortThenZero] {
+            let mut limit = 0;
+            while limit < output_len {
+                let result = policy.rewrite(&path, &path, false, |temp, source, layout| {
+                    let mut faulty = Faulty {
+                        inner: temp,
+                        written: 0,
+                        limit,
+                        fault,
+                    };
+                    write_output(&mut faulty, source, layout)
+                });
+                let err = result.unwrap_err();
+                assert_eq!(err.path, path);
+                assert_eq!(err.error.code(), "io");
+                assert_eq!(fs::read(&path).unwrap(), data, "{fault:?} at {limit}");
+                assert!(temp_files(dir.path()).is_empty(), "{fault:?} at {limit}");
+                limit += if limit < 256 { 1 } else { step };
+            }
+        }
+        // Without faults the same path succeeds.
+        policy.rewrite(&path, &path, false, write_output).unwrap();
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            policy.sanitize(&data).unwrap().to_vec()
+        );
+    }
+
+    #[test]
+    fn replacement_preserves_permissions_and_follows_symlinks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        fs::write(&path, hostile()).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.dcm");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let outcome = Policy::default().sanitize_file(&link).unwrap();
+        assert!(!outcome.is_unchanged());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert_eq!(&fs::read(&path).unwrap()[..128], &[0; 128]);
+        assert!(temp_files(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn in_place_failures_touch_only_the_preamble() {
+        let data = hostile();
+        for limit in 0..128 {
+            let mut file = io::Cursor::new(data.clone());
+            struct FailingFile<'a> {
+                file: &'a mut io::Cursor<Vec<u8>>,
+                budget: usize,
+            }
+            impl Read for FailingFile<'_> {
+                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                    self.file.read(buf)
+                }
+            }
+            impl Seek for FailingFile<'_> {
+                fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+                    self.file.seek(pos)
+                }
+            }
+            impl Write for FailingFile<'_> {
+                fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                    if self.budget == 0 {
+                        return Err(io::Error::from(io::ErrorKind::StorageFull));
+                    }
+                    let n = self.file.write(&buf[..buf.len().min(self.budget)])?;
+                    self.budget -= n;
+                    Ok(n)
+                }
+                fn flush(&mut self) -> io::Result<()> {
+                    Ok(())
+                }
+            }
+            let err = Policy::default()
+                .sanitize_in_place(&mut FailingFile {
+                    file: &mut file,
+                    budget: limit,
+                })
+                .unwrap_err();
+            assert_eq!(err.code(), "io");
+            assert_eq!(&file.get_ref()[128..], &data[128..], "at {limit}");
+            assert!(file.get_ref()[..limit].iter().all(|&b| b == 0));
+        }
+    }
+
+    #[test]
+    fn in_place_refuses_length_changes() {
+        let mut file = io::Cursor::new(hostile());
+        assert_eq!(
+            Policy::strip().sanitize_in_place(&mut file),
+            Err(Error::NotInPlace {
+                what: "strip the preamble"
+            })
+        );
+        assert_eq!(file.get_ref(), &hostile());
+    }
+}

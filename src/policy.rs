@@ -1,0 +1,663 @@
+//! What to do with a file's preamble and the rest of what validation finds.
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::finding::{Finding, FindingCode, Severity};
+use crate::inspect::Layout;
+use crate::limits::Limits;
+use crate::preamble::PreambleKind;
+use crate::report::{Action, Report};
+use crate::tiff::TiffGrade;
+use crate::validate::Validator;
+
+/// What a policy does with a Part 10 file's preamble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PreambleAction {
+    /// Write 128 zero bytes over any non-zero preamble.
+    Zero,
+    /// Remove the preamble and the `DICM` magic: the output is the input minus its first 132
+    /// bytes and starts at the File Meta group.
+    Strip,
+    /// Keep a *functional* TIFF header byte for byte (dual-personality DICOM-TIFF); apply
+    /// `otherwise` to anything else. The default, with `otherwise: Fallback::Zero`.
+    AllowTiff {
+        /// What happens to a preamble that is not an allowed TIFF header.
+        otherwise: Fallback,
+    },
+    /// Refuse any file whose preamble is not all zero.
+    Reject,
+}
+
+/// What [`PreambleAction::AllowTiff`] does with a preamble it does not keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Fallback {
+    /// Zero it.
+    Zero,
+    /// Strip it (and `DICM`), whatever it holds.
+    Strip,
+    /// Refuse the file (all-zero preambles pass).
+    Reject,
+}
+
+/// What a policy does with bytes after the last element of the data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TrailingAction {
+    /// Keep them (the default: every byte after the preamble is preserved).
+    #[default]
+    Keep,
+    /// Remove them: the output ends where the data set ends.
+    Truncate,
+    /// Refuse the file.
+    Reject,
+}
+
+/// Why a policy refused an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The preamble is not one the policy accepts.
+    Preamble(PreambleKind),
+    /// A finding at or above the policy's rejection threshold remains after sanitizing.
+    Finding {
+        /// Its code.
+        code: FindingCode,
+        /// Its severity.
+        severity: Severity,
+    },
+    /// Bytes follow the data set and the policy refuses them.
+    TrailingData {
+        /// Where they start.
+        offset: u64,
+    },
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Preamble(kind) => write!(f, "preamble not accepted: {kind}"),
+            Rejection::Finding { code, severity } => write!(f, "{severity} finding {code}"),
+            Rejection::TrailingData { offset } => {
+                write!(f, "data after the end of the data set at offset {offset}")
+            }
+        }
+    }
+}
+
+/// A sanitization policy: built once, shared between threads, applied through `&self`.
+///
+/// The default follows the standard's advice (PS3.10 §7.5 and DICOM's 2019 FAQ): keep a
+/// preamble only when it is a strictly valid TIFF header whose IFD chain works, zero every other
+/// non-zero preamble, and keep every other byte as it is.
+///
+/// ```
+/// use dicom_sanitize::{Fallback, Policy, PreambleAction, Severity, TrailingAction};
+///
+/// let default = Policy::default();
+/// assert_eq!(default.preamble_action(), PreambleAction::AllowTiff { otherwise: Fallback::Zero });
+///
+/// let strict = Policy::builder()
+///     .preamble(PreambleAction::Reject)
+///     .trailing_data(TrailingAction::Reject)
+///     .reject_findings_at(Severity::High)
+///     .build()?;
+/// assert_eq!(strict.trailing_action(), TrailingAction::Reject);
+///
+/// // Contradictory settings are an error, not a panic.
+/// assert!(Policy::builder().preamble(PreambleAction::Zero).allow_dangling_tiff(true).build().is_err());
+/// # Ok::<(), dicom_sanitize::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    preamble: PreambleAction,
+    allow_dangling_tiff: bool,
+    keep_unchecked_preamble: bool,
+    trailing: TrailingAction,
+    reject_at: Option<Severity>,
+    validator: Validator,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            preamble: PreambleAction::AllowTiff {
+                otherwise: Fallback::Zero,
+            },
+            allow_dangling_tiff: false,
+            keep_unchecked_preamble: false,
+            trailing: TrailingAction::Keep,
+            reject_at: None,
+            validator: Validator::default(),
+        }
+    }
+}
+
+/// The decision on one input's preamble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Keep,
+    Zero,
+    Strip,
+}
+
+impl Policy {
+    /// A builder starting from the default policy.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder {
+            policy: Policy::default(),
+            preamble_set: false,
+        }
+    }
+
+    /// Zero every non-zero preamble, TIFF included.
+    ///
+    /// ```
+    /// assert_eq!(dicom_sanitize::Policy::zero().preamble_action(), dicom_sanitize::PreambleAction::Zero);
+    /// ```
+    pub fn zero() -> Self {
+        Policy {
+            preamble: PreambleAction::Zero,
+            ..Policy::default()
+        }
+    }
+
+    /// Strip the preamble and `DICM` from every Part 10 file.
+    ///
+    /// ```
+    /// assert_eq!(dicom_sanitize::Policy::strip().preamble_action(), dicom_sanitize::PreambleAction::Strip);
+    /// ```
+    pub fn strip() -> Self {
+        Policy {
+            preamble: PreambleAction::Strip,
+            ..Policy::default()
+        }
+    }
+
+    /// What the policy does with preambles.
+    pub fn preamble_action(&self) -> PreambleAction {
+        self.preamble
+    }
+
+    /// What the policy does with bytes after the data set.
+    pub fn trailing_action(&self) -> TrailingAction {
+        self.trailing
+    }
+
+    /// The severity at or above which a remaining finding makes the policy refuse a file.
+    pub fn rejects_findings_at(&self) -> Option<Severity> {
+        self.reject_at
+    }
+
+    /// Whether dangling (vestigial) TIFF headers are kept too.
+    pub fn allows_dangling_tiff(&self) -> bool {
+        self.allow_dangling_tiff
+    }
+
+    /// Whether the policy keeps any preamble unchecked (set through
+    /// [`PolicyBuilder::dangerous`]).
+    pub fn keeps_unchecked_preamble(&self) -> bool {
+        self.keep_unchecked_preamble
+    }
+
+    /// The validator the policy uses to read inputs.
+    pub fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    /// What the policy does with the preamble of an input of this layout and preamble kind.
+    pub(crate) fn decide(
+        &self,
+        layout: Layout,
+        kind: Option<PreambleKind>,
+    ) -> Result<Decision, Error> {
+        if !layout.is_dicom() {
+            return Err(Error::NotDicom);
+        }
+        let Some(kind) = kind else {
+            return Ok(Decision::Keep);
+        };
+        if self.keep_unchecked_preamble {
+            return Ok(Decision::Keep);
+        }
+        let reject = || {
+            Err(Error::Rejected {
+                offset: 0,
+                reason: Rejection::Preamble(kind),
+            })
+        };
+        let zero = kind == PreambleKind::Zero;
+        match self.preamble {
+            PreambleAction::Zero if zero => Ok(Decision::Keep),
+            PreambleAction::Zero => Ok(Decision::Zero),
+            PreambleAction::Strip => Ok(Decision::Strip),
+            PreambleAction::Reject if zero => Ok(Decision::Keep),
+            PreambleAction::Reject => reject(),
+            PreambleAction::AllowTiff { otherwise } => {
+                let allowed = match kind {
+                    PreambleKind::Tiff {
+                        grade: TiffGrade::Functional,
+                        ..
+                    } => true,
+                    PreambleKind::Tiff { .. } => self.allow_dangling_tiff,
+                    _ => false,
+                };
+                match otherwise {
+                    _ if allowed => Ok(Decision::Keep),
+                    Fallback::Strip => Ok(Decision::Strip),
+                    _ if zero => Ok(Decision::Keep),
+                    Fallback::Zero => Ok(Decision::Zero),
+                    Fallback::Reject => reject(),
+                }
+            }
+        }
+    }
+
+    /// What the policy does with an input, given its validation report: the preamble action,
+    /// or [`Action::Reject`] when the policy refuses it.
+    ///
+    /// ```
+    /// use dicom_sanitize::{validate, Action, Policy};
+    ///
+    /// let report = validate(&std::fs::read("tests/data/pydicom/CT_small.dcm")?);
+    /// assert_eq!(Policy::default().action(&report), Action::Zero); // vestigial TIFF header
+    /// assert_eq!(Policy::strip().action(&report), Action::Strip);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn action(&self, report: &Report) -> Action {
+        match self.plan(report) {
+            Ok(plan) => plan.action(report.preamble),
+            // Not DICOM: nothing for a DICOM policy to do.
+            Err(Error::NotDicom) => Action::None,
+            Err(_) => Action::Reject,
+        }
+    }
+
+    /// Decides everything for an input: preamble, trailing bytes, and rejection.
+    pub(crate) fn plan(&self, report: &Report) -> Result<Plan, Error> {
+        let decision = self.decide(report.layout, report.preamble)?;
+        let trailing = report.trailing_offset().filter(|at| *at < report.file_len);
+        let keep_end = match (self.trailing, trailing) {
+            (TrailingAction::Reject, Some(offset)) => {
+                return Err(Error::Rejected {
+                    offset,
+                    reason: Rejection::TrailingData { offset },
+                })
+            }
+            (TrailingAction::Truncate, Some(offset)) => offset,
+            _ => report.file_len,
+        };
+        let plan = Plan { decision, keep_end };
+        if let Some(threshold) = self.reject_at {
+            let remaining = report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= threshold && !plan.resolves(f))
+                .max_by_key(|f| f.severity);
+            if let Some(finding) = remaining {
+                return Err(Error::Rejected {
+                    offset: finding.offset,
+                    reason: Rejection::Finding {
+                        code: finding.code,
+                        severity: finding.severity,
+                    },
+                });
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The text a vendor pastes into its DICOM Conformance Statement, which PS3.10 §7.5
+    /// requires to describe preamble handling, generated from this policy.
+    ///
+    /// ```
+    /// let text = dicom_sanitize::Policy::default().conformance_statement();
+    /// assert!(text.contains("TIFF"));
+    /// assert!(text.contains("replaced with 128 bytes of 00H"));
+    /// ```
+    pub fn conformance_statement(&self) -> String {
+        let mut s = String::new();
+        s.push_str("File Preamble handling (DICOM PS3.10 Section 7.5)\n\n");
+        s.push_str(
+            "The application examines the 128-byte File Preamble of every DICOM Part 10 file it \
+             receives, imports or stores, and identifies executable (PE, ELF, Mach-O), script, \
+             document (PDF, HTML), archive (ZIP and others) and TIFF content in it.\n\n",
+        );
+        if self.keep_unchecked_preamble {
+            s.push_str(
+                "The File Preamble is preserved unchanged whatever it contains; its content is \
+                 reported but not acted upon.\n\n",
+            );
+        } else {
+            let other = |fallback: Fallback| match fallback {
+                Fallback::Zero => "is replaced with 128 bytes of 00H",
+                Fallback::Strip => {
+                    "is removed together with the \"DICM\" prefix, and the file is stored as \
+                     File Meta Information and Data Set without a File Preamble"
+                }
+                Fallback::Reject => "causes the file to be rejected and not stored",
+            };
+            match self.preamble {
+                PreambleAction::Zero => s.push_str(
+                    "A File Preamble that contains any byte other than 00H is replaced with 128 \
+                     bytes of 00H, including TIFF headers of dual-personality files.",
+                ),
+                PreambleAction::Strip => s.push_str(
+                    "The File Preamble and the \"DICM\" prefix are removed from every file; files \
+                     are stored as File Meta Information and Data Set without a File Preamble.",
+                ),
+                PreambleAction::Reject => s.push_str(
+                    "A file whose File Preamble contains any byte other than 00H is rejected and \
+                     not stored.",
+                ),
+                PreambleAction::AllowTiff { otherwise } => {
+                    let _ = write!(
+                        s,
+                        "A File Preamble that consists solely of a TIFF or BigTIFF header (either \
+                         byte order) followed by bytes of 00H is preserved to support \
+                         dual-personality DICOM-TIFF files, provided {}. Any other File Preamble \
+                         {}.",
+                        if self.allow_dangling_tiff {
+                            "that the header is well formed (its Image File Directory is not \
+                             required to be usable)"
+                        } else {
+                            "that its Image File Directory chain lies within the file after the \
+                             preamble, is bounded and acyclic, and that every image strip or tile \
+                             it references lies within the file"
+                        },
+                        match otherwise {
+                            Fallback::Zero => {
+                                "that contains any byte other than 00H is replaced with 128 bytes of 00H"
+                            }
+                            other_fallback => other(other_fallback),
+                        }
+                    );
+                }
+            }
+            s.push_str(" All other bytes of the file are preserved unchanged");
+            s.push_str(match self.trailing {
+                TrailingAction::Keep => ".\n\n",
+                TrailingAction::Truncate => {
+                    ", except data following the end of the Data Set, which is removed.\n\n"
+                }
+                TrailingAction::Reject => {
+                    "; a file with data following the end of the Data Set is rejected.\n\n"
+                }
+            });
+        }
+        s.push_str(
+            "The application also looks for executable, script and archive signatures in \
+             (0002,0102) Private Information, at the start of OB, OW, UN and other binary \
+             values, in (FFFC,FFFC) Data Set Trailing Padding and after the end of the Data \
+             Set, and checks the structure of the File Meta Information and the Data Set.",
+        );
+        match self.reject_at {
+            Some(severity) => {
+                let _ = writeln!(
+                    s,
+                    " A file with a finding of severity {severity} or higher that the preamble \
+                     handling above does not remove is rejected and not stored."
+                );
+            }
+            None => {
+                s.push_str(" Findings are reported; they do not by themselves cause rejection.\n")
+            }
+        }
+        s
+    }
+}
+
+/// What sanitizing one input does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub(crate) decision: Decision,
+    /// The input is kept up to here (its length unless trailing bytes are truncated).
+    pub(crate) keep_end: u64,
+}
+
+impl Plan {
+    /// Whether applying the plan removes what `finding` is about: the preamble it concerns is
+    /// rewritten or removed, or the bytes it concerns are truncated.
+    pub(crate) fn resolves(&self, finding: &Finding) -> bool {
+        let preamble_rewritten = self.decision != Decision::Keep;
+        let about_preamble = finding.code.as_str().starts_with("preamble.");
+        (preamble_rewritten && about_preamble) || finding.offset >= self.keep_end
+    }
+
+    /// The report's name for what the plan does to a preamble of `kind`.
+    pub(crate) fn action(&self, kind: Option<PreambleKind>) -> Action {
+        match (self.decision, kind) {
+            (Decision::Zero, _) => Action::Zero,
+            (Decision::Strip, _) => Action::Strip,
+            (Decision::Keep, Some(PreambleKind::Tiff { .. })) => Action::KeepTiff,
+            (Decision::Keep, _) => Action::None,
+        }
+    }
+}
+
+/// Builds a [`Policy`]; every setter documents its safe default.
+#[derive(Debug, Clone)]
+pub struct PolicyBuilder {
+    policy: Policy,
+    preamble_set: bool,
+}
+
+impl PolicyBuilder {
+    /// What to do with preambles. Default: `AllowTiff { otherwise: Fallback::Zero }`.
+    pub fn preamble(mut self, action: PreambleAction) -> Self {
+        self.policy.preamble = action;
+        self.preamble_set = true;
+        self
+    }
+
+    /// Also keep TIFF headers whose IFD chain does not work (vestigial headers, which many
+    /// writers leave), when they are otherwise strictly valid. Default: false. Only meaningful
+    /// with [`PreambleAction::AllowTiff`].
+    pub fn allow_dangling_tiff(mut self, allow: bool) -> Self {
+        self.policy.allow_dangling_tiff = allow;
+        self
+    }
+
+    /// What to do with bytes after the data set. Default: [`TrailingAction::Keep`].
+    pub fn trailing_data(mut self, action: TrailingAction) -> Self {
+        self.policy.trailing = action;
+        self
+    }
+
+    /// Refuse files with a finding at or above `severity` that sanitizing does not remove.
+    /// Default: never.
+    pub fn reject_findings_at(mut self, severity: Severity) -> Self {
+        self.policy.reject_at = Some(severity);
+        self
+    }
+
+    /// The limits for reading inputs. Default: [`Limits::default`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.policy.validator = Validator::new(limits);
+        self
+    }
+
+    /// Settings that weaken the protection, visibly named.
+    pub fn dangerous(&mut self) -> DangerousPolicyBuilder<'_> {
+        DangerousPolicyBuilder { builder: self }
+    }
+
+    /// The policy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPolicy`] for contradictory settings: allowing dangling TIFF headers
+    /// without [`PreambleAction::AllowTiff`], or keeping unchecked preambles while also
+    /// choosing a preamble action.
+    pub fn build(self) -> Result<Policy, Error> {
+        let policy = self.policy;
+        if policy.allow_dangling_tiff
+            && !matches!(policy.preamble, PreambleAction::AllowTiff { .. })
+        {
+            return Err(Error::InvalidPolicy {
+                reason: "allow_dangling_tiff needs PreambleAction::AllowTiff",
+            });
+        }
+        if policy.keep_unchecked_preamble && (self.preamble_set || policy.allow_dangling_tiff) {
+            return Err(Error::InvalidPolicy {
+                reason: "keep_unchecked_preamble cannot be combined with a preamble action",
+            });
+        }
+        Ok(policy)
+    }
+}
+
+/// Dangerous settings of a [`PolicyBuilder`]: see [`PolicyBuilder::dangerous`].
+#[derive(Debug)]
+pub struct DangerousPolicyBuilder<'b> {
+    builder: &'b mut PolicyBuilder,
+}
+
+impl DangerousPolicyBuilder<'_> {
+    /// Keep every preamble unchanged, whatever it holds (an executable included): the policy
+    /// then only reports, and applies its trailing-data and rejection settings.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let mut builder = Policy::builder();
+    /// builder.dangerous().keep_unchecked_preamble();
+    /// let audit = builder.build()?;
+    /// assert!(audit.keeps_unchecked_preamble());
+    /// # Ok::<(), dicom_sanitize::Error>(())
+    /// ```
+    pub fn keep_unchecked_preamble(self) {
+        self.builder.policy.keep_unchecked_preamble = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiff::{ByteOrder, TiffDefect, TiffHeader, TiffVariant};
+
+    fn tiff(grade: TiffGrade) -> PreambleKind {
+        PreambleKind::Tiff {
+            header: TiffHeader {
+                variant: TiffVariant::Classic,
+                byte_order: ByteOrder::LittleEndian,
+                ifd_offset: 1000,
+            },
+            grade,
+        }
+    }
+
+    #[test]
+    fn decisions_for_every_action_and_kind() {
+        let functional = tiff(TiffGrade::Functional);
+        let dangling = tiff(TiffGrade::Dangling(TiffDefect::NoIfd));
+        let text = PreambleKind::Text;
+        let zero = PreambleKind::Zero;
+        let part10 = Layout::Part10;
+        let rejected =
+            |p: &Policy, k| matches!(p.decide(part10, Some(k)), Err(Error::Rejected { .. }));
+        let decide = |p: &Policy, k| p.decide(part10, Some(k)).unwrap();
+
+        let default = Policy::default();
+        assert_eq!(decide(&default, functional), Decision::Keep);
+        assert_eq!(decide(&default, dangling), Decision::Zero);
+        assert_eq!(decide(&default, text), Decision::Zero);
+        assert_eq!(decide(&default, zero), Decision::Keep);
+
+        let lenient = Policy::builder().allow_dangling_tiff(true).build().unwrap();
+        assert_eq!(decide(&lenient, dangling), Decision::Keep);
+
+        assert_eq!(decide(&Policy::zero(), functional), Decision::Zero);
+        assert_eq!(decide(&Policy::zero(), zero), Decision::Keep);
+        assert_eq!(decide(&Policy::strip(), zero), Decision::Strip);
+        assert_eq!(decide(&Policy::strip(), functional), Decision::Strip);
+
+        let reject = Policy::builder()
+            .preamble(PreambleAction::Reject)
+            .build()
+            .unwrap();
+        assert!(rejected(&reject, functional));
+        assert_eq!(decide(&reject, zero), Decision::Keep);
+
+        let tiff_or_reject = Policy::builder()
+            .preamble(PreambleAction::AllowTiff {
+                otherwise: Fallback::Reject,
+            })
+            .build()
+            .unwrap();
+        assert_eq!(decide(&tiff_or_reject, functional), Decision::Keep);
+        assert_eq!(decide(&tiff_or_reject, zero), Decision::Keep);
+        assert!(rejected(&tiff_or_reject, text));
+
+        let tiff_or_strip = Policy::builder()
+            .preamble(PreambleAction::AllowTiff {
+                otherwise: Fallback::Strip,
+            })
+            .build()
+            .unwrap();
+        assert_eq!(decide(&tiff_or_strip, functional), Decision::Keep);
+        assert_eq!(decide(&tiff_or_strip, zero), Decision::Strip);
+
+        let mut audit = Policy::builder();
+        audit.dangerous().keep_unchecked_preamble();
+        let audit = audit.build().unwrap();
+        assert_eq!(decide(&audit, text), Decision::Keep);
+
+        // No preamble: nothing to do; not DICOM: an error.
+        assert_eq!(
+            default.decide(Layout::MetaWithoutPreamble, None).unwrap(),
+            Decision::Keep
+        );
+        assert_eq!(default.decide(Layout::NotDicom, None), Err(Error::NotDicom));
+    }
+
+    #[test]
+    fn contradictions_are_errors() {
+        for action in [
+            PreambleAction::Zero,
+            PreambleAction::Strip,
+            PreambleAction::Reject,
+        ] {
+            let built = Policy::builder()
+                .preamble(action)
+                .allow_dangling_tiff(true)
+                .build();
+            assert!(
+                matches!(built, Err(Error::InvalidPolicy { .. })),
+                "{action:?}"
+            );
+        }
+        let mut builder = Policy::builder().preamble(PreambleAction::Zero);
+        builder.dangerous().keep_unchecked_preamble();
+        assert!(matches!(builder.build(), Err(Error::InvalidPolicy { .. })));
+    }
+
+    #[test]
+    fn policies_are_shareable() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Policy>();
+    }
+
+    #[test]
+    fn conformance_statements_follow_the_policy() {
+        let default = Policy::default().conformance_statement();
+        assert!(default.contains("dual-personality"));
+        assert!(default.contains("All other bytes of the file are preserved unchanged."));
+        let strict = Policy::builder()
+            .preamble(PreambleAction::AllowTiff {
+                otherwise: Fallback::Reject,
+            })
+            .trailing_data(TrailingAction::Truncate)
+            .reject_findings_at(Severity::High)
+            .build()
+            .unwrap()
+            .conformance_statement();
+        assert!(strict.contains("causes the file to be rejected"));
+        assert!(strict.contains("data following the end of the Data Set, which is removed"));
+        assert!(strict.contains("severity high or higher"));
+        assert!(Policy::strip()
+            .conformance_statement()
+            .contains("without a File Preamble"));
+    }
+}

@@ -1,0 +1,237 @@
+//! Sanitizing a stream as it is read, in bounded memory.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use crate::error::Error;
+use crate::inspect::{detect_layout, Layout as FileLayout};
+use crate::policy::{Decision, Policy, TrailingAction};
+use crate::preamble::{self, PreambleKind, HEADER_LEN, PREAMBLE_LEN};
+use crate::report::Action;
+use crate::sanitize::ZEROS;
+use crate::source::Probe;
+
+/// Bytes a [`SanitizingReader`] reads before deciding, by default: 1 MiB.
+pub const DEFAULT_LOOKAHEAD: usize = 1 << 20;
+
+/// A `Read` adapter that sanitizes the stream it wraps, in bounded memory.
+///
+/// It reads up to its look-ahead (1 MiB by default, [`SanitizingReader::with_lookahead`]),
+/// classifies the preamble from those bytes, then yields the new preamble (if any) followed by
+/// the stream's own bytes, unchanged. For a stream that fits in the look-ahead, the output is
+/// exactly what [`Policy::sanitize`] gives. For a longer one, structures a preamble points to
+/// beyond the look-ahead count as absent: a TIFF header whose IFD chain lies further on is not
+/// functional and gets the policy's fallback, which is the safe side.
+///
+/// A rejection (a preamble the policy refuses, an input that is not DICOM) is returned as an
+/// `io::Error` of kind `InvalidData` wrapping the crate's [`Error`], before any byte is
+/// yielded.
+///
+/// ```
+/// use std::io::Read;
+/// use dicom_sanitize::Policy;
+///
+/// let mut upload = std::fs::read("tests/data/pydicom/CT_small.dcm")?;
+/// upload[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\0");
+/// let mut reader = Policy::default().sanitize_reader(upload.as_slice())?;
+/// let mut stored = Vec::new();
+/// reader.read_to_end(&mut stored)?;
+/// assert_eq!(&stored[..128], &[0; 128]);
+/// assert_eq!(&stored[128..], &upload[128..]);
+/// assert_eq!(reader.preamble().unwrap().name(), "elf");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SanitizingReader<R> {
+    inner: R,
+    policy: Policy,
+    lookahead: usize,
+    state: State,
+    action: Option<Action>,
+    preamble: Option<PreambleKind>,
+}
+
+enum State {
+    /// Nothing read yet.
+    Start,
+    /// Yielding `head`, then `buf[pos..]`, then the rest of the stream.
+    Yielding {
+        head: &'static [u8],
+        head_pos: usize,
+        buf: Vec<u8>,
+        pos: usize,
+    },
+    /// The policy refused the stream.
+    Failed(Error),
+}
+
+impl<R> fmt::Debug for SanitizingReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SanitizingReader")
+            .field("lookahead", &self.lookahead)
+            .field("action", &self.action)
+            .field("preamble", &self.preamble)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Policy {
+    /// Wraps `reader` in an adapter that sanitizes while reading (see [`SanitizingReader`]).
+    ///
+    /// # Errors
+    /// [`Error::NotStreamable`] for a policy that needs the whole input: one that truncates or
+    /// rejects trailing data, or rejects findings above a severity (those are only known at
+    /// the end of the stream).
+    pub fn sanitize_reader<R: Read>(&self, reader: R) -> Result<SanitizingReader<R>, Error> {
+        if self.trailing_action() != TrailingAction::Keep {
+            return Err(Error::NotStreamable {
+                setting: "a trailing-data action other than keep",
+            });
+        }
+        if self.rejects_findings_at().is_some() {
+            return Err(Error::NotStreamable {
+                setting: "rejection of findings",
+            });
+        }
+        Ok(SanitizingReader {
+            inner: reader,
+            policy: self.clone(),
+            lookahead: DEFAULT_LOOKAHEAD,
+            state: State::Start,
+            action: None,
+            preamble: None,
+        })
+    }
+}
+
+impl<R: Read> SanitizingReader<R> {
+    /// Sets how many bytes are read before deciding (at least 256). Call before reading.
+    pub fn with_lookahead(mut self, bytes: usize) -> Self {
+        self.lookahead = bytes.max(256);
+        self
+    }
+
+    /// What is done to the preamble, once decided (after the first read).
+    pub fn action(&self) -> Option<Action> {
+        self.action
+    }
+
+    /// The stream's preamble kind, once decided (`None` also when it has no preamble).
+    pub fn preamble(&self) -> Option<PreambleKind> {
+        self.preamble
+    }
+
+    /// The wrapped reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Reads the look-ahead and decides.
+    fn start(&mut self) -> io::Result<State> {
+        let mut buf = Vec::new();
+        (&mut self.inner)
+            .take(self.lookahead as u64)
+            .read_to_end(&mut buf)?;
+        let complete = buf.len() < self.lookahead || {
+            // Exactly the look-ahead read: see whether the stream ends there.
+            let mut probe = [0u8; 1];
+            let n = read_some(&mut self.inner, &mut probe)?;
+            buf.extend_from_slice(probe.get(..n).unwrap_or_default());
+            n == 0
+        };
+        let known_len = if complete { buf.len() as u64 } else { u64::MAX };
+        let layout = detect_layout(&buf, known_len);
+        let kind = match (layout, buf.first_chunk::<PREAMBLE_LEN>()) {
+            (FileLayout::Part10, Some(bytes)) => {
+                let limits = *self.policy.validator().limits();
+                let mut source: &[u8] = &buf;
+                let mut probe = Probe::new(&mut source, limits.max_probe_bytes);
+                // Reading from a slice cannot fail.
+                Some(
+                    preamble::classify(bytes, &mut probe, &limits)
+                        .unwrap_or(PreambleKind::Unknown { tiff_magic: false }),
+                )
+            }
+            _ => None,
+        };
+        self.preamble = kind;
+        let decision = match self.policy.decide(layout, kind) {
+            Ok(decision) => decision,
+            Err(err) => {
+                self.action = Some(Action::Reject);
+                return Ok(State::Failed(err));
+            }
+        };
+        self.action = Some(
+            crate::policy::Plan {
+                decision,
+                keep_end: u64::MAX,
+            }
+            .action(kind),
+        );
+        let (head, pos): (&'static [u8], u64) = match decision {
+            Decision::Keep => (&[], 0),
+            Decision::Zero => (&ZEROS, PREAMBLE_LEN as u64),
+            Decision::Strip => (&[], HEADER_LEN),
+        };
+        Ok(State::Yielding {
+            head,
+            head_pos: 0,
+            pos: usize::try_from(pos).unwrap_or(usize::MAX).min(buf.len()),
+            buf,
+        })
+    }
+}
+
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn rejected(err: &Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, err.clone())
+}
+
+impl<R: Read> Read for SanitizingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if matches!(self.state, State::Start) {
+            self.state = self.start()?;
+        }
+        match &mut self.state {
+            State::Start => Ok(0),
+            State::Failed(err) => Err(rejected(err)),
+            State::Yielding {
+                head,
+                head_pos,
+                buf,
+                pos,
+            } => {
+                if let Some(rest) = head.get(*head_pos..).filter(|r| !r.is_empty()) {
+                    let n = rest.len().min(out.len());
+                    out.get_mut(..n)
+                        .unwrap_or_default()
+                        .copy_from_slice(rest.get(..n).unwrap_or_default());
+                    *head_pos = head_pos.saturating_add(n);
+                    return Ok(n);
+                }
+                if let Some(rest) = buf.get(*pos..).filter(|r| !r.is_empty()) {
+                    let n = rest.len().min(out.len());
+                    out.get_mut(..n)
+                        .unwrap_or_default()
+                        .copy_from_slice(rest.get(..n).unwrap_or_default());
+                    *pos = pos.saturating_add(n);
+                    if *pos == buf.len() {
+                        // The look-ahead is spent: release it.
+                        *buf = Vec::new();
+                        *pos = 0;
+                    }
+                    return Ok(n);
+                }
+                self.inner.read(out)
+            }
+        }
+    }
+}
