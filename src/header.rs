@@ -64,12 +64,53 @@ pub(crate) fn has_long_length(vr: VR) -> bool {
     )
 }
 
+/// The VR named by two header bytes, without going through text as `VR::from_binary` does
+/// (this is the walk's hottest path).
+pub(crate) fn vr_from_bytes(bytes: [u8; 2]) -> Option<VR> {
+    // The two ASCII letters as one big-endian number: a jump table, not 34 comparisons.
+    Some(match u16::from_be_bytes(bytes) {
+        0x4145 => VR::AE,
+        0x4153 => VR::AS,
+        0x4154 => VR::AT,
+        0x4353 => VR::CS,
+        0x4441 => VR::DA,
+        0x4453 => VR::DS,
+        0x4454 => VR::DT,
+        0x464c => VR::FL,
+        0x4644 => VR::FD,
+        0x4953 => VR::IS,
+        0x4c4f => VR::LO,
+        0x4c54 => VR::LT,
+        0x4f42 => VR::OB,
+        0x4f44 => VR::OD,
+        0x4f46 => VR::OF,
+        0x4f4c => VR::OL,
+        0x4f56 => VR::OV,
+        0x4f57 => VR::OW,
+        0x504e => VR::PN,
+        0x5348 => VR::SH,
+        0x534c => VR::SL,
+        0x5351 => VR::SQ,
+        0x5353 => VR::SS,
+        0x5354 => VR::ST,
+        0x5356 => VR::SV,
+        0x544d => VR::TM,
+        0x5543 => VR::UC,
+        0x5549 => VR::UI,
+        0x554c => VR::UL,
+        0x554e => VR::UN,
+        0x5552 => VR::UR,
+        0x5553 => VR::US,
+        0x5554 => VR::UT,
+        0x5556 => VR::UV,
+        _ => return None,
+    })
+}
+
 /// Reads a tag (group, element) in the given byte order.
 pub(crate) fn tag_at(data: &[u8], at: u64, endian: Endian) -> Option<Tag> {
-    Some(Tag(
-        cursor::u16_at(data, at, endian)?,
-        cursor::u16_at(data, at.checked_add(2)?, endian)?,
-    ))
+    let [g0, g1, e0, e1] = cursor::array_at::<4>(data, at)?;
+    Some(Tag(endian.u16([g0, g1]), endian.u16([e0, e1])))
 }
 
 /// Decodes the header at `at` in `data`.
@@ -88,7 +129,7 @@ pub(crate) fn decode(data: &[u8], at: u64, encoding: Encoding) -> Result<RawHead
         });
     }
     let bytes = cursor::array_at::<2>(data, fixed(4)?).ok_or(short(8))?;
-    let vr = VR::from_binary(bytes).ok_or(HeaderError::InvalidVr { tag, bytes })?;
+    let vr = vr_from_bytes(bytes).ok_or(HeaderError::InvalidVr { tag, bytes })?;
     if has_long_length(vr) {
         let len = cursor::u32_at(data, fixed(8)?, endian).ok_or(short(12))?;
         Ok(RawHeader {
@@ -164,6 +205,19 @@ mod tests {
                 header_len: 8
             })
         );
+    }
+
+    #[test]
+    fn vr_bytes_agree_with_dicom_core() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(
+                    vr_from_bytes([a, b]),
+                    VR::from_binary([a, b]),
+                    "{a:02X} {b:02X}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl Inspector {
         reader: &mut R,
         buf: &'b mut Vec<u8>,
     ) -> Result<Inspection<'b>, Error> {
-        let file_len = self.read_header(reader, buf)?;
+        let file_len = self.read_header(reader, buf, INITIAL_READ)?;
         let buf: &'b [u8] = buf;
         let mut source = SeekSource {
             reader,
@@ -207,12 +207,13 @@ impl Inspector {
         &self,
         reader: &mut R,
         buf: &mut Vec<u8>,
+        initial: u64,
     ) -> Result<u64, Error> {
         let file_len = reader
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io(0, &e))?;
         buf.clear();
-        fill(reader, buf, file_len.min(INITIAL_READ))?;
+        fill(reader, buf, file_len.min(initial))?;
         if let Some(start) = meta_start(detect_layout(buf, file_len)) {
             // A meta group that does not parse ends the read; the caller reports it.
             while let Ok(Parsed::NeedMore(needed)) = meta::parse(buf, start, file_len, &self.limits)
@@ -276,8 +277,8 @@ impl Inspector {
     }
 }
 
-/// Bytes read first from a `Read + Seek` input: the header and, usually, the whole meta group.
-const INITIAL_READ: u64 = 256;
+/// Bytes [`inspect_reader`] reads first: the header and, usually, the whole meta group.
+pub(crate) const INITIAL_READ: u64 = 256;
 
 /// Grows `buf`, a prefix of the input, to `len` bytes.
 fn fill<R: Read + Seek>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<(), Error> {
@@ -287,7 +288,10 @@ fn fill<R: Read + Seek>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<(
     };
     let io = |e: std::io::Error| Error::io(have, &e);
     reader.seek(SeekFrom::Start(have)).map_err(io)?;
-    let read = reader.take(missing).read_to_end(buf).map_err(io)?;
+    // `missing` is bounded by the input's length and the meta group limit.
+    let missing_len =
+        usize::try_from(missing).map_err(|_| io(std::io::ErrorKind::OutOfMemory.into()))?;
+    let read = crate::source::read_up_to(reader, buf, missing_len).map_err(io)?;
     if (read as u64) < missing {
         return Err(io(std::io::ErrorKind::UnexpectedEof.into()));
     }

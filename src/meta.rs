@@ -380,7 +380,7 @@ fn looks_explicit(data: &[u8], at: u64) -> bool {
     let vr = at
         .checked_add(4)
         .and_then(|o| cursor::array_at::<2>(data, o));
-    vr.is_none_or(|bytes| VR::from_binary(bytes).is_some())
+    vr.is_none_or(|bytes| header::vr_from_bytes(bytes).is_some())
 }
 
 /// Whether a File Meta element header plausibly starts at `at`: group 0002, a known element

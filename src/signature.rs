@@ -469,7 +469,7 @@ pub(crate) fn embedded_payload(bytes: &[u8]) -> Option<(usize, Payload)> {
 pub(crate) const EMBEDDED_MAX_LEN: usize = 8;
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -10,6 +10,35 @@ use std::io::{self, Read, Seek, SeekFrom};
 use crate::cursor;
 use crate::error::Error;
 
+/// Appends up to `len` bytes from `reader` to `buf` in as few reads as the reader allows (one,
+/// for a file: `read_to_end` would start with small reads); returns how many were appended.
+/// `len` must be bounded by the caller: it is allocated up front.
+pub(crate) fn read_up_to<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    len: usize,
+) -> io::Result<usize> {
+    let start = buf.len();
+    buf.resize(start.saturating_add(len), 0);
+    let mut filled = 0;
+    let result = loop {
+        let Some(dst) = buf
+            .get_mut(start.saturating_add(filled)..)
+            .filter(|d| !d.is_empty())
+        else {
+            break Ok(filled);
+        };
+        match reader.read(dst) {
+            Ok(0) => break Ok(filled),
+            Ok(n) => filled = filled.saturating_add(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(start.saturating_add(filled));
+    result
+}
+
 /// An input that can be read at any offset.
 pub(crate) trait RandomAccess {
     /// Total length of the input.
@@ -144,11 +173,12 @@ pub(crate) struct BufferedSeekSource<'r, R> {
 }
 
 impl<'r, R: Read + Seek> BufferedSeekSource<'r, R> {
-    pub(crate) fn new(reader: &'r mut R, len: u64) -> Self {
+    /// A source whose first bytes, `prefix`, were already read.
+    pub(crate) fn with_prefix(reader: &'r mut R, len: u64, prefix: Vec<u8>) -> Self {
         BufferedSeekSource {
             reader,
             len,
-            buf: Vec::new(),
+            buf: prefix,
             buf_start: 0,
         }
     }
@@ -174,11 +204,8 @@ impl<R: Read + Seek> WalkSource for BufferedSeekSource<'_, R> {
                 self.buf_start = offset;
                 let io = |e: io::Error| Error::io(offset, &e);
                 self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-                self.reader
-                    .by_ref()
-                    .take(chunk)
-                    .read_to_end(&mut self.buf)
-                    .map_err(io)?;
+                let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
+                read_up_to(self.reader, &mut self.buf, chunk).map_err(io)?;
                 0
             }
         };

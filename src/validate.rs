@@ -129,8 +129,9 @@ impl Validator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
+        // One read covers the header, the meta group and the first KiB PDF readers look at.
         let mut buf = Vec::new();
-        let file_len = self.inspector.read_header(reader, &mut buf)?;
+        let file_len = self.inspector.read_header(reader, &mut buf, PDF_WINDOW)?;
         let classification = {
             let mut source = SeekSource {
                 reader,
@@ -140,17 +141,32 @@ impl Validator {
         };
         let mut run = Run::new(self, file_len, &classification);
         let inspection = run.meta(&self.inspector, &buf, classification);
-        let head = read_at(reader, 0, PDF_WINDOW as usize)?;
         let tail_start = file_len.saturating_sub(ZIP_WINDOW);
-        let tail_bytes = read_at(reader, tail_start, ZIP_WINDOW as usize)?;
-        run.file_checks(&head, (tail_start, &tail_bytes));
-        if let Some(inspection) = inspection {
-            let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, 256));
-            if let Ok(plan) = plan {
-                run.set_plan(plan);
-                let walk = self.inspector.walk_reader_plan(reader, file_len, plan)?;
-                run.walk(walk, plan)?;
+        let tail_bytes = match cursor::tail_at(&buf, tail_start) {
+            Some(tail) if buf.len() as u64 == file_len => tail.to_vec(),
+            _ => {
+                let len = usize::try_from(file_len.saturating_sub(tail_start)).unwrap_or(0);
+                read_at(reader, tail_start, len)?
             }
+        };
+        run.file_checks(
+            buf.get(..PDF_WINDOW as usize).unwrap_or(&buf),
+            (tail_start, &tail_bytes),
+        );
+        let plan = inspection.map(|inspection| {
+            DataSetPlan::of(&inspection, |start| {
+                match cursor::slice_at(&buf, start, 256) {
+                    Some(head) => Ok(head.to_vec()),
+                    None => read_at(reader, start, 256),
+                }
+            })
+        });
+        if let Some(Ok(plan)) = plan {
+            run.set_plan(plan);
+            let walk = self
+                .inspector
+                .walk_reader_plan(reader, file_len, plan, buf)?;
+            run.walk(walk, plan)?;
         }
         Ok(run.finish())
     }
@@ -923,13 +939,14 @@ fn contains(e: &Element, offset: u64) -> bool {
 /// The offset of a ZIP end-of-central-directory record that ends the file exactly (its comment
 /// reaching the last byte), searching `tail`, which starts at `tail_start`.
 fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
-    tail.windows(4).enumerate().rev().find_map(|(i, window)| {
-        let at = tail_start.checked_add(i as u64)?;
-        let comment = cursor::u16_at(tail, (i as u64).checked_add(20)?, Endian::Little)?;
-        (window == b"PK\x05\x06"
-            && at.checked_add(22)?.checked_add(u64::from(comment))? == file_len)
-            .then_some(at)
-    })
+    // memchr's forward search is SIMD; its reverse one is not, hence forward and `last`.
+    memchr::memmem::find_iter(tail, b"PK\x05\x06")
+        .filter_map(|i| {
+            let at = tail_start.checked_add(i as u64)?;
+            let comment = cursor::u16_at(tail, (i as u64).checked_add(20)?, Endian::Little)?;
+            (at.checked_add(22)?.checked_add(u64::from(comment))? == file_len).then_some(at)
+        })
+        .last()
 }
 
 /// What is wrong with a UID value, if anything.

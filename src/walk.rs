@@ -137,6 +137,8 @@ pub struct Walk<'s> {
     encoding: Encoding,
     limits: Limits,
     pos: u64,
+    /// The input's end when the source knew it from the start (not for streams).
+    known_end: Option<u64>,
     stack: Vec<Frame>,
     depth: u32,
     /// The last element with a defined length: if a stream ends before its value does, the
@@ -165,6 +167,7 @@ impl<'s> Walk<'s> {
         limits: Limits,
     ) -> Self {
         Walk {
+            known_end: source.end(),
             source,
             encoding,
             limits,
@@ -445,7 +448,10 @@ impl<'s> Walk<'s> {
     /// The tightest known end: the innermost defined-length frame, or the input.
     fn limit_end(&self) -> u64 {
         let frame_end = self.stack.iter().rev().find_map(|f| f.end);
-        let input_end = self.source.end().unwrap_or(u64::MAX);
+        let input_end = self
+            .known_end
+            .or_else(|| self.source.end())
+            .unwrap_or(u64::MAX);
         frame_end.map_or(input_end, |e| e.min(input_end))
     }
 
@@ -586,14 +592,16 @@ impl Inspector {
         let inspection = self.inspect_reader(reader, &mut buf)?;
         let file_len = inspection.file_len();
         let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, GUESS_LEN))?;
-        self.walk_reader_plan(reader, file_len, plan)
+        self.walk_reader_plan(reader, file_len, plan, buf)
     }
 
+    /// A walk of `reader`'s data set, whose first bytes `prefix` were already read.
     pub(crate) fn walk_reader_plan<'r, R: Read + Seek>(
         &self,
         reader: &'r mut R,
         file_len: u64,
         plan: DataSetPlan,
+        prefix: Vec<u8>,
     ) -> Result<Walk<'r>, Error> {
         let source: Box<dyn WalkSource + 'r> = if plan.deflated {
             reader
@@ -605,7 +613,7 @@ impl Inspector {
                 self.limits(),
             )
         } else {
-            Box::new(BufferedSeekSource::new(reader, file_len))
+            Box::new(BufferedSeekSource::with_prefix(reader, file_len, prefix))
         };
         Ok(Walk::new(source, plan.start, plan.encoding, *self.limits()))
     }
@@ -619,12 +627,8 @@ pub(crate) fn read_at<R: Read + Seek>(
 ) -> Result<Vec<u8>, Error> {
     let io = |e: std::io::Error| Error::io(offset, &e);
     reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-    let mut out = Vec::with_capacity(len);
-    reader
-        .by_ref()
-        .take(len as u64)
-        .read_to_end(&mut out)
-        .map_err(io)?;
+    let mut out = Vec::new();
+    crate::source::read_up_to(reader, &mut out, len).map_err(io)?;
     Ok(out)
 }
 
