@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 use crate::policy::{Decision, Policy};
-use crate::preamble::PREAMBLE_LEN;
-use crate::sanitize::{outcome, Layout, Outcome, ZEROS};
-use crate::walk::read_at;
+use crate::sanitize::{Layout, Outcome, ZEROS};
 
 /// An error about a named file: the library's [`Error`] with the path it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,26 +63,51 @@ impl Policy {
         &self,
         file: &mut F,
     ) -> Result<Outcome, Error> {
-        let report = self.validator().validate_reader(file)?;
-        let plan = self.plan(&report)?;
-        if plan.decision == Decision::Strip {
-            return Err(Error::NotInPlace {
-                what: "strip the preamble",
-            });
-        }
-        if plan.keep_end < report.file_len {
-            return Err(Error::NotInPlace {
-                what: "truncate trailing data",
-            });
-        }
-        let preamble = read_at(file, 0, PREAMBLE_LEN)?;
+        let (plan, outcome) = self.assess_reader(file)?;
+        check_in_place(&plan, &outcome)?;
         if plan.decision == Decision::Zero {
             let io = |e: io::Error| Error::io(0, &e);
             file.seek(SeekFrom::Start(0)).map_err(io)?;
             file.write_all(&ZEROS).map_err(io)?;
             file.flush().map_err(io)?;
         }
-        Ok(outcome(&plan, report, Some(&preamble)))
+        Ok(outcome)
+    }
+
+    /// Sanitizes the file at `path` in place, as [`Policy::sanitize_in_place`]: the file
+    /// itself is modified (all its hard links see the change) and only its first 128 bytes are
+    /// written, with positional I/O. The change is not synced; call this, then
+    /// `File::sync_data` through your own handle, or use [`Policy::sanitize_file`] for a
+    /// durable, atomic rewrite.
+    ///
+    /// # Errors
+    /// As [`Policy::sanitize_in_place`]; the error names the path.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("ct.dcm");
+    /// std::fs::copy("tests/data/pydicom/CT_small.dcm", &path)?;
+    /// assert_eq!(Policy::default().sanitize_file_in_place(&path)?.action, Action::Zero);
+    /// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sanitize_file_in_place(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| FileError::io(path, &e))?;
+        let (plan, outcome) = self
+            .assess_file(&file)
+            .map_err(|e| FileError::new(path, e))?;
+        check_in_place(&plan, &outcome).map_err(|e| FileError::new(path, e))?;
+        if plan.decision == Decision::Zero {
+            write_preamble(&file).map_err(|e| FileError::io(path, &e))?;
+        }
+        Ok(outcome)
     }
 
     /// Sanitizes the file at `path`, replacing it atomically when anything changes: the new
@@ -160,17 +183,13 @@ impl Policy {
         self.prepare(path.as_ref()).map(|(_, _, outcome)| outcome)
     }
 
-    /// Opens the file at `path`, validates it and plans its sanitization.
+    /// Opens the file at `path` and plans its sanitization.
     fn prepare(&self, path: &Path) -> Result<(File, Layout, Outcome), FileError> {
-        let mut file = File::open(path).map_err(|e| FileError::io(path, &e))?;
-        let report = self
-            .validator()
-            .validate_reader(&mut file)
+        let file = File::open(path).map_err(|e| FileError::io(path, &e))?;
+        let (plan, outcome) = self
+            .assess_file(&file)
             .map_err(|e| FileError::new(path, e))?;
-        let plan = self.plan(&report).map_err(|e| FileError::new(path, e))?;
-        let preamble = read_at(&mut file, 0, PREAMBLE_LEN).map_err(|e| FileError::new(path, e))?;
-        let layout = Layout::new(&plan, report.file_len);
-        Ok((file, layout, outcome(&plan, report, Some(&preamble))))
+        Ok((file, Layout::new(&plan, outcome.input_len), outcome))
     }
 
     /// Reads `from`, plans, and writes the output to `to` through a temporary file with
@@ -206,6 +225,35 @@ pub(crate) fn write_output<W: Write>(
     writer.write_all(layout.head)?;
     copy_range(source, layout.body.clone(), writer)?;
     writer.flush()
+}
+
+/// Refuses plans that change the length of a file sanitized in place.
+fn check_in_place(plan: &crate::policy::Plan, outcome: &Outcome) -> Result<(), Error> {
+    if plan.decision == Decision::Strip {
+        return Err(Error::NotInPlace {
+            what: "strip the preamble",
+        });
+    }
+    if plan.keep_end < outcome.input_len {
+        return Err(Error::NotInPlace {
+            what: "truncate trailing data",
+        });
+    }
+    Ok(())
+}
+
+/// Writes 128 zero bytes at offset 0 of `file`.
+fn write_preamble(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, &ZEROS, 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&ZEROS)
+    }
 }
 
 /// Copies `range` of `source` to `writer`; fails if the source is shorter than the range.

@@ -255,6 +255,13 @@ impl Policy {
         }
     }
 
+    /// Whether applying the policy needs a full validation (a walk of the data set): only to
+    /// act on trailing data or to reject findings. Otherwise the decision comes from the
+    /// preamble alone, and sanitizing reads just the file's header.
+    pub fn needs_validation(&self) -> bool {
+        self.trailing != TrailingAction::Keep || self.reject_at.is_some()
+    }
+
     /// What the policy does with an input, given its validation report: the preamble action,
     /// or [`Action::Reject`] when the policy refuses it.
     ///
@@ -267,7 +274,7 @@ impl Policy {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn action(&self, report: &Report) -> Action {
-        match self.plan(report) {
+        match self.plan(&Facts::from(report)) {
             Ok(plan) => plan.action(report.preamble),
             // Not DICOM: nothing for a DICOM policy to do.
             Err(Error::NotDicom) => Action::None,
@@ -275,10 +282,14 @@ impl Policy {
         }
     }
 
-    /// Decides everything for an input: preamble, trailing bytes, and rejection.
-    pub(crate) fn plan(&self, report: &Report) -> Result<Plan, Error> {
-        let decision = self.decide(report.layout, report.preamble)?;
-        let trailing = report.trailing_offset().filter(|at| *at < report.file_len);
+    /// Decides everything for an input: preamble, trailing bytes, and rejection. The facts
+    /// must hold a report when [`Policy::needs_validation`].
+    pub(crate) fn plan(&self, facts: &Facts<'_>) -> Result<Plan, Error> {
+        let decision = self.decide(facts.layout, facts.preamble)?;
+        let report = facts.report;
+        let trailing = report
+            .and_then(Report::trailing_offset)
+            .filter(|at| *at < facts.file_len);
         let keep_end = match (self.trailing, trailing) {
             (TrailingAction::Reject, Some(offset)) => {
                 return Err(Error::Rejected {
@@ -287,10 +298,10 @@ impl Policy {
                 })
             }
             (TrailingAction::Truncate, Some(offset)) => offset,
-            _ => report.file_len,
+            _ => facts.file_len,
         };
         let plan = Plan { decision, keep_end };
-        if let Some(threshold) = self.reject_at {
+        if let (Some(threshold), Some(report)) = (self.reject_at, report) {
             let remaining = report
                 .findings
                 .iter()
@@ -406,6 +417,27 @@ impl Policy {
             }
         }
         s
+    }
+}
+
+/// What a policy decides from: an input's layout, preamble and length, and its validation
+/// report when the policy needs one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'r> {
+    pub(crate) layout: Layout,
+    pub(crate) preamble: Option<PreambleKind>,
+    pub(crate) file_len: u64,
+    pub(crate) report: Option<&'r Report>,
+}
+
+impl<'r> From<&'r Report> for Facts<'r> {
+    fn from(report: &'r Report) -> Self {
+        Facts {
+            layout: report.layout,
+            preamble: report.preamble,
+            file_len: report.file_len,
+            report: Some(report),
+        }
     }
 }
 

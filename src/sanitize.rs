@@ -5,35 +5,42 @@
 //! policy truncates trailing data; with [`PreambleAction::Strip`](crate::PreambleAction::Strip)
 //! the output is exactly the input minus its first 132 bytes.
 
-use std::io::{self, IoSlice, Write};
+use std::fs::File;
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 
 use bytes::{Buf, Bytes};
 
 use crate::error::Error;
-use crate::policy::{Decision, Plan, Policy};
+use crate::policy::{Decision, Facts, Plan, Policy};
 use crate::preamble::{PreambleKind, HEADER_LEN, PREAMBLE_LEN};
 use crate::report::{Action, Report};
+#[cfg(unix)]
+use crate::source::FileAt;
+use crate::source::{RandomAccess, SeekSource};
+use crate::walk::read_at;
 
 /// The replacement preamble.
 pub(crate) static ZEROS: [u8; PREAMBLE_LEN] = [0; PREAMBLE_LEN];
 
 /// What sanitizing an input did, or will do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Outcome {
     /// What was done to the preamble: `None`, `Zero`, `Strip` or `KeepTiff`.
     pub action: Action,
+    /// The input's layout.
+    pub layout: crate::Layout,
     /// The input's preamble (`None` when it has none).
     pub before: Option<PreambleKind>,
     /// The output's preamble (`None` when it has none).
     pub after: Option<PreambleKind>,
+    /// Length of the input.
+    pub input_len: u64,
     /// Bytes whose value changed (non-zero preamble bytes zeroed).
     pub bytes_changed: u64,
     /// Bytes removed (132 when stripping, plus truncated trailing data).
     pub bytes_removed: u64,
-    /// The validation report on the input.
-    pub report: Report,
 }
 
 impl Outcome {
@@ -44,7 +51,7 @@ impl Outcome {
 
     /// Length of the output.
     pub fn output_len(&self) -> u64 {
-        self.report.file_len.saturating_sub(self.bytes_removed)
+        self.input_len.saturating_sub(self.bytes_removed)
     }
 }
 
@@ -73,8 +80,8 @@ impl Layout {
 }
 
 /// Builds the outcome of a plan.
-pub(crate) fn outcome(plan: &Plan, report: Report, preamble_bytes: Option<&[u8]>) -> Outcome {
-    let before = report.preamble;
+pub(crate) fn outcome(plan: &Plan, facts: &Facts<'_>, preamble_bytes: Option<&[u8]>) -> Outcome {
+    let before = facts.preamble;
     let after = match plan.decision {
         Decision::Keep => before,
         Decision::Zero => Some(PreambleKind::Zero),
@@ -86,16 +93,17 @@ pub(crate) fn outcome(plan: &Plan, report: Report, preamble_bytes: Option<&[u8]>
         }
         _ => 0,
     };
-    let layout = Layout::new(plan, report.file_len);
+    let layout = Layout::new(plan, facts.file_len);
     let kept = (layout.head.len() as u64)
         .saturating_add(layout.body.end.saturating_sub(layout.body.start));
     Outcome {
         action: plan.action(before),
+        layout: facts.layout,
         before,
         after,
+        input_len: facts.file_len,
         bytes_changed,
-        bytes_removed: report.file_len.saturating_sub(kept),
-        report,
+        bytes_removed: facts.file_len.saturating_sub(kept),
     }
 }
 
@@ -107,12 +115,19 @@ pub struct Sanitized<'a> {
     head: &'static [u8],
     body: &'a [u8],
     outcome: Outcome,
+    report: Option<Report>,
 }
 
 impl<'a> Sanitized<'a> {
     /// What sanitizing did.
     pub fn outcome(&self) -> &Outcome {
         &self.outcome
+    }
+
+    /// The validation report the policy decided from, when it needed one (see
+    /// [`Policy::needs_validation`]).
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
     }
 
     /// Whether the output is identical to the input.
@@ -188,7 +203,68 @@ impl SanitizedBytes {
     }
 }
 
+/// Bytes read to decide from the preamble alone: the header and the first meta element.
+const DECIDE_LEN: u64 = 256;
+
 impl Policy {
+    /// Decides for an input read through `reader`: from its first bytes, or from a full
+    /// validation when the policy needs one.
+    pub(crate) fn assess_reader<R: Read + Seek>(
+        &self,
+        reader: &mut R,
+    ) -> Result<(Plan, Outcome), Error> {
+        if self.needs_validation() {
+            let report = self.validator().validate_reader(reader)?;
+            let preamble = read_at(reader, 0, PREAMBLE_LEN)?;
+            return self.assess(&Facts::from(&report), &preamble);
+        }
+        let len = reader
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(0, &e))?;
+        let prefix = read_at(reader, 0, usize::try_from(DECIDE_LEN.min(len)).unwrap_or(0))?;
+        let mut source = SeekSource { reader, len };
+        self.assess_prefix(&prefix, len, &mut source)
+    }
+
+    /// As [`Policy::assess_reader`], with positional reads that leave the file's cursor alone
+    /// and spare the seeks.
+    pub(crate) fn assess_file(&self, file: &File) -> Result<(Plan, Outcome), Error> {
+        #[cfg(unix)]
+        if !self.needs_validation() {
+            let len = file.metadata().map_err(|e| Error::io(0, &e))?.len();
+            let mut prefix = vec![0; usize::try_from(DECIDE_LEN.min(len)).unwrap_or(0)];
+            std::os::unix::fs::FileExt::read_exact_at(file, &mut prefix, 0)
+                .map_err(|e| Error::io(0, &e))?;
+            return self.assess_prefix(&prefix, len, &mut FileAt { file, len });
+        }
+        self.assess_reader(&mut &*file)
+    }
+
+    /// Decides from the first bytes of an input of `len` bytes, reachable through `source`.
+    fn assess_prefix(
+        &self,
+        prefix: &[u8],
+        len: u64,
+        source: &mut dyn RandomAccess,
+    ) -> Result<(Plan, Outcome), Error> {
+        let verdict = self
+            .validator()
+            .inspector()
+            .classify_input(prefix, len, source)?;
+        let facts = Facts {
+            layout: verdict.layout(),
+            preamble: verdict.preamble().map(|p| p.kind()),
+            file_len: len,
+            report: None,
+        };
+        self.assess(&facts, prefix)
+    }
+
+    fn assess(&self, facts: &Facts<'_>, prefix: &[u8]) -> Result<(Plan, Outcome), Error> {
+        let plan = self.plan(facts)?;
+        Ok((plan, outcome(&plan, facts, prefix.get(..PREAMBLE_LEN))))
+    }
+
     /// Sanitizes a complete input held in memory, borrowing it.
     ///
     /// # Errors
@@ -209,18 +285,34 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sanitize<'a>(&self, input: &'a [u8]) -> Result<Sanitized<'a>, Error> {
-        let report = self.validator().validate(input);
-        let plan = self.plan(&report)?;
+        let report = self
+            .needs_validation()
+            .then(|| self.validator().validate(input));
+        let facts = match &report {
+            Some(report) => Facts::from(report),
+            None => {
+                let verdict = self.validator().inspector().classify(input);
+                Facts {
+                    layout: verdict.layout(),
+                    preamble: verdict.preamble().map(|p| p.kind()),
+                    file_len: input.len() as u64,
+                    report: None,
+                }
+            }
+        };
+        let plan = self.plan(&facts)?;
         let layout = Layout::new(&plan, input.len() as u64);
         let body = usize::try_from(layout.body.start)
             .ok()
             .zip(usize::try_from(layout.body.end).ok())
             .and_then(|(start, end)| input.get(start..end))
             .unwrap_or_default();
+        let outcome = outcome(&plan, &facts, input.get(..PREAMBLE_LEN));
         Ok(Sanitized {
             head: layout.head,
             body,
-            outcome: outcome(&plan, report, input.get(..PREAMBLE_LEN)),
+            outcome,
+            report,
         })
     }
 

@@ -78,6 +78,24 @@ impl<R: Read + Seek> RandomAccess for SeekSource<'_, R> {
     }
 }
 
+/// A file read with positional reads (`pread`), which leave its cursor alone.
+#[cfg(unix)]
+pub(crate) struct FileAt<'f> {
+    pub(crate) file: &'f std::fs::File,
+    pub(crate) len: u64,
+}
+
+#[cfg(unix)]
+impl RandomAccess for FileAt<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(self.file, buf, offset)
+    }
+}
+
 /// Why a probe read returned no bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Miss {

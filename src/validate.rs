@@ -92,6 +92,11 @@ impl Validator {
         self.inspector.limits()
     }
 
+    /// The inspector reading inputs with these limits.
+    pub(crate) fn inspector(&self) -> &Inspector {
+        &self.inspector
+    }
+
     /// See [`validate`].
     pub fn validate(&self, data: &[u8]) -> Report {
         let classification = self.inspector.classify(data);

@@ -172,6 +172,30 @@ fn every_sink_yields_the_same_bytes() {
                 "{what}: idempotent copy-out"
             );
 
+            let in_place = dir.path().join("in-place");
+            std::fs::write(&in_place, &data).unwrap();
+            match policy.sanitize_file_in_place(&in_place) {
+                Ok(outcome) => {
+                    assert_eq!(&outcome, sanitized.outcome(), "{what}");
+                    assert_eq!(
+                        std::fs::read(&in_place).unwrap(),
+                        expected,
+                        "{what}: file in place"
+                    );
+                }
+                Err(err) => {
+                    assert!(
+                        matches!(err.error, Error::NotInPlace { .. }),
+                        "{what}: {err}"
+                    );
+                    assert_eq!(
+                        std::fs::read(&in_place).unwrap(),
+                        data,
+                        "{what}: refused in place must not write"
+                    );
+                }
+            }
+
             let mut file = io::Cursor::new(data.clone());
             match policy.sanitize_in_place(&mut file) {
                 Ok(outcome) => {
@@ -205,15 +229,13 @@ fn sanitizing_keeps_every_byte_after_the_preamble_and_is_idempotent() {
             };
             let output = sanitized.to_vec();
             let outcome = sanitized.outcome();
-            let end = data.len()
-                - if policy.trailing_action() == TrailingAction::Truncate {
-                    outcome
-                        .report
-                        .trailing_offset()
-                        .map_or(0, |t| data.len() - t as usize)
-                } else {
-                    0
-                };
+            let end = match (policy.trailing_action(), sanitized.report()) {
+                (TrailingAction::Truncate, Some(report)) => {
+                    report.trailing_offset().unwrap_or(report.file_len) as usize
+                }
+                (TrailingAction::Truncate, None) => panic!("{what}: truncating needs a report"),
+                _ => data.len(),
+            };
             match outcome.action {
                 Action::Strip => assert_eq!(output, data[132..end], "{what}"),
                 Action::Zero => {

@@ -41,7 +41,7 @@ pub struct FixArgs {
 
 /// What happened to one file.
 enum Done {
-    Fixed(Outcome, Option<PathBuf>),
+    Fixed(Report, Outcome, Option<PathBuf>),
     Rejected(Report, String),
     Skipped(Report),
 }
@@ -89,6 +89,16 @@ fn mirror(output: &Path, root: &Path, path: &Path) -> PathBuf {
 }
 
 fn fix_file(policy: &Policy, args: &FixArgs, root: &Path, path: &Path) -> Result<Done, String> {
+    // The report is for the log; the policy itself decides from the preamble.
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let report = policy
+        .validator()
+        .validate_reader(&mut file)
+        .map_err(|e| e.to_string())?;
+    drop(file);
+    if !report.layout.is_dicom() {
+        return Ok(Done::Skipped(report));
+    }
     let destination = args
         .output
         .as_deref()
@@ -117,22 +127,12 @@ fn fix_file(policy: &Policy, args: &FixArgs, root: &Path, path: &Path) -> Result
         Ok(outcome) => {
             let written_to =
                 destination.or_else(|| (!outcome.is_unchanged()).then(|| path.to_path_buf()));
-            Ok(Done::Fixed(outcome, written_to))
+            Ok(Done::Fixed(report, outcome, written_to))
         }
         Err(FileError {
-            error: error @ (Error::Rejected { .. } | Error::NotDicom),
+            error: error @ Error::Rejected { .. },
             ..
-        }) => {
-            let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-            let report = policy
-                .validator()
-                .validate_reader(&mut file)
-                .map_err(|e| e.to_string())?;
-            Ok(match error {
-                Error::NotDicom => Done::Skipped(report),
-                other => Done::Rejected(report, other.to_string()),
-            })
-        }
+        }) => Ok(Done::Rejected(report, error.to_string())),
         Err(err) => Err(err.to_string()),
     }
 }
@@ -170,8 +170,8 @@ fn log(
     totals: &mut Totals,
 ) -> io::Result<()> {
     let (report, fix) = match done {
-        Done::Fixed(outcome, output) => (
-            &outcome.report,
+        Done::Fixed(report, outcome, output) => (
+            report,
             Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
         ),
         Done::Rejected(report, reason) => {
