@@ -137,12 +137,16 @@ impl Policy {
     pub fn sanitize_file(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
         let path = path.as_ref();
         let target = fs::canonicalize(path).map_err(|e| FileError::io(path, &e))?;
-        self.rewrite(&target, &target, false, write_output)
+        self.rewrite(&target, &target, Rewrite::ReplaceDurably, write_output)
             .map_err(|e| FileError::new(path, e.error))
     }
 
     /// Writes the sanitized content of the file at `from` to `to` (replacing `to` atomically
     /// if it exists), also when nothing changes. `from` is never modified.
+    ///
+    /// The output appears under its name only once complete, but it is not synced: after a
+    /// crash it may be incomplete (the input is unaffected). Sync it (`File::sync_all`, and its
+    /// directory) when it must be durable.
     ///
     /// # Errors
     /// As [`Policy::sanitize_file`].
@@ -162,7 +166,7 @@ impl Policy {
         from: impl AsRef<Path>,
         to: impl AsRef<Path>,
     ) -> Result<Outcome, FileError> {
-        self.rewrite(from.as_ref(), to.as_ref(), true, write_output)
+        self.rewrite(from.as_ref(), to.as_ref(), Rewrite::Copy, write_output)
     }
 
     /// What [`Policy::sanitize_file`] would do to the file at `path`, without writing anything:
@@ -198,19 +202,22 @@ impl Policy {
         &self,
         from: &Path,
         to: &Path,
-        always: bool,
+        mode: Rewrite,
         write: impl FnOnce(&mut File, &mut File, &Layout) -> io::Result<()>,
     ) -> Result<Outcome, FileError> {
         let (mut source, layout, outcome) = self.prepare(from)?;
-        if outcome.is_unchanged() && !always {
+        if outcome.is_unchanged() && mode == Rewrite::ReplaceDurably {
             return Ok(outcome);
         }
         let permissions = source
             .metadata()
             .map_err(|e| FileError::io(from, &e))?
             .permissions();
-        replace_atomically(to, permissions, |temp| write(temp, &mut source, &layout))
-            .map_err(|e| FileError::io(to, &e))?;
+        let durable = mode == Rewrite::ReplaceDurably;
+        replace_atomically(to, permissions, durable, |temp| {
+            write(temp, &mut source, &layout)
+        })
+        .map_err(|e| FileError::io(to, &e))?;
         Ok(outcome)
     }
 }
@@ -225,6 +232,16 @@ pub(crate) fn write_output<W: Write>(
     writer.write_all(layout.head)?;
     copy_range(source, layout.body.clone(), writer)?;
     writer.flush()
+}
+
+/// How a rewrite treats its destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rewrite {
+    /// The destination is the input itself: skip unchanged files, and sync the new content
+    /// and the directory so that a crash leaves the old file or the new one.
+    ReplaceDurably,
+    /// The destination is a copy: always write it, without syncing.
+    Copy,
 }
 
 /// Refuses plans that change the length of a file sanitized in place.
@@ -275,10 +292,12 @@ fn copy_range(
 }
 
 /// Writes a new file at `dest` through a temporary file in the same directory, then renames it
-/// over `dest`. On failure the temporary file is removed and `dest` is untouched.
+/// over `dest` (syncing the file first and the directory after, when `durable`). On failure
+/// the temporary file is removed and `dest` is untouched.
 pub(crate) fn replace_atomically(
     dest: &Path,
     permissions: fs::Permissions,
+    durable: bool,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match dest.parent() {
@@ -289,7 +308,9 @@ pub(crate) fn replace_atomically(
     let result = (|| {
         write(&mut temp)?;
         temp.set_permissions(permissions)?;
-        temp.sync_all()?;
+        if durable {
+            temp.sync_all()?;
+        }
         drop(temp);
         fs::rename(&temp_path, dest)
     })();
@@ -297,7 +318,10 @@ pub(crate) fn replace_atomically(
         let _ = fs::remove_file(&temp_path);
         return Err(err);
     }
-    sync_dir(dir)
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// Creates a new, empty, private file next to `dest`.
@@ -403,15 +427,20 @@ mod tests {
         for fault in [Fault::Error, Fault::DiskFull, Fault::ShortThenZero] {
             let mut limit = 0;
             while limit < output_len {
-                let result = policy.rewrite(&path, &path, false, |temp, source, layout| {
-                    let mut faulty = Faulty {
-                        inner: temp,
-                        written: 0,
-                        limit,
-                        fault,
-                    };
-                    write_output(&mut faulty, source, layout)
-                });
+                let result = policy.rewrite(
+                    &path,
+                    &path,
+                    Rewrite::ReplaceDurably,
+                    |temp, source, layout| {
+                        let mut faulty = Faulty {
+                            inner: temp,
+                            written: 0,
+                            limit,
+                            fault,
+                        };
+                        write_output(&mut faulty, source, layout)
+                    },
+                );
                 let err = result.unwrap_err();
                 assert_eq!(err.path, path);
                 assert_eq!(err.error.code(), "io");
@@ -421,7 +450,9 @@ mod tests {
             }
         }
         // Without faults the same path succeeds.
-        policy.rewrite(&path, &path, false, write_output).unwrap();
+        policy
+            .rewrite(&path, &path, Rewrite::ReplaceDurably, write_output)
+            .unwrap();
         assert_eq!(
             fs::read(&path).unwrap(),
             policy.sanitize(&data).unwrap().to_vec()

@@ -5,23 +5,32 @@ use std::io::{self, Read};
 
 use crate::error::Error;
 use crate::inspect::{detect_layout, Layout as FileLayout};
+use crate::meta;
 use crate::policy::{Decision, Policy, TrailingAction};
-use crate::preamble::{self, PreambleKind, HEADER_LEN, PREAMBLE_LEN};
+use crate::preamble::{self, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
 use crate::report::Action;
 use crate::sanitize::ZEROS;
-use crate::source::Probe;
+use crate::source::{read_up_to, Probe};
 
-/// Bytes a [`SanitizingReader`] reads before deciding, by default: 1 MiB.
+/// Bytes a [`SanitizingReader`] reads before deciding on a TIFF header (or an input that is not
+/// clearly Part 10), by default: 1 MiB.
 pub const DEFAULT_LOOKAHEAD: usize = 1 << 20;
+
+/// Bytes read before deciding on any other Part 10 input.
+const QUICK_LEN: usize = 256;
 
 /// A `Read` adapter that sanitizes the stream it wraps, in bounded memory.
 ///
-/// It reads up to its look-ahead (1 MiB by default, [`SanitizingReader::with_lookahead`]),
-/// classifies the preamble from those bytes, then yields the new preamble (if any) followed by
-/// the stream's own bytes, unchanged. For a stream that fits in the look-ahead, the output is
-/// exactly what [`Policy::sanitize`] gives. For a longer one, structures a preamble points to
-/// beyond the look-ahead count as absent: a TIFF header whose IFD chain lies further on is not
-/// functional and gets the policy's fallback, which is the safe side.
+/// It reads the stream's first 256 bytes and, when the preamble is a TIFF header (or the input
+/// is not plainly a Part 10 file), up to its look-ahead (1 MiB by default,
+/// [`SanitizingReader::with_lookahead`]); it classifies the preamble from those bytes, then
+/// yields the new preamble (if any) followed by the stream's own bytes, unchanged. The output is
+/// exactly what [`Policy::sanitize`] gives for a stream that fits in the look-ahead, and for
+/// any Part 10 stream whose preamble is not a TIFF header. Beyond the look-ahead, structures a
+/// TIFF header points to count as absent: an IFD chain further on is not functional, and the
+/// header gets the policy's fallback, which is the safe side. (An executable preamble's
+/// structure is confirmed only within the bytes read: [`SanitizingReader::preamble`] may say
+/// unconfirmed where [`validate`](crate::validate()) says confirmed; the action is the same.)
 ///
 /// A rejection (a preamble the policy refuses, an input that is not DICOM) is returned as an
 /// `io::Error` of kind `InvalidData` wrapping the crate's [`Error`], before any byte is
@@ -127,16 +136,26 @@ impl<R: Read> SanitizingReader<R> {
 
     /// Reads the look-ahead and decides.
     fn start(&mut self) -> io::Result<State> {
+        // A Part 10 header whose preamble is not a TIFF header is decided on its first bytes:
+        // nothing further can change the decision. Anything else fills the look-ahead.
         let mut buf = Vec::new();
-        (&mut self.inner)
-            .take(self.lookahead as u64)
-            .read_to_end(&mut buf)?;
-        let complete = buf.len() < self.lookahead || {
-            // Exactly the look-ahead read: see whether the stream ends there.
-            let mut probe = [0u8; 1];
-            let n = read_some(&mut self.inner, &mut probe)?;
-            buf.extend_from_slice(probe.get(..n).unwrap_or_default());
-            n == 0
+        read_up_to(&mut self.inner, &mut buf, QUICK_LEN)?;
+        let quick = buf.len() == QUICK_LEN
+            && meta::plausible_at(&buf, HEADER_LEN)
+            && buf.get(PREAMBLE_LEN..HEADER_LEN as usize) == Some(MAGIC.as_slice())
+            && buf
+                .first_chunk::<PREAMBLE_LEN>()
+                .is_some_and(|p| !matches!(preamble::detect(p), preamble::Detected::Tiff(_)));
+        let complete = !quick && {
+            let more = self.lookahead.saturating_sub(buf.len());
+            read_up_to(&mut self.inner, &mut buf, more)?;
+            buf.len() < self.lookahead || {
+                // Exactly the look-ahead read: see whether the stream ends there.
+                let mut probe = [0u8; 1];
+                let n = read_some(&mut self.inner, &mut probe)?;
+                buf.extend_from_slice(probe.get(..n).unwrap_or_default());
+                n == 0
+            }
         };
         let known_len = if complete { buf.len() as u64 } else { u64::MAX };
         let layout = detect_layout(&buf, known_len);
