@@ -64,6 +64,8 @@ mod inspect;
 mod limits;
 pub mod meta;
 mod policy;
+#[cfg(feature = "serde")]
+pub mod policy_file;
 mod preamble;
 mod report;
 mod sanitize;

@@ -15,6 +15,8 @@
 /// assert!(limits.max_meta_length < Limits::unlimited().max_meta_length);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct Limits {
     /// Largest File Meta group accepted, in bytes. Default 1 MiB.

@@ -44,6 +44,8 @@ pub enum Fallback {
 
 /// What a policy does with bytes after the last element of the data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum TrailingAction {
     /// Keep them (the default: every byte after the preamble is preserved).
@@ -89,6 +91,9 @@ impl std::fmt::Display for Rejection {
 
 /// A sanitization policy: built once, shared between threads, applied through `&self`.
 ///
+/// With the `serde` feature a policy reads from and writes to policy files (TOML, JSON): see
+/// the keys in the module documentation of [`policy_file`](crate::policy_file).
+///
 /// The default follows the standard's advice (PS3.10 §7.5 and DICOM's 2019 FAQ): keep a
 /// preamble only when it is a strictly valid TIFF header whose IFD chain works, zero every other
 /// non-zero preamble, and keep every other byte as it is.
@@ -111,6 +116,14 @@ impl std::fmt::Display for Rejection {
 /// # Ok::<(), dicom_sanitize::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "crate::policy_file::PolicyConfig",
+        into = "crate::policy_file::PolicyConfig"
+    )
+)]
 pub struct Policy {
     preamble: PreambleAction,
     allow_dangling_tiff: bool,

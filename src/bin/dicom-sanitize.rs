@@ -9,10 +9,14 @@ use clap::{Parser, Subcommand};
 
 #[path = "cli/fix.rs"]
 mod fix;
+#[path = "cli/inspect.rs"]
+mod inspect;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/record.rs"]
 mod record;
+#[path = "cli/run.rs"]
+mod run;
 #[path = "cli/scan.rs"]
 mod scan;
 #[path = "cli/walk.rs"]
@@ -36,7 +40,9 @@ enum Command {
     ///
     /// One of --in-place or --output is required; inputs are never modified without --in-place.
     Fix(fix::FixArgs),
-    /// Print the policy's text for a DICOM Conformance Statement (PS3.10 §7.5).
+    /// Show one file: its preamble (annotated hex dump), File Meta group and findings.
+    Inspect(inspect::InspectArgs),
+    /// Print the effective policy and its text for a DICOM Conformance Statement (PS3.10 §7.5).
     Policy(policy::PolicyArgs),
 }
 
@@ -45,6 +51,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Fix(args) => fix::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
         Command::Policy(args) => policy::run(&args),
     }
 }

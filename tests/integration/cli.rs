@@ -179,13 +179,15 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() {
+            // Links, FIFOs and sockets are listed, never followed or opened.
+            let file_type = std::fs::symlink_metadata(&path).unwrap().file_type();
+            let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+            if file_type.is_dir() {
                 stack.push(path);
+            } else if file_type.is_file() {
+                files.insert(rel, std::fs::read(&path).unwrap());
             } else {
-                files.insert(
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&path).unwrap(),
-                );
+                files.insert(rel, Vec::new());
             }
         }
     }
@@ -363,4 +365,303 @@ fn policy_prints_the_conformance_statement() {
             "{name}: {text}"
         );
     }
+}
+
+/// A tree with everything a scanner meets on shared storage: DICOM files without extension,
+/// an empty file, a text file, a FIFO, a symbolic link loop, a link to a DICOM file, a socket.
+fn odd_tree() -> tempfile::TempDir {
+    let dir = archive();
+    let odd = dir.path().join("odd");
+    std::fs::create_dir_all(odd.join("loop")).unwrap();
+    std::fs::write(odd.join("empty"), b"").unwrap();
+    std::fs::write(odd.join("notes.txt"), b"not DICOM at all\n").unwrap();
+    let fifo = odd.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink(&odd, odd.join("loop/back")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("hostile/deeper/pe"), odd.join("link-to-pe"))
+        .unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(odd.join("socket")).unwrap();
+    dir
+}
+
+/// Runs the binary; a watchdog kills it (and fails the test) if it has not ended in 60 s.
+fn run_with_timeout(args: &[&str]) -> Output {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let child = Command::new(env!("CARGO_BIN_EXE_dicom-sanitize"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let (done, finished) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let hung = finished.recv_timeout(Duration::from_secs(60)).is_err();
+        if hung {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+        hung
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    assert!(!watchdog.join().unwrap(), "dicom-sanitize hung on {args:?}");
+    output
+}
+
+#[test]
+fn scan_survives_odd_trees_and_writes_nothing() {
+    let dir = odd_tree();
+    let before = snapshot(dir.path());
+    let root = dir.path().to_str().unwrap();
+    for jobs in ["1", "2"] {
+        let output = run_with_timeout(&["scan", "--json", "--jobs", jobs, root]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let records = json_lines(&output);
+        let paths: Vec<&str> = records
+            .iter()
+            .map(|r| r["path"].as_str().unwrap())
+            .collect();
+        assert!(paths.iter().any(|p| p.ends_with("odd/empty")));
+        assert!(paths.iter().any(|p| p.ends_with("odd/notes.txt")));
+        assert!(!paths
+            .iter()
+            .any(|p| p.ends_with("fifo") || p.ends_with("socket") || p.contains("link-to-pe")));
+        let empty = records
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with("odd/empty"))
+            .unwrap();
+        assert_eq!(empty["status"], "not-dicom");
+    }
+    // Links are followed on request, loops detected, the FIFO never opened.
+    let followed = run_with_timeout(&["scan", "--json", "--follow-symlinks", root]);
+    assert_eq!(followed.status.code(), Some(1));
+    let records = json_lines(&followed);
+    let link = records
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("link-to-pe"))
+        .unwrap();
+    assert_eq!(link["preamble"]["kind"], "pe");
+    assert_eq!(snapshot(dir.path()), before, "scanning writes nothing");
+    let verbose = run_with_timeout(&["scan", "--verbose", "--follow-symlinks", root]);
+    let text = String::from_utf8_lossy(&verbose.stdout);
+    assert!(text.contains("fifo: skipped: not a regular file"), "{text}");
+    assert!(text.contains("skipped: symbolic link loop"), "{text}");
+}
+
+#[test]
+fn parallel_output_is_identical_and_sorted() {
+    let dir = archive();
+    let root = dir.path().to_str().unwrap();
+    let one = run(&["scan", "--json", "--jobs", "1", root]);
+    let two = run(&["scan", "--json", "--jobs", "2", root]);
+    let many = run(&["scan", "--json", "--jobs", "7", root]);
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, many.stdout);
+    let paths: Vec<String> = json_lines(&one)
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+    assert_eq!(paths, sorted);
+}
+
+#[test]
+fn exclude_max_size_quiet_and_verbose() {
+    let dir = archive();
+    let root = dir.path().to_str().unwrap();
+    let all = json_lines(&run(&["scan", "--json", root])).len();
+    let excluded = json_lines(&run(&[
+        "scan",
+        "--json",
+        "--exclude",
+        "*.dcm",
+        "--exclude",
+        "hostile",
+        root,
+    ]));
+    assert!(excluded.iter().all(|r| {
+        let path = r["path"].as_str().unwrap();
+        !path.ends_with(".dcm") && !path.contains("hostile")
+    }));
+    assert!(excluded.len() < all);
+    let small = json_lines(&run(&["scan", "--json", "--max-size", "4K", root]));
+    assert!(small.iter().all(|r| r["size"].as_u64().unwrap() <= 4096));
+    assert!(small.len() < all);
+    let quiet = run(&["scan", "--quiet", root]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
+    let normal = run(&["scan", root]);
+    let stdout = String::from_utf8_lossy(&normal.stdout);
+    assert!(
+        stdout.contains("flagged") && !stdout.contains(": clean"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&normal.stderr).contains("files/s"));
+    let verbose = run(&["scan", "--verbose", root]);
+    assert!(String::from_utf8_lossy(&verbose.stdout).contains(": clean"));
+    assert_eq!(
+        run(&["scan", "--exclude", "[", root]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.dcm");
+    std::fs::write(&secret, fixtures::real("CT_small.dcm")).unwrap();
+    let missing = dir.path().join("missing.dcm");
+    let output = run(&["scan", secret.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{}: error:", missing.display())),
+        "{stdout}"
+    );
+    // Running as root can read anything: only check unreadable files when not root.
+    if effective_uid() != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let output = run(&["scan", secret.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("secret.dcm: error"));
+    }
+}
+
+/// The effective user id, from `id -u`.
+fn effective_uid() -> u32 {
+    let output = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn inspect_shows_one_file() {
+    let (pe, _) = fixtures::pe_polyglot();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("polyglot");
+    std::fs::write(&path, &pe).unwrap();
+    let output = run(&["inspect", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("preamble: pe"), "{text}");
+    assert!(
+        text.contains("e_lfanew = ") && text.contains("PE signature found there"),
+        "{text}"
+    );
+    assert!(text.contains("(0002,0010) UI"), "{text}");
+    assert!(
+        text.contains("preamble.payload-in-element") && text.contains("(0099,1000)"),
+        "{text}"
+    );
+    let json = run(&["inspect", "--json", path.to_str().unwrap()]);
+    let record: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(record["schema"], "dicom-sanitize/report/v1");
+    assert_eq!(record["threat"], true);
+    let clean = data_dir().join("pydicom/rtplan.dcm");
+    assert_eq!(
+        run(&["inspect", clean.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    assert_eq!(run(&["inspect", "/no/such/file"]).status.code(), Some(2));
+}
+
+#[test]
+fn policy_files_drive_scan_fix_and_policy() {
+    let dir = archive();
+    let toml_policy = dir.path().join("strict.toml");
+    std::fs::write(
+        &toml_policy,
+        "preamble = \"tiff\"\notherwise = \"reject\"\n",
+    )
+    .unwrap();
+    let printed = run(&["policy", "--policy-file", toml_policy.to_str().unwrap()]);
+    assert_eq!(printed.status.code(), Some(0));
+    let text = String::from_utf8(printed.stdout).unwrap();
+    assert!(
+        text.contains("otherwise = \"reject\"") && text.contains("rejected and not stored"),
+        "{text}"
+    );
+
+    let out = dir.path().join("out");
+    let hostile = dir.path().join("hostile");
+    let fixed = run(&[
+        "fix",
+        "--json",
+        "--policy-file",
+        toml_policy.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        hostile.to_str().unwrap(),
+    ]);
+    assert_eq!(fixed.status.code(), Some(1));
+    for record in json_lines(&fixed) {
+        let kind = record["preamble"]["kind"].as_str().unwrap();
+        let expected = match kind {
+            "zero" => "none",
+            "tiff" => "keep-tiff",
+            _ => "reject",
+        };
+        assert_eq!(record["fix"]["action"], expected, "{record}");
+        let rel = Path::new(record["path"].as_str().unwrap())
+            .strip_prefix(&hostile)
+            .unwrap()
+            .to_path_buf();
+        assert_eq!(
+            out.join(&rel).exists(),
+            expected != "reject",
+            "{}",
+            rel.display()
+        );
+    }
+
+    let json_policy = dir.path().join("bad.json");
+    std::fs::write(
+        &json_policy,
+        r#"{"preamble": "zero", "allow_dangling_tiff": true}"#,
+    )
+    .unwrap();
+    let bad = run(&[
+        "scan",
+        "--policy-file",
+        json_policy.to_str().unwrap(),
+        hostile.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("allow_dangling_tiff"));
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "preambel = \"zero\"\n").unwrap();
+    let typo_run = run(&["policy", "--policy-file", typo.to_str().unwrap()]);
+    assert_eq!(typo_run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo_run.stderr).contains("typo.toml"));
+}
+
+#[test]
+fn fix_sync_and_in_place_keep_hard_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let path = dir.path().join("a.dcm");
+    std::fs::write(&path, &pe).unwrap();
+    let link = dir.path().join("b.dcm");
+    std::fs::hard_link(&path, &link).unwrap();
+    let output = run(&["fix", "--in-place", "--sync", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    // In place modifies the file itself: every hard link sees the cleared preamble.
+    assert_eq!(&std::fs::read(&link).unwrap()[..128], &[0; 128]);
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(
+        entries.len(),
+        2,
+        "no report or backup is written next to the files"
+    );
 }

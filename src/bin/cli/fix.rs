@@ -1,23 +1,27 @@
 //! `dicom-sanitize fix`.
 
-use std::fs::OpenOptions;
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Action, Error, FileError, Outcome, Policy, PreambleAction, Report};
+use dicom_sanitize::{Error, FileError, Outcome, Policy, PreambleAction, Report, Validator};
 
-use crate::policy::PolicyName;
-use crate::record::{self, Fix, Totals};
-use crate::scan::write_error;
-use crate::walk::{self, Entry};
+use crate::policy::PolicyChoice;
+use crate::record::{self, Fix};
+use crate::run::{self, Progress, RunArgs, Totals};
+use crate::scan::{count, error, noteworthy, skipped};
+use crate::walk::{open_regular, Entry, WalkArgs, Walker};
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["in_place", "output"])))]
 pub struct FixArgs {
-    /// The preamble policy.
-    #[arg(long, value_enum, default_value_t = PolicyName::Tiff)]
-    policy: PolicyName,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    walk: WalkArgs,
+    #[command(flatten)]
+    policy: PolicyChoice,
     /// Rewrite the files themselves.
     #[arg(long)]
     in_place: bool,
@@ -30,10 +34,9 @@ pub struct FixArgs {
     /// Report what would be done without writing anything.
     #[arg(long)]
     dry_run: bool,
-    /// Print one JSON object per file (JSON Lines, schema "dicom-sanitize/report/v1", with a
-    /// "fix" object).
+    /// Make every change durable (fsync) before going on to the next file.
     #[arg(long)]
-    json: bool,
+    sync: bool,
     /// Files and folders to sanitize.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -47,36 +50,39 @@ enum Done {
 }
 
 pub fn run(args: &FixArgs) -> ExitCode {
-    let policy = args.policy.policy();
+    let (policy, walker) = match (args.policy.load(), Walker::new(&args.walk)) {
+        (Ok(policy), Ok(walker)) => (policy, walker),
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("dicom-sanitize: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let validator = *policy.validator();
+    let progress = Progress::new(args.run.quiet);
+    let mut totals = Totals::default();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let mut totals = Totals::default();
-    for root in &args.paths {
-        for entry in walk::files(std::slice::from_ref(root)) {
-            let written = match entry {
-                Entry::File(path) => match fix_file(&policy, args, root, &path) {
-                    Ok(done) => log(&mut out, args, &path, &done, &mut totals),
-                    Err(message) => {
-                        totals.error();
-                        write_error(&mut out, args.json, &path, &message)
-                    }
-                },
-                Entry::Error(path, message) => {
-                    totals.error();
-                    write_error(&mut out, args.json, &path, &message)
-                }
-            };
-            if let Err(err) = written {
-                eprintln!("dicom-sanitize: cannot write the log: {err}");
-                return ExitCode::from(2);
+    let result = run::ordered(
+        args.run.jobs(),
+        walker.entries(&args.paths),
+        |entry| match entry {
+            Entry::File { path, root, .. } => Some(fix_file(&policy, &validator, args, root, path)),
+            _ => None,
+        },
+        |entry, result| {
+            let written = progress.suspend(|| write(&mut out, args, &entry, result, &mut totals));
+            if let Entry::File { len, .. } = entry {
+                progress.file(len, &totals);
             }
-        }
-    }
-    if let Err(err) = out.flush() {
+            written
+        },
+    );
+    let flushed = result.and_then(|()| out.flush());
+    progress.finish(&totals);
+    if let Err(err) = flushed {
         eprintln!("dicom-sanitize: cannot write the log: {err}");
         return ExitCode::from(2);
     }
-    eprintln!("{}", totals.summary());
     totals.exit_code()
 }
 
@@ -88,11 +94,16 @@ fn mirror(output: &Path, root: &Path, path: &Path) -> PathBuf {
     }
 }
 
-fn fix_file(policy: &Policy, args: &FixArgs, root: &Path, path: &Path) -> Result<Done, String> {
-    // The report is for the log; the policy itself decides from the preamble.
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let report = policy
-        .validator()
+fn fix_file(
+    policy: &Policy,
+    validator: &Validator,
+    args: &FixArgs,
+    root: &Path,
+    path: &Path,
+) -> Result<Done, String> {
+    // The report is for the log; the policy decides from the preamble unless it needs more.
+    let mut file = open_regular(path, false).map_err(|e| e.to_string())?;
+    let report = validator
         .validate_reader(&mut file)
         .map_err(|e| e.to_string())?;
     drop(file);
@@ -105,23 +116,13 @@ fn fix_file(policy: &Policy, args: &FixArgs, root: &Path, path: &Path) -> Result
         .map(|output| mirror(output, root, path));
     let result = match &destination {
         _ if args.dry_run => policy.check_file(path),
-        Some(dest) => {
-            if !args.force && dest.exists() {
-                return Err(format!(
-                    "{} exists (use --force to overwrite)",
-                    dest.display()
-                ));
-            }
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            policy.sanitize_file_to(path, dest)
+        Some(dest) => copy_out(policy, path, dest, args.force, args.sync)?,
+        // Stripping changes the length: the library replaces the file atomically and durably.
+        None if policy.preamble_action() == PreambleAction::Strip || policy.needs_validation() => {
+            policy.sanitize_file(path)
         }
-        // Stripping changes the length: replace the file atomically.
-        None if policy.preamble_action() == PreambleAction::Strip => policy.sanitize_file(path),
         // Otherwise write just the preamble, keeping the file (and its hard links).
-        None => in_place(policy, path),
+        None => in_place(policy, path, args.sync),
     };
     match result {
         Ok(outcome) => {
@@ -137,8 +138,41 @@ fn fix_file(policy: &Policy, args: &FixArgs, root: &Path, path: &Path) -> Result
     }
 }
 
-/// Sanitizes `path` by writing its preamble in place, and makes the change durable.
-fn in_place(policy: &Policy, path: &Path) -> Result<Outcome, FileError> {
+/// Writes the sanitized copy of `path` at `dest`, synced when asked.
+fn copy_out(
+    policy: &Policy,
+    path: &Path,
+    dest: &Path,
+    force: bool,
+    sync: bool,
+) -> Result<Result<Outcome, FileError>, String> {
+    if !force && dest.exists() {
+        return Err(format!(
+            "{} exists (use --force to overwrite)",
+            dest.display()
+        ));
+    }
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let result = policy.sanitize_file_to(path, dest);
+    if result.is_ok() && sync {
+        sync_path(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
+    Ok(result)
+}
+
+/// Syncs a file and the folder that names it.
+fn sync_path(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()?;
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
+        _ => Ok(()),
+    }
+}
+
+/// Sanitizes `path` by writing its preamble in place.
+fn in_place(policy: &Policy, path: &Path, sync: bool) -> Result<Outcome, FileError> {
     let file_error = |error| FileError {
         path: path.to_path_buf(),
         error,
@@ -150,74 +184,76 @@ fn in_place(policy: &Policy, path: &Path) -> Result<Outcome, FileError> {
             message: e.to_string(),
         })
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(io_error)?;
+    let mut file = open_regular(path, true).map_err(io_error)?;
     let outcome = policy.sanitize_in_place(&mut file).map_err(file_error)?;
-    if !outcome.is_unchanged() {
+    if sync && !outcome.is_unchanged() {
         file.sync_data().map_err(io_error)?;
     }
     Ok(outcome)
 }
 
-fn log(
+fn write(
     out: &mut impl Write,
     args: &FixArgs,
-    path: &Path,
-    done: &Done,
+    entry: &Entry,
+    result: Option<Result<Done, String>>,
     totals: &mut Totals,
 ) -> io::Result<()> {
-    let (report, fix) = match done {
-        Done::Fixed(report, outcome, output) => (
-            report,
-            Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
-        ),
-        Done::Rejected(report, reason) => {
-            totals.rejected += 1;
-            (
-                report,
-                Fix {
-                    action: Action::Reject.as_str(),
-                    bytes_changed: 0,
-                    bytes_removed: 0,
-                    output: None,
-                    dry_run: args.dry_run,
-                    reason: Some(reason.clone()),
-                },
-            )
+    let run = &args.run;
+    match (entry, result) {
+        (Entry::File { path, len, .. }, Some(Ok(done))) => {
+            let (report, fix) = match &done {
+                Done::Fixed(report, outcome, output) => {
+                    if !outcome.is_unchanged() {
+                        totals.changed += 1;
+                    }
+                    (
+                        report,
+                        Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
+                    )
+                }
+                Done::Rejected(report, reason) => {
+                    totals.rejected += 1;
+                    (
+                        report,
+                        Fix::not_done("reject", reason.clone(), args.dry_run),
+                    )
+                }
+                Done::Skipped(report) => (
+                    report,
+                    Fix::not_done("skip", "not DICOM".to_owned(), args.dry_run),
+                ),
+            };
+            count(totals, report, *len);
+            if run.json {
+                return record::json(out, path, report, Some(&fix));
+            }
+            let acted = fix.bytes_changed > 0 || fix.bytes_removed > 0 || fix.action == "reject";
+            if run.quiet || !(run.verbose || acted || noteworthy(report)) {
+                return Ok(());
+            }
+            record::human(out, path, report, fix.action)?;
+            let verb = if args.dry_run { "would" } else { "did" };
+            if acted && fix.action != "reject" {
+                write!(
+                    out,
+                    "  {verb} {}: {} bytes changed, {} removed",
+                    fix.action, fix.bytes_changed, fix.bytes_removed
+                )?;
+                if let Some(output) = fix.output {
+                    write!(out, " -> {}", output.display())?;
+                }
+                writeln!(out)?;
+            } else if let Some(reason) = &fix.reason {
+                writeln!(out, "  {}: {reason}", fix.action)?;
+            } else if let (Some(output), false) = (fix.output, args.dry_run) {
+                writeln!(out, "  copied unchanged -> {}", output.display())?;
+            }
+            Ok(())
         }
-        Done::Skipped(report) => (
-            report,
-            Fix {
-                action: "skip",
-                bytes_changed: 0,
-                bytes_removed: 0,
-                output: None,
-                dry_run: args.dry_run,
-                reason: Some("not DICOM".to_owned()),
-            },
-        ),
-    };
-    totals.count(report);
-    if args.json {
-        return record::json(out, path, report, Some(&fix));
+        (Entry::File { path, .. }, Some(Err(message))) => error(out, run, totals, path, &message),
+        (Entry::Error { path, message }, _) => error(out, run, totals, path, message),
+        (Entry::Skipped { path, reason }, _) => skipped(out, run, totals, path, reason),
+        (Entry::File { .. }, None) => Ok(()),
     }
-    let verb = if args.dry_run { "would" } else { "did" };
-    record::human(out, path, report, fix.action)?;
-    if fix.bytes_changed > 0 || fix.bytes_removed > 0 {
-        write!(
-            out,
-            "  {verb} {}: {} bytes changed, {} removed",
-            fix.action, fix.bytes_changed, fix.bytes_removed
-        )?;
-        if let Some(output) = fix.output {
-            write!(out, " -> {}", output.display())?;
-        }
-        writeln!(out)?;
-    } else if let (Some(output), false) = (fix.output, args.dry_run) {
-        writeln!(out, "  copied unchanged -> {}", output.display())?;
-    }
-    Ok(())
 }

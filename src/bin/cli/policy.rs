@@ -1,10 +1,11 @@
 //! Choosing a policy on the command line, and `dicom-sanitize policy`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Policy, PreambleAction};
+use dicom_sanitize::Policy;
 
-/// The preamble policies the command line offers.
+/// The preamble policies the command line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PolicyName {
     /// Zero every non-zero preamble, TIFF headers included.
@@ -15,34 +16,68 @@ pub enum PolicyName {
     Tiff,
 }
 
-impl PolicyName {
-    pub fn policy(self) -> Policy {
-        match self {
-            PolicyName::Zero => Policy::zero(),
-            PolicyName::Strip => Policy::strip(),
-            PolicyName::Tiff => Policy::default(),
+/// `--policy NAME` or `--policy-file FILE`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicyChoice {
+    /// The preamble policy [default: tiff].
+    #[arg(long, value_enum, conflicts_with = "policy_file")]
+    pub policy: Option<PolicyName>,
+    /// The full policy from a TOML or JSON file (see `dicom-sanitize policy`).
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
+}
+
+impl PolicyChoice {
+    pub fn load(&self) -> Result<Policy, String> {
+        match (&self.policy_file, self.policy) {
+            (Some(path), _) => load_file(path),
+            (None, Some(PolicyName::Zero)) => Ok(Policy::zero()),
+            (None, Some(PolicyName::Strip)) => Ok(Policy::strip()),
+            (None, Some(PolicyName::Tiff) | None) => Ok(Policy::default()),
         }
     }
 }
 
-#[derive(Debug, clap::Args)]
-pub struct PolicyArgs {
-    /// The policy to describe.
-    #[arg(long, value_enum, default_value_t = PolicyName::Tiff)]
-    policy: PolicyName,
+/// Reads a policy file: JSON for `.json`, TOML otherwise.
+fn load_file(path: &Path) -> Result<Policy, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let parsed = if path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+    {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| format!("{}: {e}", path.display()))
 }
 
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    choice: PolicyChoice,
+}
+
+/// Prints the effective policy as a policy file, then its conformance statement.
 pub fn run(args: &PolicyArgs) -> ExitCode {
-    let policy = args.policy.policy();
-    let action = match policy.preamble_action() {
-        PreambleAction::Zero => "zero every non-zero preamble",
-        PreambleAction::Strip => "strip the preamble and DICM",
-        PreambleAction::AllowTiff { .. } => {
-            "keep functional TIFF headers, zero other non-zero preambles"
+    let policy = match args.choice.load() {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("dicom-sanitize: {message}");
+            return ExitCode::from(2);
         }
-        _ => "custom",
     };
-    println!("# Policy: {action}\n");
+    match toml::to_string(&policy) {
+        Ok(text) => {
+            println!("# Effective policy (usable with --policy-file)\n");
+            println!("{}", text.trim_end());
+        }
+        Err(err) => {
+            eprintln!("dicom-sanitize: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    println!("\n# DICOM Conformance Statement text\n");
     print!("{}", policy.conformance_statement());
     ExitCode::SUCCESS
 }

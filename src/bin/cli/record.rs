@@ -1,4 +1,4 @@
-//! JSON Lines records and human-readable lines, shared by `scan` and `fix`.
+//! JSON Lines records and human-readable lines.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -44,6 +44,17 @@ impl<'a> Fix<'a> {
             output,
             dry_run,
             reason: None,
+        }
+    }
+
+    pub fn not_done(action: &'static str, reason: String, dry_run: bool) -> Self {
+        Fix {
+            action,
+            bytes_changed: 0,
+            bytes_removed: 0,
+            output: None,
+            dry_run,
+            reason: Some(reason),
         }
     }
 }
@@ -97,7 +108,7 @@ pub fn json_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result<
     writeln!(out)
 }
 
-/// One line: path, status, preamble, the worst finding.
+/// One line: path, status, preamble kind, action, the worst finding.
 pub fn human(out: &mut impl Write, path: &Path, report: &Report, action: &str) -> io::Result<()> {
     let preamble = report.preamble.map_or("absent", |kind| kind.name());
     write!(
@@ -116,54 +127,20 @@ pub fn human_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result
     writeln!(out, "{}: error: {error}", path.display())
 }
 
-/// Counts of outcomes, for the summary and the exit code.
-#[derive(Debug, Default)]
-pub struct Totals {
-    pub files: u64,
-    pub clean: u64,
-    pub flagged: u64,
-    pub invalid: u64,
-    pub not_dicom: u64,
-    pub rejected: u64,
-    pub errors: u64,
+pub fn human_skipped(out: &mut impl Write, path: &Path, reason: &str) -> io::Result<()> {
+    writeln!(out, "{}: skipped: {reason}", path.display())
 }
 
-impl Totals {
-    pub fn count(&mut self, report: &Report) {
-        self.files += 1;
-        match report.status() {
-            Status::Clean => self.clean += 1,
-            Status::Flagged => self.flagged += 1,
-            Status::Invalid => self.invalid += 1,
-            Status::NotDicom => self.not_dicom += 1,
-            _ => self.errors += 1,
-        }
-    }
-
-    pub fn error(&mut self) {
-        self.files += 1;
-        self.errors += 1;
-    }
-
-    pub fn summary(&self) -> String {
-        let mut s = format!(
-            "{} files: {} clean, {} flagged, {} invalid, {} not DICOM, {} errors",
-            self.files, self.clean, self.flagged, self.invalid, self.not_dicom, self.errors
-        );
-        if self.rejected > 0 {
-            s.push_str(&format!(", {} rejected", self.rejected));
-        }
-        s
-    }
-
-    /// 2 when an error occurred, 1 when something was flagged or rejected, else 0.
-    pub fn exit_code(&self) -> std::process::ExitCode {
-        if self.errors > 0 {
-            std::process::ExitCode::from(2)
-        } else if self.flagged > 0 || self.rejected > 0 {
-            std::process::ExitCode::from(1)
-        } else {
-            std::process::ExitCode::SUCCESS
-        }
+/// An error line in the chosen format.
+pub fn error(
+    out: &mut impl Write,
+    json_output: bool,
+    path: &Path,
+    message: &str,
+) -> io::Result<()> {
+    if json_output {
+        json_error(out, path, message)
+    } else {
+        human_error(out, path, message)
     }
 }

@@ -1,76 +1,146 @@
 //! `dicom-sanitize scan`.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Policy, Report};
+use dicom_sanitize::{Policy, Report, Status, Validator};
 
-use crate::record::{self, Totals};
-use crate::walk::{self, Entry};
+use crate::policy::PolicyChoice;
+use crate::record;
+use crate::run::{self, Progress, RunArgs, Totals};
+use crate::walk::{open_regular, Entry, WalkArgs, Walker};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Print one JSON object per file (JSON Lines, schema "dicom-sanitize/report/v1").
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    walk: WalkArgs,
+    #[command(flatten)]
+    policy: PolicyChoice,
+    /// Also look for payloads at the start of Pixel Data values and fragments.
     #[arg(long)]
-    json: bool,
+    deep: bool,
     /// Files and folders to scan.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let policy = Policy::default();
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut totals = Totals::default();
-    for entry in walk::files(&args.paths) {
-        let written = match entry {
-            Entry::File(path) => match scan_file(&policy, &path) {
-                Ok(report) => {
-                    totals.count(&report);
-                    if args.json {
-                        record::json(&mut out, &path, &report, None)
-                    } else {
-                        record::human(&mut out, &path, &report, policy.action(&report).as_str())
-                    }
-                }
-                Err(message) => {
-                    totals.error();
-                    write_error(&mut out, args.json, &path, &message)
-                }
-            },
-            Entry::Error(path, message) => {
-                totals.error();
-                write_error(&mut out, args.json, &path, &message)
-            }
-        };
-        if let Err(err) = written {
-            eprintln!("dicom-sanitize: cannot write the report: {err}");
+    let (policy, walker) = match (args.policy.load(), Walker::new(&args.walk)) {
+        (Ok(policy), Ok(walker)) => (policy, walker),
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("dicom-sanitize: {message}");
             return ExitCode::from(2);
         }
-    }
-    if let Err(err) = out.flush() {
+    };
+    let validator = Validator::new(*policy.validator().limits()).deep_scan(args.deep);
+    let progress = Progress::new(args.run.quiet);
+    let mut totals = Totals::default();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = run::ordered(
+        args.run.jobs(),
+        walker.entries(&args.paths),
+        |entry| match entry {
+            Entry::File { path, .. } => Some(scan_file(&validator, path)),
+            _ => None,
+        },
+        |entry, result| {
+            let written = progress
+                .suspend(|| write(&mut out, &args.run, &policy, &entry, result, &mut totals));
+            if let Entry::File { len, .. } = entry {
+                progress.file(len, &totals);
+            }
+            written
+        },
+    );
+    let flushed = result.and_then(|()| out.flush());
+    progress.finish(&totals);
+    if let Err(err) = flushed {
         eprintln!("dicom-sanitize: cannot write the report: {err}");
         return ExitCode::from(2);
     }
-    eprintln!("{}", totals.summary());
     totals.exit_code()
 }
 
-fn scan_file(policy: &Policy, path: &Path) -> Result<Report, String> {
-    let mut file = File::open(path).map_err(|e| e.to_string())?;
-    policy
-        .validator()
+pub fn scan_file(validator: &Validator, path: &Path) -> Result<Report, String> {
+    let mut file = open_regular(path, false).map_err(|e| e.to_string())?;
+    validator
         .validate_reader(&mut file)
         .map_err(|e| e.to_string())
 }
 
-pub fn write_error(out: &mut impl Write, json: bool, path: &Path, message: &str) -> io::Result<()> {
-    if json {
-        record::json_error(out, path, message)
+/// Counts a report in the totals.
+pub fn count(totals: &mut Totals, report: &Report, len: u64) {
+    totals.files += 1;
+    totals.bytes += len;
+    match report.status() {
+        Status::Clean => totals.clean += 1,
+        Status::Flagged => totals.flagged += 1,
+        Status::Invalid => totals.invalid += 1,
+        Status::NotDicom => totals.not_dicom += 1,
+        _ => totals.errors += 1,
+    }
+}
+
+/// Whether a report is worth a line without `--verbose`.
+pub fn noteworthy(report: &Report) -> bool {
+    matches!(report.status(), Status::Flagged | Status::Invalid)
+}
+
+fn write(
+    out: &mut impl Write,
+    args: &RunArgs,
+    policy: &Policy,
+    entry: &Entry,
+    result: Option<Result<Report, String>>,
+    totals: &mut Totals,
+) -> io::Result<()> {
+    match (entry, result) {
+        (Entry::File { path, len, .. }, Some(Ok(report))) => {
+            count(totals, &report, *len);
+            if args.json {
+                record::json(out, path, &report, None)
+            } else if !args.quiet && (args.verbose || noteworthy(&report)) {
+                record::human(out, path, &report, policy.action(&report).as_str())
+            } else {
+                Ok(())
+            }
+        }
+        (Entry::File { path, .. }, Some(Err(message))) => error(out, args, totals, path, &message),
+        (Entry::Error { path, message }, _) => error(out, args, totals, path, message),
+        (Entry::Skipped { path, reason }, _) => skipped(out, args, totals, path, reason),
+        (Entry::File { .. }, None) => Ok(()),
+    }
+}
+
+/// Counts and prints an error about `path`.
+pub fn error(
+    out: &mut impl Write,
+    args: &RunArgs,
+    totals: &mut Totals,
+    path: &Path,
+    message: &str,
+) -> io::Result<()> {
+    totals.files += 1;
+    totals.errors += 1;
+    record::error(out, args.json, path, message)
+}
+
+/// Counts and (with `--verbose`) prints a skipped path.
+pub fn skipped(
+    out: &mut impl Write,
+    args: &RunArgs,
+    totals: &mut Totals,
+    path: &Path,
+    reason: &str,
+) -> io::Result<()> {
+    totals.skipped += 1;
+    if args.verbose && !args.json {
+        record::human_skipped(out, path, reason)
     } else {
-        record::human_error(out, path, message)
+        Ok(())
     }
 }

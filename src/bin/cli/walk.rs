@@ -1,33 +1,186 @@
-//! Turning command-line paths into the regular files to process.
+//! Turning command-line paths into the regular files to process, safely.
+//!
+//! DICOM files are recognised later by content, so every regular file is a candidate. Symbolic
+//! links are not followed unless asked (and then loops are detected); FIFOs, sockets and
+//! devices are never opened, so they cannot block the walk.
 
+use std::fs::{File, OpenOptions};
+use std::io;
 use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// How to walk the inputs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WalkArgs {
+    /// Follow symbolic links (loops are detected and skipped).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Skip files and folders whose name or path matches GLOB (repeatable), e.g. '*.jpg'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this many bytes (suffixes K, M, G: powers of 1024).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+}
 
 /// One thing found while walking the inputs.
 pub enum Entry {
-    /// A regular file to process.
-    File(PathBuf),
+    /// A regular file to process, with its root and length.
+    File {
+        path: PathBuf,
+        root: PathBuf,
+        len: u64,
+    },
     /// A path that could not be read.
-    Error(PathBuf, String),
+    Error { path: PathBuf, message: String },
+    /// A path left out, and why (a link loop, a special file, too large).
+    Skipped { path: PathBuf, reason: String },
 }
 
-/// Every regular file under `roots`, in sorted order within each root. Symbolic links are not
-/// followed below a root; FIFOs, sockets and devices are skipped without being opened.
-pub fn files(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
-    roots.iter().flat_map(|root| {
-        walkdir::WalkDir::new(root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(move |entry| match entry {
-                Ok(entry) if entry.file_type().is_file() => Some(Entry::File(entry.into_path())),
-                Ok(_) => None,
-                Err(err) => {
-                    let path = err.path().map_or_else(|| root.clone(), Path::to_path_buf);
-                    let message = err
-                        .io_error()
-                        .map_or_else(|| err.to_string(), ToString::to_string);
-                    Some(Entry::Error(path, message))
+/// A walk over the inputs in a deterministic order: roots in the order given, and within each
+/// folder, entries sorted by name.
+pub struct Walker {
+    args: WalkArgs,
+    exclude: GlobSet,
+}
+
+impl Walker {
+    pub fn new(args: &WalkArgs) -> Result<Self, String> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &args.exclude {
+            builder.add(Glob::new(pattern).map_err(|e| format!("--exclude {pattern}: {e}"))?);
+        }
+        let exclude = builder.build().map_err(|e| e.to_string())?;
+        Ok(Walker {
+            args: args.clone(),
+            exclude,
+        })
+    }
+
+    fn excluded(&self, path: &Path) -> bool {
+        self.exclude.is_match(path)
+            || path
+                .file_name()
+                .is_some_and(|name| self.exclude.is_match(name))
+    }
+
+    /// Every entry under `roots`.
+    pub fn entries<'a>(&'a self, roots: &'a [PathBuf]) -> impl Iterator<Item = Entry> + 'a {
+        roots.iter().flat_map(move |root| {
+            walkdir::WalkDir::new(root)
+                .follow_links(self.args.follow_symlinks)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(move |entry| entry.depth() == 0 || !self.excluded(entry.path()))
+                .filter_map(move |entry| self.entry(root, entry))
+        })
+    }
+
+    fn entry(&self, root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -> Option<Entry> {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                if err.loop_ancestor().is_some() {
+                    return Some(Entry::Skipped {
+                        path,
+                        reason: "symbolic link loop".to_owned(),
+                    });
                 }
-            })
-    })
+                let message = err
+                    .io_error()
+                    .map_or_else(|| err.to_string(), ToString::to_string);
+                return Some(Entry::Error { path, message });
+            }
+        };
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            return None;
+        }
+        let path = entry.path().to_path_buf();
+        if file_type.is_symlink() {
+            // Not followed (with --follow-symlinks, walkdir reports the target's type).
+            return Some(Entry::Skipped {
+                path,
+                reason: "symbolic link (use --follow-symlinks)".to_owned(),
+            });
+        }
+        if !file_type.is_file() {
+            return Some(Entry::Skipped {
+                path,
+                reason: "not a regular file".to_owned(),
+            });
+        }
+        let len = match entry.metadata() {
+            Ok(metadata) => metadata.len(),
+            Err(err) => {
+                return Some(Entry::Error {
+                    path,
+                    message: err.to_string(),
+                })
+            }
+        };
+        if self.args.max_size.is_some_and(|max| len > max) {
+            return Some(Entry::Skipped {
+                path,
+                reason: format!("larger than --max-size ({len} bytes)"),
+            });
+        }
+        Some(Entry::File {
+            path,
+            root: root.to_path_buf(),
+            len,
+        })
+    }
+}
+
+/// Opens a file for reading, refusing anything but a regular file without ever blocking: a
+/// FIFO swapped in after the walk is opened non-blocking and then refused.
+pub fn open_regular(path: &Path, write: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(write);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Parses `1048576`, `512K`, `100M`, `2G`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.char_indices().last() {
+        Some((at, 'K' | 'k')) => (&text[..at], 10),
+        Some((at, 'M' | 'm')) => (&text[..at], 20),
+        Some((at, 'G' | 'g')) => (&text[..at], 30),
+        _ => (text, 0),
+    };
+    let value: u64 = digits.parse().map_err(|_| format!("not a size: {text}"))?;
+    value
+        .checked_shl(shift)
+        .filter(|v| v >> shift == value)
+        .ok_or_else(|| format!("too large: {text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("100m"), Ok(100 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
 }
