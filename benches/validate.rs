@@ -6,8 +6,9 @@
 //! - `ct-0.5MB`: the same header rebuilt with 512x512 pseudo-random pixels;
 //! - `multiframe-100MB`: the same again with Number of Frames 200 (about 100 MB of pixels).
 //!
-//! Each input is measured five ways: [`dicom_sanitize::validate`] on an in-memory slice,
-//! [`Validator::validate_reader`] on the opened file (values skipped by seeking), and
+//! Each input is measured six ways: [`dicom_sanitize::validate`] on an in-memory slice,
+//! [`Validator::validate_reader`] on the opened file (values skipped by seeking),
+//! [`Validator::validate_file`] (the same with positional reads, as the command line does), and
 //! dicom-object's `open_file`, in full and with `read_until(PixelData)`, and the latter from
 //! memory.
 //!
@@ -115,6 +116,14 @@ fn bench_validate(c: &mut Criterion) {
                 Validator::default()
                     .validate_reader(&mut file)
                     .expect("validate_reader I/O")
+            });
+        });
+        group.bench_function("dicom-sanitize file", |b| {
+            b.iter(|| {
+                let file = File::open(black_box(path)).expect("open input");
+                Validator::default()
+                    .validate_file(&file)
+                    .expect("validate_file I/O")
             });
         });
         group.bench_function("dicom-object open_file", |b| {

@@ -35,6 +35,7 @@ impl Endian {
 }
 
 /// The `len` bytes of `data` starting at `offset`, or `None` when any of them lies outside.
+#[inline]
 pub(crate) fn slice_at(data: &[u8], offset: u64, len: u64) -> Option<&[u8]> {
     let start = usize::try_from(offset).ok()?;
     let len = usize::try_from(len).ok()?;
@@ -42,24 +43,29 @@ pub(crate) fn slice_at(data: &[u8], offset: u64, len: u64) -> Option<&[u8]> {
 }
 
 /// The bytes of `data` from `offset` to its end (empty at the end, `None` past it).
+#[inline]
 pub(crate) fn tail_at(data: &[u8], offset: u64) -> Option<&[u8]> {
     data.get(usize::try_from(offset).ok()?..)
 }
 
 /// `N` bytes of `data` at `offset`, copied into an array.
+#[inline]
 pub(crate) fn array_at<const N: usize>(data: &[u8], offset: u64) -> Option<[u8; N]> {
     let bytes = slice_at(data, offset, N as u64)?;
     <[u8; N]>::try_from(bytes).ok()
 }
 
+#[inline]
 pub(crate) fn u16_at(data: &[u8], offset: u64, endian: Endian) -> Option<u16> {
     array_at(data, offset).map(|b| endian.u16(b))
 }
 
+#[inline]
 pub(crate) fn u32_at(data: &[u8], offset: u64, endian: Endian) -> Option<u32> {
     array_at(data, offset).map(|b| endian.u32(b))
 }
 
+#[inline]
 pub(crate) fn u64_at(data: &[u8], offset: u64, endian: Endian) -> Option<u64> {
     array_at(data, offset).map(|b| endian.u64(b))
 }

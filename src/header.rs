@@ -45,6 +45,7 @@ pub(crate) enum HeaderError {
 }
 
 /// Whether an explicit VR header for `vr` uses the 12-byte form (2 reserved bytes, 32-bit length).
+#[inline]
 pub(crate) fn has_long_length(vr: VR) -> bool {
     matches!(
         vr,
@@ -66,6 +67,7 @@ pub(crate) fn has_long_length(vr: VR) -> bool {
 
 /// The VR named by two header bytes, without going through text as `VR::from_binary` does
 /// (this is the walk's hottest path).
+#[inline]
 pub(crate) fn vr_from_bytes(bytes: [u8; 2]) -> Option<VR> {
     // The two ASCII letters as one big-endian number: a jump table, not 34 comparisons.
     Some(match u16::from_be_bytes(bytes) {
@@ -108,12 +110,14 @@ pub(crate) fn vr_from_bytes(bytes: [u8; 2]) -> Option<VR> {
 }
 
 /// Reads a tag (group, element) in the given byte order.
+#[inline]
 pub(crate) fn tag_at(data: &[u8], at: u64, endian: Endian) -> Option<Tag> {
     let [g0, g1, e0, e1] = cursor::array_at::<4>(data, at)?;
     Some(Tag(endian.u16([g0, g1]), endian.u16([e0, e1])))
 }
 
 /// Decodes the header at `at` in `data`.
+#[inline]
 pub(crate) fn decode(data: &[u8], at: u64, encoding: Encoding) -> Result<RawHeader, HeaderError> {
     let endian = encoding.endian();
     let short = |needed: u8| HeaderError::Short { needed };

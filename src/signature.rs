@@ -5,6 +5,10 @@
 //! (an executable's headers, a TIFF IFD chain) is the job of [`crate::executable`] and
 //! [`crate::tiff`].
 
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
+
 use crate::cursor;
 
 /// A file format recognised by its signature bytes.
@@ -275,7 +279,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 /// assert_eq!(dicom_sanitize::signature::find_pdf(b"\0\0%PDF-1.7"), Some(2));
 /// ```
 pub fn find_pdf(bytes: &[u8]) -> Option<usize> {
-    find(bytes, b"%PDF-")
+    static PDF: OnceLock<Finder<'static>> = OnceLock::new();
+    PDF.get_or_init(|| Finder::new(b"%PDF-")).find(bytes)
 }
 
 /// Markup that browsers and `mshta` render: a tag at byte 0 (after optional white space), or one
@@ -459,18 +464,22 @@ const EMBEDDED: &[(&[u8], Payload)] = &[
 
 /// The first strong signature anywhere in `bytes`, with its offset.
 pub(crate) fn embedded_payload(bytes: &[u8]) -> Option<(usize, Payload)> {
-    EMBEDDED
+    // The searchers are built once: building one costs more than scanning a small padding.
+    static FINDERS: OnceLock<Vec<(Finder<'static>, Payload)>> = OnceLock::new();
+    FINDERS
+        .get_or_init(|| {
+            EMBEDDED
+                .iter()
+                .map(|(magic, payload)| (Finder::new(*magic), *payload))
+                .collect()
+        })
         .iter()
-        .filter_map(|(magic, payload)| find(bytes, magic).map(|at| (at, *payload)))
+        .filter_map(|(finder, payload)| finder.find(bytes).map(|at| (at, *payload)))
         .min_by_key(|(at, _)| *at)
 }
 
 /// The longest magic in [`EMBEDDED`], for scanning in overlapping chunks.
 pub(crate) const EMBEDDED_MAX_LEN: usize = 8;
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
-}
 
 fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack

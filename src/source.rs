@@ -96,6 +96,53 @@ impl RandomAccess for FileAt<'_> {
     }
 }
 
+/// A file read through `Read + Seek` with positional reads: seeking moves a cursor without a
+/// system call, and reading is one `pread` at the cursor.
+#[cfg(unix)]
+pub(crate) struct PositionalFile<'f> {
+    file: &'f std::fs::File,
+    pos: u64,
+    len: u64,
+}
+
+#[cfg(unix)]
+impl<'f> PositionalFile<'f> {
+    pub(crate) fn new(file: &'f std::fs::File) -> io::Result<Self> {
+        Ok(PositionalFile {
+            file,
+            pos: 0,
+            len: file.metadata()?.len(),
+        })
+    }
+}
+
+#[cfg(unix)]
+impl Read for PositionalFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        self.pos = self.pos.saturating_add(n as u64);
+        Ok(n)
+    }
+}
+
+#[cfg(unix)]
+impl Seek for PositionalFile<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let invalid = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        };
+        self.pos = match pos {
+            SeekFrom::Start(at) => at,
+            SeekFrom::End(delta) => self.len.checked_add_signed(delta).ok_or_else(invalid)?,
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta).ok_or_else(invalid)?,
+        };
+        Ok(self.pos)
+    }
+}
+
 /// Why a probe read returned no bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Miss {
@@ -162,6 +209,45 @@ pub(crate) trait WalkSource {
     }
 }
 
+/// `Read + Seek` as one trait, for trait objects.
+pub(crate) trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek + ?Sized> ReadSeek for T {}
+
+/// The sources a walk reads from: the two common ones without dynamic dispatch on every
+/// header, anything else (an inflating stream) behind a box.
+pub(crate) enum AnySource<'s> {
+    Slice(SliceSource<'s>),
+    Seek(BufferedSeekSource<'s, dyn ReadSeek + 's>),
+    Other(Box<dyn WalkSource + 's>),
+}
+
+impl WalkSource for AnySource<'_> {
+    fn end(&self) -> Option<u64> {
+        match self {
+            AnySource::Slice(source) => source.end(),
+            AnySource::Seek(source) => source.end(),
+            AnySource::Other(source) => source.end(),
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
+        match self {
+            AnySource::Slice(source) => source.peek(offset, len),
+            AnySource::Seek(source) => source.peek(offset, len),
+            AnySource::Other(source) => source.peek(offset, len),
+        }
+    }
+
+    fn compressed_len(&self) -> Option<u64> {
+        match self {
+            AnySource::Other(source) => source.compressed_len(),
+            _ => None,
+        }
+    }
+}
+
 /// A data set held in memory.
 pub(crate) struct SliceSource<'a> {
     pub(crate) data: &'a [u8],
@@ -172,6 +258,7 @@ impl WalkSource for SliceSource<'_> {
         Some(self.data.len() as u64)
     }
 
+    #[inline]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let tail = cursor::tail_at(self.data, offset).unwrap_or_default();
         Ok(tail.get(..len).unwrap_or(tail))
@@ -182,53 +269,70 @@ impl WalkSource for SliceSource<'_> {
 /// set in one read, small enough not to matter when it reads into pixel data.
 pub(crate) const READ_CHUNK: usize = 8 * 1024;
 
-/// A `Read + Seek` input read in chunks; values are skipped by seeking past them.
-pub(crate) struct BufferedSeekSource<'r, R> {
-    reader: &'r mut R,
-    len: u64,
-    buf: Vec<u8>,
-    buf_start: u64,
+/// Bytes of an input already read: a range starting at `start`.
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    pub(crate) start: u64,
+    pub(crate) bytes: Vec<u8>,
 }
 
-impl<'r, R: Read + Seek> BufferedSeekSource<'r, R> {
-    /// A source whose first bytes, `prefix`, were already read.
-    pub(crate) fn with_prefix(reader: &'r mut R, len: u64, prefix: Vec<u8>) -> Self {
+impl Window {
+    /// `len` bytes at `offset`, when the window holds all of them.
+    #[inline]
+    fn get(&self, offset: u64, len: u64) -> Option<&[u8]> {
+        cursor::slice_at(&self.bytes, offset.checked_sub(self.start)?, len)
+    }
+}
+
+/// A `Read + Seek` input read in chunks; values are skipped by seeking past them.
+///
+/// Besides its current chunk it may keep the input's end (read once for the ZIP check), which
+/// usually holds the last elements: then the walk's end costs no read.
+pub(crate) struct BufferedSeekSource<'r, R: ?Sized> {
+    reader: &'r mut R,
+    len: u64,
+    chunk: Window,
+    tail: Window,
+}
+
+impl<'r, R: Read + Seek + ?Sized> BufferedSeekSource<'r, R> {
+    /// A source whose first bytes (`prefix`) and last bytes (`tail`) were already read.
+    pub(crate) fn new(reader: &'r mut R, len: u64, prefix: Vec<u8>, tail: Window) -> Self {
         BufferedSeekSource {
             reader,
             len,
-            buf: prefix,
-            buf_start: 0,
+            chunk: Window {
+                start: 0,
+                bytes: prefix,
+            },
+            tail,
         }
     }
 }
 
-impl<R: Read + Seek> WalkSource for BufferedSeekSource<'_, R> {
+impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
     fn end(&self) -> Option<u64> {
         Some(self.len)
     }
 
+    #[inline]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let wanted = (len as u64).min(self.len.saturating_sub(offset));
-        let buffered = offset
-            .checked_sub(self.buf_start)
-            .filter(|rel| rel.saturating_add(wanted) <= self.buf.len() as u64);
-        let rel = match buffered {
-            Some(rel) => rel,
-            None => {
-                let chunk = wanted
-                    .max(READ_CHUNK as u64)
-                    .min(self.len.saturating_sub(offset));
-                self.buf.clear();
-                self.buf_start = offset;
-                let io = |e: io::Error| Error::io(offset, &e);
-                self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-                let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
-                read_up_to(self.reader, &mut self.buf, chunk).map_err(io)?;
-                0
-            }
-        };
-        Ok(cursor::slice_at(&self.buf, rel, wanted)
-            .or_else(|| cursor::tail_at(&self.buf, rel))
+        if self.chunk.get(offset, wanted).is_none() && self.tail.get(offset, wanted).is_none() {
+            let chunk = wanted
+                .max(READ_CHUNK as u64)
+                .min(self.len.saturating_sub(offset));
+            self.chunk.bytes.clear();
+            self.chunk.start = offset;
+            let io = |e: io::Error| Error::io(offset, &e);
+            self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
+            let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
+            read_up_to(self.reader, &mut self.chunk.bytes, chunk).map_err(io)?;
+        }
+        Ok(self
+            .chunk
+            .get(offset, wanted)
+            .or_else(|| self.tail.get(offset, wanted))
             .unwrap_or_default())
     }
 }

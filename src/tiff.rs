@@ -334,19 +334,18 @@ fn check_image_data(
     let endian = header.byte_order.endian();
     let (_, entry_len, _) = header.variant.sizes();
     let outside = TiffDefect::IfdOutsideFile { offset: ifd };
+    // The whole entry table in one read: `count` is at most `max_tiff_entries`, and the
+    // caller checked that the table lies inside the input.
+    let table_len = count
+        .checked_mul(entry_len)
+        .and_then(|len| usize::try_from(len).ok())
+        .ok_or(Stop::Defect(outside))?;
+    let mut table = vec![0u8; table_len];
+    probe
+        .read_into(entries, &mut table)
+        .map_err(|m| miss(m, outside))?;
     let mut fields: [Option<Field>; 4] = [None; 4];
-    let mut entry_at = entries;
-    for _ in 0..count {
-        let mut entry = [0u8; 20];
-        let entry = entry
-            .get_mut(..entry_len as usize)
-            .ok_or(Stop::Defect(outside))?;
-        probe
-            .read_into(entry_at, entry)
-            .map_err(|m| miss(m, outside))?;
-        entry_at = entry_at
-            .checked_add(entry_len)
-            .ok_or(Stop::Defect(outside))?;
+    for entry in table.chunks_exact(entry_len as usize) {
         let Some(tag) = cursor::u16_at(entry, 0, endian) else {
             continue;
         };
@@ -439,7 +438,7 @@ struct Values {
     chunk_values: u64,
 }
 
-const CHUNK: usize = 512;
+const CHUNK: usize = 8 * 1024;
 
 impl Values {
     fn new(field: Field) -> Self {

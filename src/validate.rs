@@ -16,7 +16,7 @@ use crate::meta::{self, FileMeta, MetaElement, Parsed};
 use crate::preamble::{PreambleKind, HEADER_LEN};
 use crate::report::Report;
 use crate::signature::{self, Payload};
-use crate::source::SeekSource;
+use crate::source::{SeekSource, Window};
 use crate::tiff::TiffGrade;
 use crate::walk::{read_at, DataSetPlan, Element, ElementKind, Walk, PIXEL_DATA};
 
@@ -26,6 +26,9 @@ const PADDING: Tag = Tag(0xFFFC, 0xFFFC);
 const ENCAPSULATED_DOCUMENT: Tag = Tag(0x0042, 0x0011);
 /// How far into the file PDF readers look for `%PDF-`.
 const PDF_WINDOW: u64 = 1024;
+/// Bytes a `Read + Seek` validation reads first: the header, the meta group, the PDF window
+/// and, for most files, every element header before the pixel data, in one read.
+const FIRST_READ: u64 = 16 * 1024;
 /// How far from the end ZIP readers look for the end-of-central-directory record: its 22
 /// bytes plus a comment of up to 65,535.
 const ZIP_WINDOW: u64 = 22 + 65_535;
@@ -134,9 +137,10 @@ impl Validator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
-        // One read covers the header, the meta group and the first KiB PDF readers look at.
+        // One read covers the header, the meta group, the first KiB PDF readers look at and
+        // usually the headers before the pixel data.
         let mut buf = Vec::new();
-        let file_len = self.inspector.read_header(reader, &mut buf, PDF_WINDOW)?;
+        let file_len = self.inspector.read_header(reader, &mut buf, FIRST_READ)?;
         let classification = {
             let mut source = SeekSource {
                 reader,
@@ -147,16 +151,22 @@ impl Validator {
         let mut run = Run::new(self, file_len, &classification);
         let inspection = run.meta(&self.inspector, &buf, classification);
         let tail_start = file_len.saturating_sub(ZIP_WINDOW);
-        let tail_bytes = match cursor::tail_at(&buf, tail_start) {
-            Some(tail) if buf.len() as u64 == file_len => tail.to_vec(),
+        let tail = match cursor::tail_at(&buf, tail_start) {
+            Some(tail) if buf.len() as u64 == file_len => Window {
+                start: tail_start,
+                bytes: tail.to_vec(),
+            },
             _ => {
                 let len = usize::try_from(file_len.saturating_sub(tail_start)).unwrap_or(0);
-                read_at(reader, tail_start, len)?
+                Window {
+                    start: tail_start,
+                    bytes: read_at(reader, tail_start, len)?,
+                }
             }
         };
         run.file_checks(
             buf.get(..PDF_WINDOW as usize).unwrap_or(&buf),
-            (tail_start, &tail_bytes),
+            (tail.start, &tail.bytes),
         );
         let plan = inspection.map(|inspection| {
             DataSetPlan::of(&inspection, |start| {
@@ -170,10 +180,37 @@ impl Validator {
             run.set_plan(plan);
             let walk = self
                 .inspector
-                .walk_reader_plan(reader, file_len, plan, buf)?;
+                .walk_reader_plan(reader, file_len, plan, buf, tail)?;
             run.walk(walk, plan)?;
         }
         Ok(run.finish())
+    }
+}
+
+impl Validator {
+    /// Validates an open file, as [`Validator::validate_reader`] but with positional reads
+    /// (`pread`): no seek costs a system call, and the file's cursor is left alone.
+    ///
+    /// # Errors
+    /// Only when reading fails.
+    ///
+    /// ```
+    /// let file = std::fs::File::open("tests/data/pydicom/MR_small.dcm")?;
+    /// let report = dicom_sanitize::Validator::default().validate_file(&file)?;
+    /// assert_eq!(report.transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validate_file(&self, file: &std::fs::File) -> Result<Report, Error> {
+        #[cfg(unix)]
+        {
+            let mut positional =
+                crate::source::PositionalFile::new(file).map_err(|e| Error::io(0, &e))?;
+            self.validate_reader(&mut positional)
+        }
+        #[cfg(not(unix))]
+        {
+            self.validate_reader(&mut &*file)
+        }
     }
 }
 
@@ -945,7 +982,9 @@ fn contains(e: &Element, offset: u64) -> bool {
 /// reaching the last byte), searching `tail`, which starts at `tail_start`.
 fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
     // memchr's forward search is SIMD; its reverse one is not, hence forward and `last`.
-    memchr::memmem::find_iter(tail, b"PK\x05\x06")
+    static EOCD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    EOCD.get_or_init(|| memchr::memmem::Finder::new(b"PK\x05\x06"))
+        .find_iter(tail)
         .filter_map(|i| {
             let at = tail_start.checked_add(i as u64)?;
             let comment = cursor::u16_at(tail, (i as u64).checked_add(20)?, Endian::Little)?;

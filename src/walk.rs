@@ -19,7 +19,7 @@ use crate::error::{Error, LimitKind, Structure, VrBytes};
 use crate::header::{self, HeaderError, RawHeader, UNDEFINED};
 use crate::inspect::{Inspection, Inspector, Layout};
 use crate::limits::Limits;
-use crate::source::{BufferedSeekSource, SliceSource, WalkSource};
+use crate::source::{AnySource, BufferedSeekSource, ReadSeek, SliceSource, WalkSource, Window};
 
 /// (FFFE,E000) Item.
 pub const ITEM: Tag = Tag(0xFFFE, 0xE000);
@@ -133,7 +133,7 @@ struct Frame {
 /// Yields `Ok(Element)` for each header, then stops: after the last element, or after the first
 /// `Err` (a structural defect the walk cannot pass, with its offset).
 pub struct Walk<'s> {
-    source: Box<dyn WalkSource + 's>,
+    source: AnySource<'s>,
     encoding: Encoding,
     limits: Limits,
     pos: u64,
@@ -161,7 +161,7 @@ impl std::fmt::Debug for Walk<'_> {
 impl<'s> Walk<'s> {
     /// A walk over `source` from offset `start`, in `encoding`.
     pub(crate) fn new(
-        source: Box<dyn WalkSource + 's>,
+        source: AnySource<'s>,
         start: u64,
         encoding: Encoding,
         limits: Limits,
@@ -286,6 +286,7 @@ impl<'s> Walk<'s> {
     }
 
     /// A data element at top level or in an item.
+    #[inline]
     fn data_element(
         &mut self,
         at: u64,
@@ -356,6 +357,7 @@ impl<'s> Walk<'s> {
         Ok(item.tag == ITEM && (item.len == UNDEFINED || item.len <= raw.len.saturating_sub(8)))
     }
 
+    #[inline]
     fn element(&self, at: u64, raw: RawHeader, vr: VR, kind: ElementKind) -> Element {
         Element {
             offset: at,
@@ -368,6 +370,7 @@ impl<'s> Walk<'s> {
     }
 
     /// An element whose value is skipped.
+    #[inline]
     fn value(
         &mut self,
         at: u64,
@@ -379,7 +382,7 @@ impl<'s> Walk<'s> {
         let end = raw
             .value_end(at)
             .filter(|end| self.fits(*end))
-            .ok_or(Error::LengthPastEnd {
+            .ok_or_else(|| Error::LengthPastEnd {
                 offset: at,
                 tag: raw.tag,
                 length: raw.len,
@@ -391,6 +394,7 @@ impl<'s> Walk<'s> {
     }
 
     /// An element that opens a frame: a sequence, an item or encapsulated pixel data.
+    #[inline]
     fn open(
         &mut self,
         at: u64,
@@ -441,11 +445,13 @@ impl<'s> Walk<'s> {
     }
 
     /// Whether a value or frame ending at `end` fits in its enclosing frame and the input.
+    #[inline]
     fn fits(&self, end: u64) -> bool {
         end <= self.limit_end()
     }
 
     /// The tightest known end: the innermost defined-length frame, or the input.
+    #[inline]
     fn limit_end(&self) -> u64 {
         let frame_end = self.stack.iter().rev().find_map(|f| f.end);
         let input_end = self
@@ -577,43 +583,49 @@ impl Inspector {
     }
 
     pub(crate) fn walk_plan<'a>(&self, data: &'a [u8], plan: DataSetPlan) -> Walk<'a> {
-        let source: Box<dyn WalkSource + 'a> = if plan.deflated {
+        let source = if plan.deflated {
             let compressed = cursor::tail_at(data, plan.start).unwrap_or_default();
-            inflate(compressed, plan.start, self.limits())
+            AnySource::Other(inflate(compressed, plan.start, self.limits()))
         } else {
-            Box::new(SliceSource { data })
+            AnySource::Slice(SliceSource { data })
         };
         Walk::new(source, plan.start, plan.encoding, *self.limits())
     }
 
     /// See [`walk_reader`].
-    pub fn walk_reader<'r, R: Read + Seek>(&self, reader: &'r mut R) -> Result<Walk<'r>, Error> {
+    pub fn walk_reader<'r, R: Read + Seek + 'r>(
+        &self,
+        reader: &'r mut R,
+    ) -> Result<Walk<'r>, Error> {
         let mut buf = Vec::new();
         let inspection = self.inspect_reader(reader, &mut buf)?;
         let file_len = inspection.file_len();
         let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, GUESS_LEN))?;
-        self.walk_reader_plan(reader, file_len, plan, buf)
+        self.walk_reader_plan(reader, file_len, plan, buf, Window::default())
     }
 
-    /// A walk of `reader`'s data set, whose first bytes `prefix` were already read.
-    pub(crate) fn walk_reader_plan<'r, R: Read + Seek>(
+    /// A walk of `reader`'s data set, whose first bytes `prefix` (and maybe last bytes,
+    /// `tail`) were already read.
+    pub(crate) fn walk_reader_plan<'r, R: Read + Seek + 'r>(
         &self,
         reader: &'r mut R,
         file_len: u64,
         plan: DataSetPlan,
         prefix: Vec<u8>,
+        tail: Window,
     ) -> Result<Walk<'r>, Error> {
-        let source: Box<dyn WalkSource + 'r> = if plan.deflated {
+        let source = if plan.deflated {
             reader
                 .seek(SeekFrom::Start(plan.start))
                 .map_err(|e| Error::io(plan.start, &e))?;
-            inflate(
+            AnySource::Other(inflate(
                 reader.take(file_len.saturating_sub(plan.start)),
                 plan.start,
                 self.limits(),
-            )
+            ))
         } else {
-            Box::new(BufferedSeekSource::with_prefix(reader, file_len, prefix))
+            let reader: &'r mut (dyn ReadSeek + 'r) = reader;
+            AnySource::Seek(BufferedSeekSource::new(reader, file_len, prefix, tail))
         };
         Ok(Walk::new(source, plan.start, plan.encoding, *self.limits()))
     }

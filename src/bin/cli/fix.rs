@@ -102,10 +102,8 @@ fn fix_file(
     path: &Path,
 ) -> Result<Done, String> {
     // The report is for the log; the policy decides from the preamble unless it needs more.
-    let mut file = open_regular(path, false).map_err(|e| e.to_string())?;
-    let report = validator
-        .validate_reader(&mut file)
-        .map_err(|e| e.to_string())?;
+    let file = open_regular(path, false).map_err(|e| e.to_string())?;
+    let report = validator.validate_file(&file).map_err(|e| e.to_string())?;
     drop(file);
     if !report.layout.is_dicom() {
         return Ok(Done::Skipped(report));

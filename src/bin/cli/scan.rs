@@ -66,10 +66,8 @@ pub fn run(args: &ScanArgs) -> ExitCode {
 }
 
 pub fn scan_file(validator: &Validator, path: &Path) -> Result<Report, String> {
-    let mut file = open_regular(path, false).map_err(|e| e.to_string())?;
-    validator
-        .validate_reader(&mut file)
-        .map_err(|e| e.to_string())
+    let file = open_regular(path, false).map_err(|e| e.to_string())?;
+    validator.validate_file(&file).map_err(|e| e.to_string())
 }
 
 /// Counts a report in the totals.
