@@ -1,0 +1,353 @@
+//! Policy settings: the C options struct, read into one [`Settings`], and JSON policies.
+
+use std::ffi::CStr;
+
+use dicom_sanitize::{Fallback, Policy, PreambleAction, TrailingAction};
+
+use crate::error::FfiError;
+use crate::names::{Decode, Named};
+use crate::severity::ds_severity;
+use crate::status::ds_status;
+
+/// What a policy does with preambles (ds_policy_options.preamble; "preamble" in JSON).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ds_preamble_action {
+    /// Keep a functional TIFF header (dual-personality DICOM-TIFF) byte for byte; apply the
+    /// fallback to every other non-zero preamble ("tiff"). The default.
+    DS_PREAMBLE_ACTION_TIFF = 0,
+    /// Zero every non-zero preamble, TIFF headers included ("zero").
+    DS_PREAMBLE_ACTION_ZERO = 1,
+    /// Remove the preamble and `DICM` from every Part 10 file: the output starts at the File
+    /// Meta group ("strip").
+    DS_PREAMBLE_ACTION_STRIP = 2,
+    /// Refuse every file whose preamble is not all zero ("reject").
+    DS_PREAMBLE_ACTION_REJECT = 3,
+}
+
+/// What DS_PREAMBLE_ACTION_TIFF does with a preamble it does not keep
+/// (ds_policy_options.otherwise; "otherwise" in JSON).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ds_fallback {
+    /// Zero it ("zero"). The default.
+    DS_FALLBACK_ZERO = 0,
+    /// Strip it, and `DICM`, whatever it holds ("strip").
+    DS_FALLBACK_STRIP = 1,
+    /// Refuse the file; all-zero preambles pass ("reject").
+    DS_FALLBACK_REJECT = 2,
+}
+
+/// What a policy does with bytes after the end of the data set
+/// (ds_policy_options.trailing; "trailing" in JSON).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ds_trailing_action {
+    /// Keep them ("keep"). The default: every byte after the preamble is preserved.
+    DS_TRAILING_ACTION_KEEP = 0,
+    /// Remove them: the output ends where the data set ends ("truncate").
+    DS_TRAILING_ACTION_TRUNCATE = 1,
+    /// Refuse the file ("reject").
+    DS_TRAILING_ACTION_REJECT = 2,
+}
+
+/// Settings for ds_policy_new(). A zero-initialised struct is the default policy, which
+/// follows DICOM's advice: keep a functional TIFF header, zero any other non-zero preamble,
+/// keep every other byte, reject nothing.
+///
+/// The fields are plain integers holding the enum values named in each field's comment; any
+/// other value is DS_ERR_INVALID_POLICY.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ds_policy_options {
+    /// A ds_preamble_action. Default: DS_PREAMBLE_ACTION_TIFF.
+    pub preamble: u32,
+    /// A ds_fallback, for DS_PREAMBLE_ACTION_TIFF only; any value but DS_FALLBACK_ZERO with
+    /// another preamble action contradicts it. Default: DS_FALLBACK_ZERO.
+    pub otherwise: u32,
+    /// 1 to keep vestigial TIFF headers too (whose IFD chain does not work), for
+    /// DS_PREAMBLE_ACTION_TIFF only; 0 to treat them as any other preamble. Default: 0.
+    pub allow_dangling_tiff: u32,
+    /// A ds_trailing_action. Default: DS_TRAILING_ACTION_KEEP.
+    pub trailing: u32,
+    /// A ds_severity: refuse files with a finding at or above it that sanitizing does not
+    /// remove; DS_SEVERITY_NONE never refuses for findings. Default: DS_SEVERITY_NONE.
+    pub reject_at: u32,
+}
+
+impl Named for ds_preamble_action {
+    const ALL: &'static [Self] = &[
+        Self::DS_PREAMBLE_ACTION_TIFF,
+        Self::DS_PREAMBLE_ACTION_ZERO,
+        Self::DS_PREAMBLE_ACTION_STRIP,
+        Self::DS_PREAMBLE_ACTION_REJECT,
+    ];
+
+    fn name(self) -> &'static CStr {
+        match self {
+            Self::DS_PREAMBLE_ACTION_TIFF => c"tiff",
+            Self::DS_PREAMBLE_ACTION_ZERO => c"zero",
+            Self::DS_PREAMBLE_ACTION_STRIP => c"strip",
+            Self::DS_PREAMBLE_ACTION_REJECT => c"reject",
+        }
+    }
+}
+
+impl Decode for ds_preamble_action {
+    fn raw(self) -> u32 {
+        self as u32
+    }
+}
+
+impl Named for ds_fallback {
+    const ALL: &'static [Self] = &[
+        Self::DS_FALLBACK_ZERO,
+        Self::DS_FALLBACK_STRIP,
+        Self::DS_FALLBACK_REJECT,
+    ];
+
+    fn name(self) -> &'static CStr {
+        match self {
+            Self::DS_FALLBACK_ZERO => c"zero",
+            Self::DS_FALLBACK_STRIP => c"strip",
+            Self::DS_FALLBACK_REJECT => c"reject",
+        }
+    }
+}
+
+impl Decode for ds_fallback {
+    fn raw(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ds_fallback {
+    fn fallback(self) -> Fallback {
+        match self {
+            Self::DS_FALLBACK_ZERO => Fallback::Zero,
+            Self::DS_FALLBACK_STRIP => Fallback::Strip,
+            Self::DS_FALLBACK_REJECT => Fallback::Reject,
+        }
+    }
+}
+
+impl Named for ds_trailing_action {
+    const ALL: &'static [Self] = &[
+        Self::DS_TRAILING_ACTION_KEEP,
+        Self::DS_TRAILING_ACTION_TRUNCATE,
+        Self::DS_TRAILING_ACTION_REJECT,
+    ];
+
+    fn name(self) -> &'static CStr {
+        match self {
+            Self::DS_TRAILING_ACTION_KEEP => c"keep",
+            Self::DS_TRAILING_ACTION_TRUNCATE => c"truncate",
+            Self::DS_TRAILING_ACTION_REJECT => c"reject",
+        }
+    }
+}
+
+impl Decode for ds_trailing_action {
+    fn raw(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ds_trailing_action {
+    fn action(self) -> TrailingAction {
+        match self {
+            Self::DS_TRAILING_ACTION_KEEP => TrailingAction::Keep,
+            Self::DS_TRAILING_ACTION_TRUNCATE => TrailingAction::Truncate,
+            Self::DS_TRAILING_ACTION_REJECT => TrailingAction::Reject,
+        }
+    }
+}
+
+/// Reads a policy file in JSON: the library's own format (see `dicom_sanitize::policy_file`),
+/// so a policy means the same from Rust, the command line and C.
+pub(crate) fn policy_from_json(json: &str) -> Result<Policy, FfiError> {
+    serde_json::from_str(json).map_err(|error| invalid(format!("policy JSON: {error}")))
+}
+
+/// A policy's settings, from the C options struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Settings {
+    preamble: ds_preamble_action,
+    /// `None`: the default fallback, which every preamble action accepts.
+    otherwise: Option<ds_fallback>,
+    allow_dangling_tiff: bool,
+    trailing: ds_trailing_action,
+    reject_at: ds_severity,
+}
+
+fn invalid(message: String) -> FfiError {
+    FfiError::new(ds_status::DS_ERR_INVALID_POLICY, message)
+}
+
+/// Decodes a C integer field.
+fn from_raw<T: Decode>(field: &str, raw: u32) -> Result<T, FfiError> {
+    T::from_raw(raw).ok_or_else(|| {
+        invalid(format!(
+            "{field}: unknown value {raw}, expected one of {}",
+            T::expected()
+        ))
+    })
+}
+
+impl Settings {
+    /// Reads the C struct.
+    pub(crate) fn from_options(options: &ds_policy_options) -> Result<Self, FfiError> {
+        let otherwise = from_raw::<ds_fallback>("otherwise", options.otherwise)?;
+        Ok(Settings {
+            preamble: from_raw("preamble", options.preamble)?,
+            otherwise: (otherwise != ds_fallback::DS_FALLBACK_ZERO).then_some(otherwise),
+            allow_dangling_tiff: match options.allow_dangling_tiff {
+                0 => false,
+                1 => true,
+                other => {
+                    return Err(invalid(format!(
+                        "allow_dangling_tiff: unknown value {other}, expected 0 or 1"
+                    )))
+                }
+            },
+            trailing: from_raw("trailing", options.trailing)?,
+            reject_at: from_raw("reject_at", options.reject_at)?,
+        })
+    }
+
+    /// Builds the policy. Contradictory settings are DS_ERR_INVALID_POLICY.
+    pub(crate) fn policy(&self) -> Result<Policy, FfiError> {
+        let preamble = match (self.preamble, self.otherwise) {
+            (ds_preamble_action::DS_PREAMBLE_ACTION_TIFF, otherwise) => PreambleAction::AllowTiff {
+                otherwise: otherwise.map_or(Fallback::Zero, ds_fallback::fallback),
+            },
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "otherwise: only meaningful with the tiff preamble action".to_owned(),
+                ))
+            }
+            (ds_preamble_action::DS_PREAMBLE_ACTION_ZERO, None) => PreambleAction::Zero,
+            (ds_preamble_action::DS_PREAMBLE_ACTION_STRIP, None) => PreambleAction::Strip,
+            (ds_preamble_action::DS_PREAMBLE_ACTION_REJECT, None) => PreambleAction::Reject,
+        };
+        let mut builder = Policy::builder()
+            .preamble(preamble)
+            .allow_dangling_tiff(self.allow_dangling_tiff)
+            .trailing_data(self.trailing.action());
+        if let Some(severity) = self.reject_at.severity() {
+            builder = builder.reject_findings_at(severity);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dicom_sanitize::Severity;
+
+    use super::*;
+    use crate::names::tests::assert_names_round_trip;
+
+    fn json(text: &str) -> Result<Policy, FfiError> {
+        policy_from_json(text)
+    }
+
+    fn options(options: ds_policy_options) -> Result<Policy, FfiError> {
+        Settings::from_options(&options)?.policy()
+    }
+
+    #[test]
+    fn names_round_trip() {
+        assert_names_round_trip::<ds_preamble_action>();
+        assert_names_round_trip::<ds_fallback>();
+        assert_names_round_trip::<ds_trailing_action>();
+    }
+
+    #[test]
+    fn defaults_are_the_library_default() {
+        assert_eq!(options(ds_policy_options::default()), Ok(Policy::default()));
+        assert_eq!(json("{}"), Ok(Policy::default()));
+    }
+
+    #[test]
+    fn json_and_struct_agree() {
+        let strict = Policy::builder()
+            .preamble(PreambleAction::AllowTiff {
+                otherwise: Fallback::Reject,
+            })
+            .trailing_data(TrailingAction::Truncate)
+            .reject_findings_at(Severity::High)
+            .build()
+            .unwrap();
+        assert_eq!(
+            json(
+                r#"{"preamble":"tiff","otherwise":"reject","trailing":"truncate","reject_at":"high"}"#
+            ),
+            Ok(strict.clone())
+        );
+        assert_eq!(
+            options(ds_policy_options {
+                preamble: ds_preamble_action::DS_PREAMBLE_ACTION_TIFF as u32,
+                otherwise: ds_fallback::DS_FALLBACK_REJECT as u32,
+                allow_dangling_tiff: 0,
+                trailing: ds_trailing_action::DS_TRAILING_ACTION_TRUNCATE as u32,
+                reject_at: ds_severity::DS_SEVERITY_HIGH as u32,
+            }),
+            Ok(strict)
+        );
+        assert_eq!(json(r#"{"preamble":"zero"}"#), Ok(Policy::zero()));
+        assert_eq!(json(r#"{"preamble":"strip"}"#), Ok(Policy::strip()));
+        let lenient = json(r#"{"allow_dangling_tiff":true}"#).unwrap();
+        assert!(lenient.allows_dangling_tiff());
+    }
+
+    #[test]
+    fn bad_settings_are_invalid_policies() {
+        let bad = [
+            json("{"),
+            json("0"),
+            json(r#"{"preamble":"tiff","colour":"blue"}"#),
+            json(r#"{"preamble":"keep"}"#),
+            json(r#"{"reject_at":"severe"}"#),
+            json(r#"{"reject_at":"none"}"#),
+            json(r#"{"preamble":"zero","otherwise":"zero"}"#),
+            json(r#"{"preamble":"strip","allow_dangling_tiff":true}"#),
+            options(ds_policy_options {
+                preamble: 4,
+                ..Default::default()
+            }),
+            options(ds_policy_options {
+                allow_dangling_tiff: 2,
+                ..Default::default()
+            }),
+            options(ds_policy_options {
+                preamble: ds_preamble_action::DS_PREAMBLE_ACTION_REJECT as u32,
+                otherwise: ds_fallback::DS_FALLBACK_STRIP as u32,
+                ..Default::default()
+            }),
+        ];
+        for result in bad {
+            let err = result.unwrap_err();
+            assert_eq!(err.status(), ds_status::DS_ERR_INVALID_POLICY, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn messages_name_the_value_and_the_choices() {
+        let err = json(r#"{"preamble":"keep"}"#).unwrap_err();
+        assert_eq!(err.status(), ds_status::DS_ERR_INVALID_POLICY);
+        let message = format!("{err:?}");
+        assert!(
+            message.contains("keep") && message.contains("tiff"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn json_reaches_every_policy_file_key() {
+        let limited = json(r#"{"limits":{"max_depth":9}}"#).unwrap();
+        assert_eq!(limited.validator().limits().max_depth, 9);
+        let audit = json(r#"{"dangerous":{"keep_unchecked_preamble":true}}"#).unwrap();
+        assert!(audit.keeps_unchecked_preamble());
+    }
+}

@@ -1,0 +1,96 @@
+//! Severities, as policy thresholds and in results.
+
+use std::ffi::CStr;
+
+use dicom_sanitize::Severity;
+
+use crate::names::{Decode, Named};
+
+/// How serious a finding is, from info to critical; DS_SEVERITY_NONE stands for "no finding"
+/// in results and "never" as a rejection threshold.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ds_severity {
+    /// No severity ("none").
+    DS_SEVERITY_NONE = 0,
+    /// Worth knowing; nothing to do ("info").
+    DS_SEVERITY_INFO = 1,
+    /// A harmless oddity, such as a vestigial TIFF header ("low").
+    DS_SEVERITY_LOW = 2,
+    /// A defect or unexplained bytes, no sign of a payload ("medium").
+    DS_SEVERITY_MEDIUM = 3,
+    /// A payload carrier: executable, script, document, markup or archive ("high").
+    DS_SEVERITY_HIGH = 4,
+    /// A carrier whose structure is confirmed: the file runs as a program ("critical").
+    DS_SEVERITY_CRITICAL = 5,
+}
+
+impl Named for ds_severity {
+    const ALL: &'static [Self] = &[
+        Self::DS_SEVERITY_NONE,
+        Self::DS_SEVERITY_INFO,
+        Self::DS_SEVERITY_LOW,
+        Self::DS_SEVERITY_MEDIUM,
+        Self::DS_SEVERITY_HIGH,
+        Self::DS_SEVERITY_CRITICAL,
+    ];
+
+    fn name(self) -> &'static CStr {
+        match self {
+            Self::DS_SEVERITY_NONE => c"none",
+            Self::DS_SEVERITY_INFO => c"info",
+            Self::DS_SEVERITY_LOW => c"low",
+            Self::DS_SEVERITY_MEDIUM => c"medium",
+            Self::DS_SEVERITY_HIGH => c"high",
+            Self::DS_SEVERITY_CRITICAL => c"critical",
+        }
+    }
+}
+
+impl Decode for ds_severity {
+    fn raw(self) -> u32 {
+        self as u32
+    }
+}
+
+impl ds_severity {
+    /// The C value of a severity, or of its absence.
+    pub(crate) fn of(severity: Option<Severity>) -> Self {
+        match severity {
+            None => Self::DS_SEVERITY_NONE,
+            Some(Severity::Info) => Self::DS_SEVERITY_INFO,
+            Some(Severity::Low) => Self::DS_SEVERITY_LOW,
+            Some(Severity::Medium) => Self::DS_SEVERITY_MEDIUM,
+            Some(Severity::High) => Self::DS_SEVERITY_HIGH,
+            Some(Severity::Critical) => Self::DS_SEVERITY_CRITICAL,
+        }
+    }
+
+    /// The library's severity; `None` for DS_SEVERITY_NONE.
+    pub(crate) fn severity(self) -> Option<Severity> {
+        match self {
+            Self::DS_SEVERITY_NONE => None,
+            Self::DS_SEVERITY_INFO => Some(Severity::Info),
+            Self::DS_SEVERITY_LOW => Some(Severity::Low),
+            Self::DS_SEVERITY_MEDIUM => Some(Severity::Medium),
+            Self::DS_SEVERITY_HIGH => Some(Severity::High),
+            Self::DS_SEVERITY_CRITICAL => Some(Severity::Critical),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::tests::assert_names_round_trip;
+
+    #[test]
+    fn severities_match_the_library() {
+        assert_names_round_trip::<ds_severity>();
+        for &value in ds_severity::ALL {
+            assert_eq!(ds_severity::of(value.severity()), value);
+            let library_name = value.severity().map_or("none", Severity::as_str);
+            assert_eq!(value.name().to_str().unwrap(), library_name);
+        }
+    }
+}

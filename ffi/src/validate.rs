@@ -1,0 +1,40 @@
+//! Validating a buffer into the library's JSON report.
+
+use std::ffi::c_char;
+use std::ptr;
+
+use dicom_sanitize::validate;
+
+use crate::args;
+use crate::error::{guard, FfiError};
+use crate::memory::c_string;
+use crate::status::ds_status;
+
+/// Validates a buffer; `*report_out` receives the library's JSON report: one object with the
+/// fields of the command line's report (schema dicom-sanitize/report/v1) other than "schema"
+/// and "path": "status", "threat", "layout", "size", "preamble", "findings", "action", ...
+/// Free it with ds_string_free.
+///
+/// Validation itself never fails: input that is not DICOM or is malformed is described by the
+/// report ("status": "not-dicom", "invalid"). Errors are only about the arguments.
+///
+/// # Safety
+/// `data` points to `len` readable bytes (or is NULL with `len` 0); `report_out` to a
+/// writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn ds_validate(
+    data: *const u8,
+    len: usize,
+    report_out: *mut *mut c_char,
+) -> ds_status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let report_out = unsafe { args::out(report_out, "report_out") }?;
+        report_out.write(ptr::null_mut());
+        // SAFETY: forwarded from this function's contract.
+        let data = unsafe { args::input(data, len, "data") }?;
+        let json = serde_json::to_string(&validate(data)).map_err(FfiError::internal)?;
+        report_out.write(c_string(json)?);
+        Ok(())
+    })
+}
