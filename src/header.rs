@@ -65,48 +65,68 @@ pub(crate) fn has_long_length(vr: VR) -> bool {
     )
 }
 
-/// The VR named by two header bytes, without going through text as `VR::from_binary` does
-/// (this is the walk's hottest path).
+/// Every VR, indexed by its two letters: `(first - b'A') * 26 + (second - b'A')`.
+// Indexing in a const initialiser cannot fail at run time: an out-of-range index would stop the
+// build.
+#[allow(clippy::indexing_slicing)]
+static VR_TABLE: [Option<VR>; 26 * 26] = {
+    let mut table = [None; 26 * 26];
+    let all: [(u8, u8, VR); 34] = [
+        (b'A', b'E', VR::AE),
+        (b'A', b'S', VR::AS),
+        (b'A', b'T', VR::AT),
+        (b'C', b'S', VR::CS),
+        (b'D', b'A', VR::DA),
+        (b'D', b'S', VR::DS),
+        (b'D', b'T', VR::DT),
+        (b'F', b'L', VR::FL),
+        (b'F', b'D', VR::FD),
+        (b'I', b'S', VR::IS),
+        (b'L', b'O', VR::LO),
+        (b'L', b'T', VR::LT),
+        (b'O', b'B', VR::OB),
+        (b'O', b'D', VR::OD),
+        (b'O', b'F', VR::OF),
+        (b'O', b'L', VR::OL),
+        (b'O', b'V', VR::OV),
+        (b'O', b'W', VR::OW),
+        (b'P', b'N', VR::PN),
+        (b'S', b'H', VR::SH),
+        (b'S', b'L', VR::SL),
+        (b'S', b'Q', VR::SQ),
+        (b'S', b'S', VR::SS),
+        (b'S', b'T', VR::ST),
+        (b'S', b'V', VR::SV),
+        (b'T', b'M', VR::TM),
+        (b'U', b'C', VR::UC),
+        (b'U', b'I', VR::UI),
+        (b'U', b'L', VR::UL),
+        (b'U', b'N', VR::UN),
+        (b'U', b'R', VR::UR),
+        (b'U', b'S', VR::US),
+        (b'U', b'T', VR::UT),
+        (b'U', b'V', VR::UV),
+    ];
+    let mut i = 0;
+    while i < all.len() {
+        let (a, b, vr) = all[i];
+        table[(a - b'A') as usize * 26 + (b - b'A') as usize] = Some(vr);
+        i += 1;
+    }
+    table
+};
+
+/// The VR named by two header bytes, without going through text as `VR::from_binary` does:
+/// one table lookup, as this is the walk's hottest path.
 #[inline]
-pub(crate) fn vr_from_bytes(bytes: [u8; 2]) -> Option<VR> {
-    // The two ASCII letters as one big-endian number: a jump table, not 34 comparisons.
-    Some(match u16::from_be_bytes(bytes) {
-        0x4145 => VR::AE,
-        0x4153 => VR::AS,
-        0x4154 => VR::AT,
-        0x4353 => VR::CS,
-        0x4441 => VR::DA,
-        0x4453 => VR::DS,
-        0x4454 => VR::DT,
-        0x464c => VR::FL,
-        0x4644 => VR::FD,
-        0x4953 => VR::IS,
-        0x4c4f => VR::LO,
-        0x4c54 => VR::LT,
-        0x4f42 => VR::OB,
-        0x4f44 => VR::OD,
-        0x4f46 => VR::OF,
-        0x4f4c => VR::OL,
-        0x4f56 => VR::OV,
-        0x4f57 => VR::OW,
-        0x504e => VR::PN,
-        0x5348 => VR::SH,
-        0x534c => VR::SL,
-        0x5351 => VR::SQ,
-        0x5353 => VR::SS,
-        0x5354 => VR::ST,
-        0x5356 => VR::SV,
-        0x544d => VR::TM,
-        0x5543 => VR::UC,
-        0x5549 => VR::UI,
-        0x554c => VR::UL,
-        0x554e => VR::UN,
-        0x5552 => VR::UR,
-        0x5553 => VR::US,
-        0x5554 => VR::UT,
-        0x5556 => VR::UV,
-        _ => return None,
-    })
+pub(crate) fn vr_from_bytes([a, b]: [u8; 2]) -> Option<VR> {
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
+        return None;
+    }
+    let index = usize::from(a.wrapping_sub(b'A'))
+        .wrapping_mul(26)
+        .wrapping_add(usize::from(b.wrapping_sub(b'A')));
+    VR_TABLE.get(index).copied().flatten()
 }
 
 /// Reads a tag (group, element) in the given byte order.

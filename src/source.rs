@@ -107,11 +107,19 @@ pub(crate) struct PositionalFile<'f> {
 
 #[cfg(unix)]
 impl<'f> PositionalFile<'f> {
+    /// A reader over `file`, which must be a regular file.
     pub(crate) fn new(file: &'f std::fs::File) -> io::Result<Self> {
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
         Ok(PositionalFile {
             file,
             pos: 0,
-            len: file.metadata()?.len(),
+            len: metadata.len(),
         })
     }
 }
@@ -207,6 +215,39 @@ pub(crate) trait WalkSource {
     fn compressed_len(&self) -> Option<u64> {
         None
     }
+}
+
+/// Buffers a thread keeps for its next validation: reusing them spares an allocation and its
+/// page faults per file when scanning archives.
+const SPARE_BUFFERS: usize = 4;
+/// Buffers larger than this are not kept.
+const SPARE_CAPACITY: usize = 256 * 1024;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer, reused from an earlier validation on this thread when there is one.
+pub(crate) fn spare_buffer() -> Vec<u8> {
+    SPARE
+        .try_with(|spare| spare.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Keeps `buf` for [`spare_buffer`].
+pub(crate) fn recycle(mut buf: Vec<u8>) {
+    if buf.capacity() == 0 || buf.capacity() > SPARE_CAPACITY {
+        return;
+    }
+    buf.clear();
+    let _ = SPARE.try_with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < SPARE_BUFFERS {
+            spare.push(buf);
+        }
+    });
 }
 
 /// `Read + Seek` as one trait, for trait objects.
@@ -307,6 +348,13 @@ impl<'r, R: Read + Seek + ?Sized> BufferedSeekSource<'r, R> {
             },
             tail,
         }
+    }
+}
+
+impl<R: ?Sized> Drop for BufferedSeekSource<'_, R> {
+    fn drop(&mut self) {
+        recycle(std::mem::take(&mut self.chunk.bytes));
+        recycle(std::mem::take(&mut self.tail.bytes));
     }
 }
 

@@ -16,7 +16,7 @@ use crate::meta::{self, FileMeta, MetaElement, Parsed};
 use crate::preamble::{PreambleKind, HEADER_LEN};
 use crate::report::Report;
 use crate::signature::{self, Payload};
-use crate::source::{SeekSource, Window};
+use crate::source::{read_up_to, spare_buffer, SeekSource, Window};
 use crate::tiff::TiffGrade;
 use crate::walk::{read_at, DataSetPlan, Element, ElementKind, Walk, PIXEL_DATA};
 
@@ -28,7 +28,7 @@ const ENCAPSULATED_DOCUMENT: Tag = Tag(0x0042, 0x0011);
 const PDF_WINDOW: u64 = 1024;
 /// Bytes a `Read + Seek` validation reads first: the header, the meta group, the PDF window
 /// and, for most files, every element header before the pixel data, in one read.
-const FIRST_READ: u64 = 16 * 1024;
+const FIRST_READ: u64 = 8 * 1024;
 /// How far from the end ZIP readers look for the end-of-central-directory record: its 22
 /// bytes plus a comment of up to 65,535.
 const ZIP_WINDOW: u64 = 22 + 65_535;
@@ -139,7 +139,7 @@ impl Validator {
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
         // One read covers the header, the meta group, the first KiB PDF readers look at and
         // usually the headers before the pixel data.
-        let mut buf = Vec::new();
+        let mut buf = spare_buffer();
         let file_len = self.inspector.read_header(reader, &mut buf, FIRST_READ)?;
         let classification = {
             let mut source = SeekSource {
@@ -158,9 +158,14 @@ impl Validator {
             },
             _ => {
                 let len = usize::try_from(file_len.saturating_sub(tail_start)).unwrap_or(0);
+                let mut bytes = spare_buffer();
+                reader
+                    .seek(std::io::SeekFrom::Start(tail_start))
+                    .and_then(|_| read_up_to(reader, &mut bytes, len))
+                    .map_err(|e| Error::io(tail_start, &e))?;
                 Window {
                     start: tail_start,
-                    bytes: read_at(reader, tail_start, len)?,
+                    bytes,
                 }
             }
         };
@@ -188,11 +193,12 @@ impl Validator {
 }
 
 impl Validator {
-    /// Validates an open file, as [`Validator::validate_reader`] but with positional reads
-    /// (`pread`): no seek costs a system call, and the file's cursor is left alone.
+    /// Validates an open regular file, as [`Validator::validate_reader`] but with positional
+    /// reads (`pread`): no seek costs a system call, and the file's cursor is left alone.
     ///
     /// # Errors
-    /// Only when reading fails.
+    /// When reading fails, or the file is not a regular file (a FIFO, a device): error kind
+    /// `InvalidInput`, so that nothing blocks or reads without end.
     ///
     /// ```
     /// let file = std::fs::File::open("tests/data/pydicom/MR_small.dcm")?;

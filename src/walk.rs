@@ -286,7 +286,7 @@ impl<'s> Walk<'s> {
     }
 
     /// A data element at top level or in an item.
-    #[inline]
+    #[inline(always)]
     fn data_element(
         &mut self,
         at: u64,
@@ -357,7 +357,7 @@ impl<'s> Walk<'s> {
         Ok(item.tag == ITEM && (item.len == UNDEFINED || item.len <= raw.len.saturating_sub(8)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn element(&self, at: u64, raw: RawHeader, vr: VR, kind: ElementKind) -> Element {
         Element {
             offset: at,
@@ -370,7 +370,7 @@ impl<'s> Walk<'s> {
     }
 
     /// An element whose value is skipped.
-    #[inline]
+    #[inline(always)]
     fn value(
         &mut self,
         at: u64,
@@ -493,11 +493,17 @@ impl Iterator for Walk<'_> {
         if self.done {
             return None;
         }
-        let result = self.step().transpose();
-        if !matches!(result, Some(Ok(_))) {
-            self.done = true;
+        match self.step() {
+            Ok(Some(element)) => Some(Ok(element)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(err) => {
+                self.done = true;
+                Some(Err(err))
+            }
         }
-        result
     }
 }
 

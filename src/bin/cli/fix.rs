@@ -71,9 +71,7 @@ pub fn run(args: &FixArgs) -> ExitCode {
         },
         |entry, result| {
             let written = progress.suspend(|| write(&mut out, args, &entry, result, &mut totals));
-            if let Entry::File { len, .. } = entry {
-                progress.file(len, &totals);
-            }
+            progress.update(&totals);
             written
         },
     );
@@ -199,7 +197,7 @@ fn write(
 ) -> io::Result<()> {
     let run = &args.run;
     match (entry, result) {
-        (Entry::File { path, len, .. }, Some(Ok(done))) => {
+        (Entry::File { path, .. }, Some(Ok(done))) => {
             let (report, fix) = match &done {
                 Done::Fixed(report, outcome, output) => {
                     if !outcome.is_unchanged() {
@@ -222,7 +220,7 @@ fn write(
                     Fix::not_done("skip", "not DICOM".to_owned(), args.dry_run),
                 ),
             };
-            count(totals, report, *len);
+            count(totals, report);
             if run.json {
                 return record::json(out, path, report, Some(&fix));
             }

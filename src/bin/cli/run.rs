@@ -152,9 +152,9 @@ impl Progress {
         }
     }
 
-    /// Records one processed file of `bytes` bytes.
-    pub fn file(&self, bytes: u64, totals: &Totals) {
-        self.bar.inc(bytes);
+    /// Shows the totals so far.
+    pub fn update(&self, totals: &Totals) {
+        self.bar.set_position(totals.bytes);
         self.bar.set_message(format!(
             "{} files, {} flagged, {} errors",
             totals.files, totals.flagged, totals.errors

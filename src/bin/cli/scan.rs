@@ -9,7 +9,7 @@ use dicom_sanitize::{Policy, Report, Status, Validator};
 use crate::policy::PolicyChoice;
 use crate::record;
 use crate::run::{self, Progress, RunArgs, Totals};
-use crate::walk::{open_regular, Entry, WalkArgs, Walker};
+use crate::walk::{open_nonblocking, Entry, WalkArgs, Walker};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -50,9 +50,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         |entry, result| {
             let written = progress
                 .suspend(|| write(&mut out, &args.run, &policy, &entry, result, &mut totals));
-            if let Entry::File { len, .. } = entry {
-                progress.file(len, &totals);
-            }
+            progress.update(&totals);
             written
         },
     );
@@ -66,14 +64,14 @@ pub fn run(args: &ScanArgs) -> ExitCode {
 }
 
 pub fn scan_file(validator: &Validator, path: &Path) -> Result<Report, String> {
-    let file = open_regular(path, false).map_err(|e| e.to_string())?;
+    let file = open_nonblocking(path, false).map_err(|e| e.to_string())?;
     validator.validate_file(&file).map_err(|e| e.to_string())
 }
 
 /// Counts a report in the totals.
-pub fn count(totals: &mut Totals, report: &Report, len: u64) {
+pub fn count(totals: &mut Totals, report: &Report) {
     totals.files += 1;
-    totals.bytes += len;
+    totals.bytes += report.file_len;
     match report.status() {
         Status::Clean => totals.clean += 1,
         Status::Flagged => totals.flagged += 1,
@@ -97,8 +95,8 @@ fn write(
     totals: &mut Totals,
 ) -> io::Result<()> {
     match (entry, result) {
-        (Entry::File { path, len, .. }, Some(Ok(report))) => {
-            count(totals, &report, *len);
+        (Entry::File { path, .. }, Some(Ok(report))) => {
+            count(totals, &report);
             if args.json {
                 record::json(out, path, &report, None)
             } else if !args.quiet && (args.verbose || noteworthy(&report)) {

@@ -26,12 +26,8 @@ pub struct WalkArgs {
 
 /// One thing found while walking the inputs.
 pub enum Entry {
-    /// A regular file to process, with its root and length.
-    File {
-        path: PathBuf,
-        root: PathBuf,
-        len: u64,
-    },
+    /// A regular file to process, with the root it was found under.
+    File { path: PathBuf, root: PathBuf },
     /// A path that could not be read.
     Error { path: PathBuf, message: String },
     /// A path left out, and why (a link loop, a special file, too large).
@@ -114,37 +110,45 @@ impl Walker {
                 reason: "not a regular file".to_owned(),
             });
         }
-        let len = match entry.metadata() {
-            Ok(metadata) => metadata.len(),
-            Err(err) => {
-                return Some(Entry::Error {
+        if let Some(max) = self.args.max_size {
+            // Only with --max-size: a stat per file costs more than it seems on millions.
+            let len = match entry.metadata() {
+                Ok(metadata) => metadata.len(),
+                Err(err) => {
+                    return Some(Entry::Error {
+                        path,
+                        message: err.to_string(),
+                    })
+                }
+            };
+            if len > max {
+                return Some(Entry::Skipped {
                     path,
-                    message: err.to_string(),
-                })
+                    reason: format!("larger than --max-size ({len} bytes)"),
+                });
             }
-        };
-        if self.args.max_size.is_some_and(|max| len > max) {
-            return Some(Entry::Skipped {
-                path,
-                reason: format!("larger than --max-size ({len} bytes)"),
-            });
         }
         Some(Entry::File {
             path,
             root: root.to_path_buf(),
-            len,
         })
     }
 }
 
-/// Opens a file for reading, refusing anything but a regular file without ever blocking: a
-/// FIFO swapped in after the walk is opened non-blocking and then refused.
-pub fn open_regular(path: &Path, write: bool) -> io::Result<File> {
+/// Opens a file without ever blocking: a FIFO swapped in after the walk is opened
+/// non-blocking (and then refused by the library, which validates regular files only).
+pub fn open_nonblocking(path: &Path, write: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(write);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let file = options.open(path)?;
+    options.open(path)
+}
+
+/// Opens a file for reading (and writing), refusing anything but a regular file, never
+/// blocking.
+pub fn open_regular(path: &Path, write: bool) -> io::Result<File> {
+    let file = open_nonblocking(path, write)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

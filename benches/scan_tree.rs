@@ -1,0 +1,184 @@
+//! Whole-process comparison: `dicom-sanitize scan` over a tree of CT-like files with junk
+//! preambles, against a loop that opens each file with dicom-object `read_until(PixelData)`
+//! (the dicom-rs way to read a file's header), in one run.
+//!
+//! ```text
+//! cargo bench --features cli --bench scan_tree            # 10,000 files of about 0.5 MB
+//! SCAN_TREE_FILES=1000 cargo bench --features cli --bench scan_tree
+//! ```
+//!
+//! The tree is generated once under `target/scan-tree-N` and reused. Every contender runs as
+//! its own process on a warm page cache (a first pass reads every file), three times; the best
+//! time counts. The dicom-rs loop is this binary run with `--dicom-rs-loop DIR`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use dicom_object::OpenFileOptions;
+
+mod common;
+
+/// Files per folder of the generated tree.
+const PER_FOLDER: usize = 100;
+/// Runs per contender; the best counts.
+const RUNS: usize = 3;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--dicom-rs-loop") {
+        let dir = PathBuf::from(&args[at + 1]);
+        dicom_rs_loop(&dir);
+        return;
+    }
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        // `cargo bench -- --list` and `cargo test --benches` expect a quick answer.
+        return;
+    }
+    let files: usize = std::env::var("SCAN_TREE_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let tree = generate(files);
+    let bytes = warm(&tree);
+    let scanner = env!("CARGO_BIN_EXE_dicom-sanitize");
+    let this = std::env::current_exe().expect("this benchmark's path");
+    let tree_arg = tree.to_str().expect("UTF-8 path");
+
+    let contenders: [(&str, Vec<&str>, &Path); 3] = [
+        (
+            "dicom-sanitize scan --jobs 1",
+            vec!["scan", "--quiet", "--jobs", "1", tree_arg],
+            Path::new(scanner),
+        ),
+        (
+            "dicom-sanitize scan --jobs 2",
+            vec!["scan", "--quiet", "--jobs", "2", tree_arg],
+            Path::new(scanner),
+        ),
+        (
+            "dicom-object read_until(PixelData) loop",
+            vec!["--dicom-rs-loop", tree_arg],
+            &this,
+        ),
+    ];
+    let mut results = Vec::new();
+    for (name, args, program) in &contenders {
+        let best = (0..RUNS)
+            .map(|_| time(program, args))
+            .min()
+            .expect("at least one run");
+        results.push((*name, best));
+    }
+    let baseline = results[2].1.as_secs_f64();
+    let single = results[0].1.as_secs_f64();
+    println!(
+        "\n### scan of {files} files ({:.1} GB), best of {RUNS}\n",
+        bytes as f64 / 1e9
+    );
+    println!("| contender | time | files/s | MB/s | vs dicom-rs loop |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, elapsed) in &results {
+        let seconds = elapsed.as_secs_f64();
+        println!(
+            "| {name} | {seconds:.2} s | {:.0} | {:.0} | {:.2}x faster |",
+            files as f64 / seconds,
+            bytes as f64 / 1e6 / seconds,
+            baseline / seconds
+        );
+    }
+    println!(
+        "\n`--jobs 2` is {:.2}x as fast as `--jobs 1`.",
+        single / results[1].1.as_secs_f64()
+    );
+}
+
+/// Runs `program args` and returns its wall time; scan exits 1 (files are flagged).
+fn time(program: &Path, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .expect("run contender");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "{} {args:?} failed: {status}",
+        program.display()
+    );
+    elapsed
+}
+
+/// The dicom-rs way: open every file in the tree (sorted walk) up to Pixel Data.
+fn dicom_rs_loop(dir: &Path) {
+    let mut opened = 0usize;
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        OpenFileOptions::new()
+            .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
+            .open_file(entry.path())
+            .expect("dicom-object opens the file");
+        opened += 1;
+    }
+    assert!(opened > 0);
+}
+
+/// The tree of `files` CT-like files with junk preambles, generated once.
+fn generate(files: usize) -> PathBuf {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/scan-tree-{files}"));
+    let done = tree.with_extension("complete");
+    if done.exists() {
+        return tree;
+    }
+    let _ = std::fs::remove_dir_all(&tree);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (input, _) = common::generate(dir.path())
+        .into_iter()
+        .find(|(input, _)| input.name == "ct-0.5MB")
+        .expect("the 0.5 MB input");
+    eprintln!("generating {files} files under {}", tree.display());
+    for i in 0..files {
+        let folder = tree.join(format!("{:04}", i / PER_FOLDER));
+        if i % PER_FOLDER == 0 {
+            std::fs::create_dir_all(&folder).expect("create folder");
+        }
+        let mut data = input.bytes.clone();
+        junk_preamble(&mut data[..128], i as u64);
+        std::fs::write(folder.join(format!("{i:06}")), &data).expect("write file");
+    }
+    std::fs::write(&done, b"").expect("mark the tree complete");
+    tree
+}
+
+/// Fills a preamble with junk of several kinds: random bytes, text, an executable header.
+fn junk_preamble(preamble: &mut [u8], seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for byte in preamble.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    match seed % 4 {
+        0 => preamble[..2].copy_from_slice(b"MZ"),
+        1 => preamble[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\0"),
+        2 => {
+            preamble.fill(0);
+            preamble[..22].copy_from_slice(b"Scanner workstation 7\0");
+        }
+        _ => {}
+    }
+}
+
+/// Reads every file once so that every contender starts from a warm page cache.
+fn warm(tree: &Path) -> u64 {
+    walkdir::WalkDir::new(tree)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read(e.path()).map_or(0, |d| d.len() as u64))
+        .sum()
+}
