@@ -272,7 +272,7 @@ impl WalkSource for AnySource<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         match self {
             AnySource::Slice(source) => source.peek(offset, len),
@@ -299,7 +299,7 @@ impl WalkSource for SliceSource<'_> {
         Some(self.data.len() as u64)
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let tail = cursor::tail_at(self.data, offset).unwrap_or_default();
         Ok(tail.get(..len).unwrap_or(tail))
@@ -351,6 +351,24 @@ impl<'r, R: Read + Seek + ?Sized> BufferedSeekSource<'r, R> {
     }
 }
 
+impl<R: Read + Seek + ?Sized> BufferedSeekSource<'_, R> {
+    /// Reads the chunk at `offset`, of at least `wanted` bytes.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, offset: u64, wanted: u64) -> Result<(), Error> {
+        let chunk = wanted
+            .max(READ_CHUNK as u64)
+            .min(self.len.saturating_sub(offset));
+        self.chunk.bytes.clear();
+        self.chunk.start = offset;
+        let io = |e: io::Error| Error::io(offset, &e);
+        self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
+        let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
+        read_up_to(self.reader, &mut self.chunk.bytes, chunk).map_err(io)?;
+        Ok(())
+    }
+}
+
 impl<R: ?Sized> Drop for BufferedSeekSource<'_, R> {
     fn drop(&mut self) {
         recycle(std::mem::take(&mut self.chunk.bytes));
@@ -363,19 +381,11 @@ impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
         Some(self.len)
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let wanted = (len as u64).min(self.len.saturating_sub(offset));
         if self.chunk.get(offset, wanted).is_none() && self.tail.get(offset, wanted).is_none() {
-            let chunk = wanted
-                .max(READ_CHUNK as u64)
-                .min(self.len.saturating_sub(offset));
-            self.chunk.bytes.clear();
-            self.chunk.start = offset;
-            let io = |e: io::Error| Error::io(offset, &e);
-            self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-            let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
-            read_up_to(self.reader, &mut self.chunk.bytes, chunk).map_err(io)?;
+            self.refill(offset, wanted)?;
         }
         Ok(self
             .chunk

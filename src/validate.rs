@@ -611,14 +611,19 @@ impl Run {
         let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
         match e.kind {
             ElementKind::Item => {
+                // A new item: a fresh scope at `depth` (one per enclosing sequence).
                 self.scopes.truncate(depth);
                 self.scopes.resize_with(depth, Scope::default);
                 self.scopes.push(Scope::default());
             }
             ElementKind::Value | ElementKind::Sequence | ElementKind::Encapsulated => {
-                self.scopes.truncate(depth.saturating_add(1));
-                self.scopes
-                    .resize_with(depth.saturating_add(1), Scope::default);
+                // The element's data set or item is the scope at `depth`: usually already
+                // the innermost one.
+                let scopes = depth.saturating_add(1);
+                if self.scopes.len() != scopes {
+                    self.scopes.truncate(scopes);
+                    self.scopes.resize_with(scopes, Scope::default);
+                }
                 self.data_element(e);
             }
             _ => {}

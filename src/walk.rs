@@ -139,6 +139,9 @@ pub struct Walk<'s> {
     pos: u64,
     /// The input's end when the source knew it from the start (not for streams).
     known_end: Option<u64>,
+    /// The tightest end known from the start or from open frames: the innermost
+    /// defined-length frame's end, or the input's known end (`u64::MAX` for a stream).
+    limit: u64,
     stack: Vec<Frame>,
     depth: u32,
     /// The last element with a defined length: if a stream ends before its value does, the
@@ -166,8 +169,10 @@ impl<'s> Walk<'s> {
         encoding: Encoding,
         limits: Limits,
     ) -> Self {
+        let known_end = source.end();
         Walk {
-            known_end: source.end(),
+            known_end,
+            limit: known_end.unwrap_or(u64::MAX),
             source,
             encoding,
             limits,
@@ -379,15 +384,17 @@ impl<'s> Walk<'s> {
         kind: ElementKind,
     ) -> Result<Option<Element>, Error> {
         let element = self.element(at, raw, vr, kind);
-        let end = raw
-            .value_end(at)
-            .filter(|end| self.fits(*end))
-            .ok_or_else(|| Error::LengthPastEnd {
-                offset: at,
-                tag: raw.tag,
-                length: raw.len,
-                end: self.limit_end(),
-            })?;
+        let end = match raw.value_end(at) {
+            Some(end) if self.fits(end) => end,
+            _ => {
+                return Err(Error::LengthPastEnd {
+                    offset: at,
+                    tag: raw.tag,
+                    length: raw.len,
+                    end: self.limit_end(),
+                })
+            }
+        };
         self.pos = end;
         self.last_value = Some((at, raw.tag, raw.len));
         Ok(Some(element))
@@ -427,6 +434,10 @@ impl<'s> Walk<'s> {
             }
             self.depth = self.depth.saturating_add(1);
         }
+        if let Some(end) = end {
+            // `fits` checked it against the current limit.
+            self.limit = end;
+        }
         self.stack.push(Frame {
             kind: frame,
             end,
@@ -441,6 +452,15 @@ impl<'s> Walk<'s> {
             if frame.kind != FrameKind::Item {
                 self.depth = self.depth.saturating_sub(1);
             }
+            if frame.end.is_some() {
+                let input_end = self.known_end.unwrap_or(u64::MAX);
+                self.limit = self
+                    .stack
+                    .iter()
+                    .rev()
+                    .find_map(|f| f.end)
+                    .map_or(input_end, |e| e.min(input_end));
+            }
         }
     }
 
@@ -453,12 +473,13 @@ impl<'s> Walk<'s> {
     /// The tightest known end: the innermost defined-length frame, or the input.
     #[inline]
     fn limit_end(&self) -> u64 {
-        let frame_end = self.stack.iter().rev().find_map(|f| f.end);
-        let input_end = self
-            .known_end
-            .or_else(|| self.source.end())
-            .unwrap_or(u64::MAX);
-        frame_end.map_or(input_end, |e| e.min(input_end))
+        if self.known_end.is_some() {
+            return self.limit;
+        }
+        // A stream learns its end when it reaches it.
+        self.source
+            .end()
+            .map_or(self.limit, |end| end.min(self.limit))
     }
 
     /// The input ended at `self.pos`.
