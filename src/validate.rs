@@ -556,16 +556,25 @@ impl Run {
     fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
         let mut last_top: Option<Tag> = None;
         loop {
-            match walk.next() {
+            // Matched by reference: the element is read field by field where the walk wrote
+            // it (copying it whole right after it was written stalls store forwarding).
+            let next = walk.next();
+            match &next {
                 None => break,
                 Some(Ok(element)) => {
                     if element.depth == 0 && element.kind != ElementKind::SequenceDelimiter {
                         last_top = Some(element.tag());
                     }
-                    self.element(&mut walk, &element)?;
+                    self.element(&mut walk, element)?;
                 }
-                Some(Err(err @ Error::Io { .. })) => return Err(err),
-                Some(Err(err)) => return self.walk_error(&mut walk, err, last_top),
+                Some(Err(_)) => {
+                    if let Some(Err(err)) = next {
+                        return match err {
+                            Error::Io { .. } => Err(err),
+                            err => self.walk_error(&mut walk, err, last_top),
+                        };
+                    }
+                }
             }
         }
         if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
@@ -662,7 +671,12 @@ impl Run {
                     scope.creators.push((tag.group(), block));
                 } else if tag.element() >= 0x1000 {
                     let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
-                    no_creator = !scope.creators.contains(&(tag.group(), block));
+                    // Tags ascend, so the creator, if any, is among the last ones seen.
+                    no_creator = !scope
+                        .creators
+                        .iter()
+                        .rev()
+                        .any(|c| *c == (tag.group(), block));
                 }
             }
         }
