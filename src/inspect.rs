@@ -212,8 +212,21 @@ impl Inspector {
         let file_len = reader
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io(0, &e))?;
-        buf.clear();
-        fill(reader, buf, file_len.min(initial))?;
+        // `buf` may hold stale bytes: the first read overwrites them.
+        let first = file_len.min(initial);
+        reader
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| {
+                let len = usize::try_from(first).unwrap_or(usize::MAX);
+                crate::source::read_up_to_at(reader, buf, 0, len)
+            })
+            .map_err(|e| Error::io(0, &e))?;
+        if (buf.len() as u64) < first {
+            return Err(Error::io(
+                0,
+                &std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+            ));
+        }
         if let Some(start) = meta_start(detect_layout(buf, file_len)) {
             // A meta group that does not parse ends the read; the caller reports it.
             while let Ok(Parsed::NeedMore(needed)) = meta::parse(buf, start, file_len, &self.limits)

@@ -19,11 +19,27 @@ pub(crate) fn read_up_to<R: Read + ?Sized>(
     len: usize,
 ) -> io::Result<usize> {
     let start = buf.len();
-    buf.resize(start.saturating_add(len), 0);
+    read_up_to_at(reader, buf, start, len)
+}
+
+/// Reads up to `len` bytes from `reader` into `buf` from index `start`, dropping what `buf`
+/// held from there on; returns how many were read. Bytes `buf` already holds are overwritten
+/// rather than zeroed first, so a reused buffer costs no `memset`. `len` must be bounded by
+/// the caller: it is allocated up front.
+pub(crate) fn read_up_to_at<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    start: usize,
+    len: usize,
+) -> io::Result<usize> {
+    let end = start.saturating_add(len);
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
     let mut filled = 0;
     let result = loop {
         let Some(dst) = buf
-            .get_mut(start.saturating_add(filled)..)
+            .get_mut(start.saturating_add(filled)..end)
             .filter(|d| !d.is_empty())
         else {
             break Ok(filled);
@@ -217,8 +233,8 @@ pub(crate) trait WalkSource {
     }
 }
 
-/// Buffers a thread keeps for its next validation: reusing them spares an allocation and its
-/// page faults per file when scanning archives.
+/// Buffers a thread keeps for its next validation: reusing them spares an allocation, its
+/// page faults and the zeroing of its bytes per file when scanning archives.
 const SPARE_BUFFERS: usize = 4;
 /// Buffers larger than this are not kept.
 const SPARE_CAPACITY: usize = 256 * 1024;
@@ -227,21 +243,33 @@ thread_local! {
     static SPARE: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// An empty buffer, reused from an earlier validation on this thread when there is one.
-pub(crate) fn spare_buffer() -> Vec<u8> {
+/// A buffer to read up to `len` bytes into with [`read_up_to_at`] from index 0, reused from
+/// an earlier validation on this thread when there is one: the one holding the fewest bytes
+/// that are still at least `len`, or else the one holding the most. It may hold that
+/// validation's bytes: they are there only to be overwritten, never read.
+pub(crate) fn reusable_buffer(len: usize) -> Vec<u8> {
     SPARE
-        .try_with(|spare| spare.borrow_mut().pop())
+        .try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            let fits = spare
+                .iter()
+                .enumerate()
+                .filter(|(_, buf)| buf.len() >= len)
+                .min_by_key(|(_, buf)| buf.len());
+            let largest = || spare.iter().enumerate().max_by_key(|(_, buf)| buf.len());
+            let index = fits.or_else(largest).map(|(index, _)| index)?;
+            Some(spare.swap_remove(index))
+        })
         .ok()
         .flatten()
         .unwrap_or_default()
 }
 
-/// Keeps `buf` for [`spare_buffer`].
-pub(crate) fn recycle(mut buf: Vec<u8>) {
+/// Keeps `buf` for [`reusable_buffer`], with its bytes (see there).
+pub(crate) fn recycle(buf: Vec<u8>) {
     if buf.capacity() == 0 || buf.capacity() > SPARE_CAPACITY {
         return;
     }
-    buf.clear();
     let _ = SPARE.try_with(|spare| {
         let mut spare = spare.borrow_mut();
         if spare.len() < SPARE_BUFFERS {
@@ -359,12 +387,16 @@ impl<R: Read + Seek + ?Sized> BufferedSeekSource<'_, R> {
         let chunk = wanted
             .max(READ_CHUNK as u64)
             .min(self.len.saturating_sub(offset));
-        self.chunk.bytes.clear();
         self.chunk.start = offset;
         let io = |e: io::Error| Error::io(offset, &e);
-        self.reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-        let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
-        read_up_to(self.reader, &mut self.chunk.bytes, chunk).map_err(io)?;
+        let read = self.reader.seek(SeekFrom::Start(offset)).and_then(|_| {
+            let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
+            read_up_to_at(self.reader, &mut self.chunk.bytes, 0, chunk)
+        });
+        if let Err(e) = read {
+            self.chunk.bytes.clear();
+            return Err(io(e));
+        }
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ use crate::meta::{self, FileMeta, MetaElement, Parsed};
 use crate::preamble::{PreambleKind, HEADER_LEN};
 use crate::report::Report;
 use crate::signature::{self, Payload};
-use crate::source::{read_up_to, spare_buffer, SeekSource, Window};
+use crate::source::{read_up_to_at, reusable_buffer, SeekSource, Window};
 use crate::tiff::TiffGrade;
 use crate::walk::{read_at, DataSetPlan, Element, ElementKind, Walk, PIXEL_DATA};
 
@@ -139,7 +139,7 @@ impl Validator {
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
         // One read covers the header, the meta group, the first KiB PDF readers look at and
         // usually the headers before the pixel data.
-        let mut buf = spare_buffer();
+        let mut buf = reusable_buffer(FIRST_READ as usize);
         let file_len = self.inspector.read_header(reader, &mut buf, FIRST_READ)?;
         let classification = {
             let mut source = SeekSource {
@@ -158,10 +158,10 @@ impl Validator {
             },
             _ => {
                 let len = usize::try_from(file_len.saturating_sub(tail_start)).unwrap_or(0);
-                let mut bytes = spare_buffer();
+                let mut bytes = reusable_buffer(len);
                 reader
                     .seek(std::io::SeekFrom::Start(tail_start))
-                    .and_then(|_| read_up_to(reader, &mut bytes, len))
+                    .and_then(|_| read_up_to_at(reader, &mut bytes, 0, len))
                     .map_err(|e| Error::io(tail_start, &e))?;
                 Window {
                     start: tail_start,
