@@ -4,7 +4,7 @@
 //! `Policy::sanitize_reader` and stores what comes out: the reader decides from the first bytes
 //! (256 of them, or up to 1 MiB when the preamble is a TIFF header), yields a new preamble if the
 //! policy asks for one, then passes every other byte through unchanged. A refusal (a preamble the
-//! policy does not accept, a body that is not DICOM) arrives on the first read, before anything
+//! policy does not accept, a body that is not DICOM) comes from `decide()`, before anything
 //! is stored. Here the body is a file or stdin, and the store a file or stdout.
 //!
 //! The reader only sees those first bytes: an executable header whose structure lies further on
@@ -21,7 +21,7 @@
 //! default sample's is rewritten), 0 when the upload was stored unchanged.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -99,12 +99,14 @@ fn store(
     body: impl Read,
     output: &Path,
 ) -> io::Result<(Option<PreambleKind>, Action, u64)> {
-    let reader = policy.sanitize_reader(body).map_err(io::Error::other)?;
-    let mut upload = BufReader::new(reader);
-    // The first read decides: a refusal surfaces here, before the destination is created.
-    upload.fill_buf()?;
-    let preamble = upload.get_ref().preamble();
-    let action = upload.get_ref().action().unwrap_or(Action::None);
+    let mut upload = policy.sanitize_reader(body).map_err(io::Error::other)?;
+    // Decide before creating the destination: a refusal stores nothing. (Without this call
+    // the first read decides, and returns the refusal as an error.)
+    let action = upload.decide().map_err(|err| match err {
+        dicom_sanitize::Error::Io { kind, message, .. } => io::Error::new(kind, message),
+        refusal => io::Error::new(io::ErrorKind::InvalidData, refusal),
+    })?;
+    let preamble = upload.preamble();
     let bytes = if output == Path::new("-") {
         let mut stdout = io::stdout().lock();
         let bytes = io::copy(&mut upload, &mut stdout)?;
@@ -122,11 +124,7 @@ fn store(
     Ok((preamble, action, bytes))
 }
 
-/// The policy's reason when `err` is a refusal rather than an I/O failure: the reader reports
-/// refusals as `InvalidData` errors wrapping the crate's `Error`.
+/// The policy's reason when `err` is a refusal rather than an I/O failure.
 fn refusal(err: &io::Error) -> Option<&dicom_sanitize::Error> {
-    if err.kind() != io::ErrorKind::InvalidData {
-        return None;
-    }
-    err.get_ref()?.downcast_ref::<dicom_sanitize::Error>()
+    dicom_sanitize::Error::from_io(err).filter(|e| e.is_refusal())
 }

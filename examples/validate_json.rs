@@ -20,10 +20,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Report, Status, Validator};
+use dicom_sanitize::{Report, Status, Validator, REPORT_SCHEMA};
 use serde::Serialize;
-
-const SCHEMA: &str = "dicom-sanitize/report/v1";
 
 /// One line: the schema and the path, then the report's own fields.
 #[derive(Serialize)]
@@ -73,7 +71,7 @@ fn main() -> ExitCode {
             Ok(report) => {
                 flagged |= report.status() == Status::Flagged;
                 let line = Line {
-                    schema: SCHEMA,
+                    schema: REPORT_SCHEMA,
                     path,
                     report,
                 };
@@ -83,7 +81,7 @@ fn main() -> ExitCode {
                 errors = true;
                 eprintln!("{}: {error}", path.display());
                 let line = ErrorLine {
-                    schema: SCHEMA,
+                    schema: REPORT_SCHEMA,
                     path,
                     status: Status::Error.as_str(),
                     threat: false,

@@ -204,6 +204,28 @@ impl Error {
         }
     }
 
+    /// The crate's error inside an `io::Error`, as [`SanitizingReader`](crate::SanitizingReader)
+    /// returns a rejection from `read`: `None` for an ordinary I/O failure.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use dicom_sanitize::{Error, Policy};
+    ///
+    /// let mut reader = Policy::default().sanitize_reader(&b"not a DICOM upload"[..])?;
+    /// let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
+    /// assert_eq!(Error::from_io(&err), Some(&Error::NotDicom));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_io(err: &io::Error) -> Option<&Error> {
+        err.get_ref()?.downcast_ref::<Error>()
+    }
+
+    /// Whether the error is a refusal of the input (not DICOM, or rejected by the policy)
+    /// rather than a failure to read or write it.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::NotDicom | Error::Rejected { .. })
+    }
+
     pub(crate) fn io(offset: u64, err: &io::Error) -> Self {
         Error::Io {
             offset,

@@ -92,7 +92,7 @@ pub use policy::{
     TrailingAction,
 };
 pub use preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-pub use report::{Action, Report, Status};
+pub use report::{Action, Report, Status, REPORT_SCHEMA};
 pub use sanitize::{Outcome, Sanitized, SanitizedBytes};
 pub use stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
 pub use tiff::{TiffGrade, TiffHeader};

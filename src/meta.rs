@@ -67,8 +67,18 @@ impl<'a> MetaElement<'a> {
         self.value
     }
 
-    /// The value as text with its trailing NUL or space padding removed, when it is UTF-8.
+    /// The value as text with its trailing NUL or space padding removed, when the element's
+    /// VR is a text VR and the value is UTF-8; `None` for binary values such as (0002,0001).
     pub fn text(&self) -> Option<&'a str> {
+        if !is_text_vr(self.header.vr) {
+            return None;
+        }
+        self.unpadded_text()
+    }
+
+    /// The value as text whatever the VR: the UID accessors read a UID written with a wrong
+    /// VR (reported as `meta.wrong-vr`) rather than lose it.
+    fn unpadded_text(&self) -> Option<&'a str> {
         let end = self
             .value
             .iter()
@@ -143,7 +153,7 @@ impl<'a> FileMeta<'a> {
 
     /// (0002,0010) Transfer Syntax UID, without padding.
     pub fn transfer_syntax_uid(&self) -> Option<&'a str> {
-        self.transfer_syntax?.text()
+        self.transfer_syntax?.unpadded_text()
     }
 
     /// The known transfer syntax the meta group names, if any.
@@ -153,22 +163,22 @@ impl<'a> FileMeta<'a> {
 
     /// (0002,0002) Media Storage SOP Class UID, without padding.
     pub fn media_storage_sop_class_uid(&self) -> Option<&'a str> {
-        self.sop_class?.text()
+        self.sop_class?.unpadded_text()
     }
 
     /// (0002,0003) Media Storage SOP Instance UID, without padding.
     pub fn media_storage_sop_instance_uid(&self) -> Option<&'a str> {
-        self.sop_instance?.text()
+        self.sop_instance?.unpadded_text()
     }
 
     /// (0002,0012) Implementation Class UID, without padding.
     pub fn implementation_class_uid(&self) -> Option<&'a str> {
-        self.implementation_class?.text()
+        self.implementation_class?.unpadded_text()
     }
 
     /// (0002,0013) Implementation Version Name, without padding.
     pub fn implementation_version_name(&self) -> Option<&'a str> {
-        self.implementation_version?.text()
+        self.implementation_version?.unpadded_text()
     }
 
     /// The element with `tag`, if the group has it.
@@ -394,6 +404,30 @@ pub(crate) fn plausible_at(data: &[u8], at: u64) -> bool {
         && matches!(header::decode(data, at, Encoding::ExplicitVrLittleEndian), Ok(raw) if raw.len != UNDEFINED)
 }
 
+/// Whether values of `vr` are character strings.
+fn is_text_vr(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::AE
+            | VR::AS
+            | VR::CS
+            | VR::DA
+            | VR::DS
+            | VR::DT
+            | VR::IS
+            | VR::LO
+            | VR::LT
+            | VR::PN
+            | VR::SH
+            | VR::ST
+            | VR::TM
+            | VR::UC
+            | VR::UI
+            | VR::UR
+            | VR::UT
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,3 +601,4 @@ mod tests {
         assert_eq!(meta.element(TRANSFER_SYNTAX_UID).unwrap().vr(), VR::UI);
     }
 }
+

@@ -68,6 +68,11 @@ impl Action {
     }
 }
 
+/// The name and version of the JSON report schema (`schema` in each JSON Lines record of
+/// `dicom-sanitize scan --json`, documented in the README). Fields are only ever added within
+/// a version.
+pub const REPORT_SCHEMA: &str = "dicom-sanitize/report/v1";
+
 /// Everything validation found in one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

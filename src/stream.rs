@@ -33,8 +33,8 @@ const QUICK_LEN: usize = 256;
 /// unconfirmed where [`validate`](crate::validate()) says confirmed; the action is the same.)
 ///
 /// A rejection (a preamble the policy refuses, an input that is not DICOM) is returned as an
-/// `io::Error` of kind `InvalidData` wrapping the crate's [`Error`], before any byte is
-/// yielded.
+/// `io::Error` of kind `InvalidData` wrapping the crate's [`Error`] ([`Error::from_io`] gets
+/// it back), before any byte is yielded; [`SanitizingReader::decide`] gives it up front.
 ///
 /// ```
 /// use std::io::Read;
@@ -119,7 +119,43 @@ impl<R: Read> SanitizingReader<R> {
         self
     }
 
-    /// What is done to the preamble, once decided (after the first read).
+    /// Reads the look-ahead and decides now, before any byte is yielded: the action, or the
+    /// refusal ([`Error::NotDicom`], [`Error::Rejected`]) that `read` would return. Lets an
+    /// upload handler refuse a file before it creates anything to store it in. Reading later
+    /// yields the sanitized stream from its first byte.
+    ///
+    /// # Errors
+    /// The refusal, or [`Error::Io`] when reading the look-ahead fails.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy, PreambleAction, Fallback};
+    ///
+    /// let mut upload = std::fs::read("tests/data/pydicom/CT_small.dcm")?;
+    /// upload[..2].copy_from_slice(b"MZ");
+    /// let strict = Policy::builder()
+    ///     .preamble(PreambleAction::AllowTiff { otherwise: Fallback::Reject })
+    ///     .build()?;
+    /// let mut reader = strict.sanitize_reader(upload.as_slice())?;
+    /// let refusal = reader.decide().unwrap_err();
+    /// assert!(refusal.is_refusal());
+    ///
+    /// let mut reader = Policy::default().sanitize_reader(upload.as_slice())?;
+    /// assert_eq!(reader.decide()?, Action::Zero);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide(&mut self) -> Result<Action, Error> {
+        if matches!(self.state, State::Start) {
+            self.state = self.start().map_err(|e| Error::io(0, &e))?;
+        }
+        match (&self.state, self.action) {
+            (State::Failed(err), _) => Err(err.clone()),
+            (_, Some(action)) => Ok(action),
+            (_, None) => Ok(Action::None),
+        }
+    }
+
+    /// What is done to the preamble, once decided (after [`SanitizingReader::decide`] or the
+    /// first read).
     pub fn action(&self) -> Option<Action> {
         self.action
     }

@@ -7,7 +7,7 @@ use dicom_sanitize::{Outcome, Report, Status};
 use serde::Serialize;
 
 /// The JSON report schema this version writes.
-pub const SCHEMA: &str = "dicom-sanitize/report/v1";
+pub const SCHEMA: &str = dicom_sanitize::REPORT_SCHEMA;
 
 /// A record for a file that was read.
 #[derive(Serialize)]
