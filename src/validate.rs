@@ -1005,6 +1005,14 @@ fn contains(e: &Element, offset: u64) -> bool {
 
 /// The offset of a ZIP end-of-central-directory record that ends the file exactly (its comment
 /// reaching the last byte), searching `tail`, which starts at `tail_start`.
+/// Where a ZIP end-of-central-directory record that ZIP tools would use lies in the file's
+/// last bytes (`tail`, starting at file offset `tail_start`).
+///
+/// ZIP readers search the last 65,557 bytes backwards for `PK\x05\x06`, and most of them
+/// forgive bytes after the record. A record counts when its comment reaches exactly the end of
+/// the file, or when the central directory it names starts with `PK\x01\x02` (found either
+/// right before the record, as in an archive appended to a file, or at its recorded offset):
+/// 4 signature bytes alone turn up in pixel data, 8 at the right places do not.
 fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
     // memchr's forward search is SIMD; its reverse one is not, hence forward and `last`.
     static EOCD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
@@ -1012,8 +1020,17 @@ fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
         .find_iter(tail)
         .filter_map(|i| {
             let at = tail_start.checked_add(i as u64)?;
-            let comment = cursor::u16_at(tail, (i as u64).checked_add(20)?, Endian::Little)?;
-            (at.checked_add(22)?.checked_add(u64::from(comment))? == file_len).then_some(at)
+            let field = |offset: u64| (i as u64).checked_add(offset);
+            let comment = cursor::u16_at(tail, field(20)?, Endian::Little)?;
+            let ends_file = at.checked_add(22)?.checked_add(u64::from(comment))? == file_len;
+            let directory_at = |start: u64| {
+                cursor::slice_at(tail, start, 4).is_some_and(|sig| sig == b"PK\x01\x02")
+            };
+            let size = cursor::u32_at(tail, field(12)?, Endian::Little).map(u64::from)?;
+            let offset = cursor::u32_at(tail, field(16)?, Endian::Little).map(u64::from)?;
+            let before = size > 0 && (i as u64).checked_sub(size).is_some_and(directory_at);
+            let recorded = size > 0 && offset.checked_sub(tail_start).is_some_and(directory_at);
+            (ends_file || before || recorded).then_some(at)
         })
         .last()
 }
@@ -1133,13 +1150,27 @@ mod tests {
     }
 
     #[test]
-    fn zip_directory_must_end_the_file() {
+    fn zip_directory_must_end_the_file_or_name_a_directory() {
         let mut tail = vec![0u8; 100];
         tail[70..74].copy_from_slice(b"PK\x05\x06");
         tail[90..92].copy_from_slice(&8u16.to_le_bytes());
         assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
         assert_eq!(zip_directory(&tail, 1000, 1101), None);
         tail[90..92].copy_from_slice(&0u16.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+        // Bytes follow the record, but a central directory of 30 bytes ends right before it.
+        tail[82..86].copy_from_slice(&30u32.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+        tail[40..44].copy_from_slice(b"PK\x01\x02");
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        // Or at the offset the record names.
+        tail[40..44].fill(0);
+        tail[10..14].copy_from_slice(b"PK\x01\x02");
+        tail[86..90].copy_from_slice(&1010u32.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        // A directory size larger than the bytes before the record is not one.
+        tail[82..86].copy_from_slice(&u32::MAX.to_le_bytes());
+        tail[86..90].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(zip_directory(&tail, 1000, 1100), None);
     }
 

@@ -792,3 +792,61 @@ fn golden_reports() {
         "reports differ from tests/data/golden for {stale:?}; review and rerun with UPDATE_GOLDEN=1"
     );
 }
+
+/// A ZIP archive hidden at the end of a value, followed by bytes its comment does not cover:
+/// Python's `zipfile` (an independent reader) still opens the DICOM file as an archive, and
+/// validation reports the directory.
+#[test]
+fn a_zip_directory_followed_by_junk_is_found_and_python_opens_it() {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(
+            "import io, sys, zipfile\n\
+             buf = io.BytesIO()\n\
+             with zipfile.ZipFile(buf, 'w') as z: z.writestr('payload.txt', 'hidden')\n\
+             sys.stdout.buffer.write(buf.getvalue())",
+        )
+        .output();
+    let zip = match made {
+        Ok(out) if out.status.success() => out.stdout,
+        _ => {
+            assert!(
+                std::env::var_os("DICOM_SANITIZE_REQUIRE_TOOLS").is_none(),
+                "python3 is needed for this test"
+            );
+            eprintln!("skipped: no python3");
+            return;
+        }
+    };
+    // The archive, then 16 bytes of junk, as the value of the last element.
+    let mut value = zip.clone();
+    value.extend_from_slice(&[0x55; 16]);
+    let mut data = real("CT_small.dcm");
+    data.extend(element(0xFFFC, 0xFFFC, b"OB", &value));
+    let zip_at = data.len() - 16 - zip.len();
+    let eocd_at = zip_at + zip.len() - 22;
+
+    let report = dicom_sanitize::validate(&data);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::FileZipDirectory)
+        .expect("the ZIP directory is reported");
+    assert_eq!(finding.offset, eocd_at as u64);
+    assert!(report.is_threat());
+
+    let path = dir.path().join("polyglot.dcm");
+    std::fs::write(&path, &data).unwrap();
+    let listed = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(
+            "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('payload.txt').decode())",
+        )
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), "hidden");
+}
