@@ -27,8 +27,41 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Sanitizing rewrites the preamble and keeps every other byte. A [`Policy`] is built once and
+//! shared; each input gets a plan that borrows it, written to whatever sink the caller has:
+//!
+//! ```
+//! use dicom_sanitize::{Action, Policy};
+//!
+//! // A shipped sample: pydicom's CT_small.dcm with a confirmed Windows PE header in front.
+//! let upload = std::fs::read("examples/data/pe_polyglot.dcm")?;
+//! let sanitized = Policy::default().sanitize(&upload)?;
+//! assert_eq!(sanitized.outcome().action, Action::Zero);
+//!
+//! let mut stored = Vec::new();
+//! sanitized.write_to(&mut stored)?;                 // or slices(), to_vec(), a file...
+//! assert_eq!(&stored[..128], &[0u8; 128][..]);
+//! assert_eq!(&stored[128..], &upload[128..]);       // the data set, bit for bit
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Reading never panics and never allocates according to a length field: every length,
 //! count and offset is checked against the input's real size and the [`Limits`].
+//!
+//! # Where to start
+//!
+//! * Reading: [`classify`], [`classify_prefix`], [`inspect`], [`inspect_reader`], [`walk()`],
+//!   [`walk_reader`].
+//! * Validation: [`validate`], [`Validator`] ([`Validator::validate_reader`],
+//!   [`Validator::validate_file`]), giving a [`Report`] of [`Finding`]s.
+//! * Sanitizing: [`Policy`] and its sinks: [`Policy::sanitize`], [`Policy::sanitize_bytes`],
+//!   [`Policy::sanitize_reader`], [`Policy::sanitize_in_place`], [`Policy::sanitize_file`],
+//!   [`Policy::sanitize_file_to`].
+//! * The threat model, guarantees and deliberate limits: [`threat_model`].
+//!
+//! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
+//! policy files (the `policy_file` module); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! invariants the fuzz targets check.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -72,6 +105,7 @@ mod sanitize;
 pub mod signature;
 mod source;
 mod stream;
+pub mod threat_model;
 pub mod tiff;
 mod validate;
 pub mod walk;
