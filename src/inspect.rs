@@ -5,7 +5,7 @@ use std::io::{Read, Seek, SeekFrom};
 use crate::cursor;
 use crate::encoding::Encoding;
 use crate::error::Error;
-use crate::header::{self, UNDEFINED};
+use crate::header::{self, HeaderError, UNDEFINED};
 use crate::limits::Limits;
 use crate::meta::{self, FileMeta, Parsed};
 use crate::preamble::{self, Detected, Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
@@ -359,11 +359,14 @@ fn unconfirmed(bytes: &[u8; PREAMBLE_LEN]) -> PreambleKind {
 /// broken meta group.
 pub(crate) fn detect_layout(data: &[u8], file_len: u64) -> Layout {
     let magic = cursor::slice_at(data, PREAMBLE_LEN as u64, 4) == Some(MAGIC.as_slice());
+    // Every path sees the same bytes, whatever it has read: a slice holds the whole input,
+    // a reader or a stream only its first bytes.
+    let window = data.get(..DETECT_LEN).unwrap_or(data);
     if magic && meta::plausible_at(data, HEADER_LEN) {
         Layout::Part10
     } else if meta::plausible_at(data, 0) {
         Layout::MetaWithoutPreamble
-    } else if let Some(encoding) = raw_data_set_encoding(data, file_len) {
+    } else if let Some(encoding) = raw_data_set_encoding(window, file_len) {
         Layout::RawDataSet(encoding)
     } else if magic {
         Layout::Part10
@@ -371,6 +374,10 @@ pub(crate) fn detect_layout(data: &[u8], file_len: u64) -> Layout {
         Layout::NotDicom
     }
 }
+
+/// Bytes layout detection looks at: the first that every path reads ([`INITIAL_READ`], the
+/// streaming adapter's first read), so that slices, readers and streams agree on the layout.
+const DETECT_LEN: usize = INITIAL_READ as usize;
 
 /// How many leading element headers must parse for a raw data set to be recognised.
 const RAW_HEADERS: u32 = 4;
@@ -409,8 +416,11 @@ pub(crate) fn plausible_data_set(
             // The data (or what we have of it) ends cleanly after at least two elements.
             return count >= 2 || (count >= 1 && at == file_len);
         }
-        let Ok(raw) = header::decode(data, at, encoding) else {
-            return count >= 2 && (data.len() as u64) < file_len;
+        let raw = match header::decode(data, at, encoding) {
+            Ok(raw) => raw,
+            // What we have of the input ends inside this header: it may go on plausibly.
+            Err(HeaderError::Short { .. }) => return count >= 2 && (data.len() as u64) < file_len,
+            Err(HeaderError::InvalidVr { .. }) => return false,
         };
         let tag = raw.tag;
         let first_ok = count > 0 || !strict || (0x0004..=0x0008).contains(&tag.group());

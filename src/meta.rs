@@ -601,4 +601,3 @@ mod tests {
         assert_eq!(meta.element(TRANSFER_SYNTAX_UID).unwrap().vr(), VR::UI);
     }
 }
-

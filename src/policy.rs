@@ -2,11 +2,13 @@
 
 use std::fmt::Write as _;
 
+use crate::cursor;
 use crate::error::Error;
 use crate::finding::{Finding, FindingCode, Severity};
 use crate::inspect::Layout;
 use crate::limits::Limits;
-use crate::preamble::PreambleKind;
+use crate::meta;
+use crate::preamble::{PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
 use crate::report::{Action, Report};
 use crate::tiff::TiffGrade;
 use crate::validate::Validator;
@@ -75,6 +77,10 @@ pub enum Rejection {
         /// Where they start.
         offset: u64,
     },
+    /// The policy strips the preamble, but what follows `DICM` is not a File Meta group that
+    /// could start the output (the output would not be DICOM), or the stripped output would
+    /// have `DICM` at offset 128 again and be read as another Part 10 file.
+    Unstrippable,
 }
 
 impl std::fmt::Display for Rejection {
@@ -85,6 +91,9 @@ impl std::fmt::Display for Rejection {
             Rejection::TrailingData { offset } => {
                 write!(f, "data after the end of the data set at offset {offset}")
             }
+            Rejection::Unstrippable => f.write_str(
+                "cannot strip the preamble: no file meta group after DICM, or DICM again at 128",
+            ),
         }
     }
 }
@@ -220,8 +229,26 @@ impl Policy {
         &self.validator
     }
 
-    /// What the policy does with the preamble of an input of this layout and preamble kind.
+    /// What the policy does with the preamble of an input of this layout and preamble kind;
+    /// `strippable` says whether stripping leaves a file that starts with its File Meta group
+    /// (see [`strippable`]): when it does not, a decision to strip is a rejection.
     pub(crate) fn decide(
+        &self,
+        layout: Layout,
+        kind: Option<PreambleKind>,
+        strippable: bool,
+    ) -> Result<Decision, Error> {
+        let decision = self.decide_preamble(layout, kind)?;
+        if decision == Decision::Strip && !strippable {
+            return Err(Error::Rejected {
+                offset: HEADER_LEN,
+                reason: Rejection::Unstrippable,
+            });
+        }
+        Ok(decision)
+    }
+
+    fn decide_preamble(
         &self,
         layout: Layout,
         kind: Option<PreambleKind>,
@@ -276,7 +303,9 @@ impl Policy {
     }
 
     /// What the policy does with an input, given its validation report: the preamble action,
-    /// or [`Action::Reject`] when the policy refuses it.
+    /// or [`Action::Reject`] when the policy refuses it. (A report does not show everything:
+    /// a policy that strips refuses inputs whose bytes after `DICM` cannot start the output,
+    /// see [`Rejection::Unstrippable`], where this may say [`Action::Strip`].)
     ///
     /// ```
     /// use dicom_sanitize::{validate, Action, Policy};
@@ -298,7 +327,7 @@ impl Policy {
     /// Decides everything for an input: preamble, trailing bytes, and rejection. The facts
     /// must hold a report when [`Policy::needs_validation`].
     pub(crate) fn plan(&self, facts: &Facts<'_>) -> Result<Plan, Error> {
-        let decision = self.decide(facts.layout, facts.preamble)?;
+        let decision = self.decide(facts.layout, facts.preamble, facts.strippable)?;
         let report = facts.report;
         let trailing = report
             .and_then(Report::trailing_offset)
@@ -440,18 +469,43 @@ pub(crate) struct Facts<'r> {
     pub(crate) layout: Layout,
     pub(crate) preamble: Option<PreambleKind>,
     pub(crate) file_len: u64,
+    /// Whether stripping leaves a file that starts with its File Meta group: see
+    /// [`strippable`].
+    pub(crate) strippable: bool,
     pub(crate) report: Option<&'r Report>,
 }
 
 impl<'r> From<&'r Report> for Facts<'r> {
+    /// The facts a report alone gives. It does not hold the bytes [`strippable`] looks at:
+    /// only a missing File Meta group (`meta.missing`) stands in for them, so a policy that
+    /// strips may still refuse an input the report lets pass ([`Policy::sanitize`] decides).
     fn from(report: &'r Report) -> Self {
         Facts {
             layout: report.layout,
             preamble: report.preamble,
             file_len: report.file_len,
+            strippable: !report
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::MetaMissing),
             report: Some(report),
         }
     }
+}
+
+/// Bytes of an input's start that [`strippable`] looks at: the header, and the `DICM` a
+/// stripped output would have at offset 128.
+pub(crate) const STRIP_CHECK_LEN: usize = 264;
+
+/// Whether stripping the first 132 bytes of a Part 10 input (whose first bytes, at least
+/// [`STRIP_CHECK_LEN`] of them when it has them, are `data`) leaves a file that starts with a
+/// File Meta group in explicit VR, as [`Layout::MetaWithoutPreamble`] is recognised, and that
+/// does not have `DICM` at offset 128 again (which would make it a Part 10 file whose
+/// "preamble" is the old meta group, and whose meta group is whatever follows).
+pub(crate) fn strippable(data: &[u8]) -> bool {
+    let again = (HEADER_LEN as usize).saturating_add(PREAMBLE_LEN);
+    meta::plausible_at(data, HEADER_LEN)
+        && cursor::slice_at(data, again as u64, 4) != Some(MAGIC.as_slice())
 }
 
 /// What sanitizing one input does.
@@ -601,8 +655,8 @@ mod tests {
         let zero = PreambleKind::Zero;
         let part10 = Layout::Part10;
         let rejected =
-            |p: &Policy, k| matches!(p.decide(part10, Some(k)), Err(Error::Rejected { .. }));
-        let decide = |p: &Policy, k| p.decide(part10, Some(k)).unwrap();
+            |p: &Policy, k| matches!(p.decide(part10, Some(k), true), Err(Error::Rejected { .. }));
+        let decide = |p: &Policy, k| p.decide(part10, Some(k), true).unwrap();
 
         let default = Policy::default();
         assert_eq!(decide(&default, functional), Decision::Keep);
@@ -643,6 +697,23 @@ mod tests {
             .unwrap();
         assert_eq!(decide(&tiff_or_strip, functional), Decision::Keep);
         assert_eq!(decide(&tiff_or_strip, zero), Decision::Strip);
+        // Stripping what leaves no meta group first is refused; keeping is not affected.
+        let unstrippable = Err(Error::Rejected {
+            offset: 132,
+            reason: Rejection::Unstrippable,
+        });
+        assert_eq!(
+            tiff_or_strip.decide(part10, Some(zero), false),
+            unstrippable
+        );
+        assert_eq!(
+            Policy::strip().decide(part10, Some(text), false),
+            unstrippable
+        );
+        assert_eq!(
+            tiff_or_strip.decide(part10, Some(functional), false),
+            Ok(Decision::Keep)
+        );
 
         let mut audit = Policy::builder();
         audit.dangerous().keep_unchecked_preamble();
@@ -651,10 +722,15 @@ mod tests {
 
         // No preamble: nothing to do; not DICOM: an error.
         assert_eq!(
-            default.decide(Layout::MetaWithoutPreamble, None).unwrap(),
+            default
+                .decide(Layout::MetaWithoutPreamble, None, true)
+                .unwrap(),
             Decision::Keep
         );
-        assert_eq!(default.decide(Layout::NotDicom, None), Err(Error::NotDicom));
+        assert_eq!(
+            default.decide(Layout::NotDicom, None, true),
+            Err(Error::NotDicom)
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::ops::Range;
 use bytes::{Buf, Bytes};
 
 use crate::error::Error;
-use crate::policy::{Decision, Facts, Plan, Policy};
+use crate::policy::{strippable, Decision, Facts, Plan, Policy, STRIP_CHECK_LEN};
 use crate::preamble::{PreambleKind, HEADER_LEN, PREAMBLE_LEN};
 use crate::report::{Action, Report};
 #[cfg(unix)]
@@ -203,8 +203,9 @@ impl SanitizedBytes {
     }
 }
 
-/// Bytes read to decide from the preamble alone: the header and the first meta element.
-const DECIDE_LEN: u64 = 256;
+/// Bytes read to decide from the preamble alone: the header, the first meta element, and
+/// the bytes that tell whether the input can be stripped (see [`STRIP_CHECK_LEN`]).
+const DECIDE_LEN: u64 = STRIP_CHECK_LEN as u64;
 
 impl Policy {
     /// Decides for an input read through `reader`: from its first bytes, or from a full
@@ -215,8 +216,12 @@ impl Policy {
     ) -> Result<(Plan, Outcome), Error> {
         if self.needs_validation() {
             let report = self.validator().validate_reader(reader)?;
-            let preamble = read_at(reader, 0, PREAMBLE_LEN)?;
-            return self.assess(&Facts::from(&report), &preamble);
+            let prefix = read_at(reader, 0, STRIP_CHECK_LEN)?;
+            let facts = Facts {
+                strippable: strippable(&prefix),
+                ..Facts::from(&report)
+            };
+            return self.assess(&facts, &prefix);
         }
         let len = reader
             .seek(SeekFrom::End(0))
@@ -255,6 +260,7 @@ impl Policy {
             layout: verdict.layout(),
             preamble: verdict.preamble().map(|p| p.kind()),
             file_len: len,
+            strippable: strippable(prefix),
             report: None,
         };
         self.assess(&facts, prefix)
@@ -289,13 +295,17 @@ impl Policy {
             .needs_validation()
             .then(|| self.validator().validate(input));
         let facts = match &report {
-            Some(report) => Facts::from(report),
+            Some(report) => Facts {
+                strippable: strippable(input),
+                ..Facts::from(report)
+            },
             None => {
                 let verdict = self.validator().inspector().classify(input);
                 Facts {
                     layout: verdict.layout(),
                     preamble: verdict.preamble().map(|p| p.kind()),
                     file_len: input.len() as u64,
+                    strippable: strippable(input),
                     report: None,
                 }
             }

@@ -16,12 +16,13 @@ use crate::source::{read_up_to, Probe};
 /// clearly Part 10), by default: 1 MiB.
 pub const DEFAULT_LOOKAHEAD: usize = 1 << 20;
 
-/// Bytes read before deciding on any other Part 10 input.
-const QUICK_LEN: usize = 256;
+/// Bytes read before deciding on any other Part 10 input: enough to tell whether it can be
+/// stripped.
+const QUICK_LEN: usize = crate::policy::STRIP_CHECK_LEN;
 
 /// A `Read` adapter that sanitizes the stream it wraps, in bounded memory.
 ///
-/// It reads the stream's first 256 bytes and, when the preamble is a TIFF header (or the input
+/// It reads the stream's first 264 bytes and, when the preamble is a TIFF header (or the input
 /// is not plainly a Part 10 file), up to its look-ahead (1 MiB by default,
 /// [`SanitizingReader::with_lookahead`]); it classifies the preamble from those bytes, then
 /// yields the new preamble (if any) followed by the stream's own bytes, unchanged. The output is
@@ -113,9 +114,9 @@ impl Policy {
 }
 
 impl<R: Read> SanitizingReader<R> {
-    /// Sets how many bytes are read before deciding (at least 256). Call before reading.
+    /// Sets how many bytes are read before deciding (at least 264). Call before reading.
     pub fn with_lookahead(mut self, bytes: usize) -> Self {
-        self.lookahead = bytes.max(256);
+        self.lookahead = bytes.max(QUICK_LEN);
         self
     }
 
@@ -209,7 +210,8 @@ impl<R: Read> SanitizingReader<R> {
             _ => None,
         };
         self.preamble = kind;
-        let decision = match self.policy.decide(layout, kind) {
+        let strippable = crate::policy::strippable(&buf);
+        let decision = match self.policy.decide(layout, kind, strippable) {
             Ok(decision) => decision,
             Err(err) => {
                 self.action = Some(Action::Reject);

@@ -554,7 +554,8 @@ impl Run {
 
     /// Walks the data set, checking each header. Errors only on I/O failure.
     fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
-        let mut last_top: Option<Tag> = None;
+        // The last top-level element yielded: its offset and tag.
+        let mut last_top: Option<(u64, Tag)> = None;
         loop {
             // Matched by reference: the element is read field by field where the walk wrote
             // it (copying it whole right after it was written stalls store forwarding).
@@ -563,7 +564,7 @@ impl Run {
                 None => break,
                 Some(Ok(element)) => {
                     if element.depth == 0 && element.kind != ElementKind::SequenceDelimiter {
-                        last_top = Some(element.tag());
+                        last_top = Some((element.offset, element.tag()));
                     }
                     self.element(&mut walk, element)?;
                 }
@@ -896,7 +897,7 @@ impl Run {
         &mut self,
         walk: &mut Walk<'_>,
         err: Error,
-        last_top: Option<Tag>,
+        last_top: Option<(u64, Tag)>,
     ) -> Result<(), Error> {
         let at_top = walk.depth() == 0;
         let offset = err.offset().unwrap_or_else(|| walk.offset());
@@ -907,8 +908,16 @@ impl Run {
                 structure: Structure::ElementHeader,
                 ..
             } => true,
+            // A stream learns that the input ends inside a value only after it yielded the
+            // element and read past its header: that element is sound, its value is cut short
+            // (and the bytes behind the stream are gone, so they cannot be looked at again).
+            Error::LengthPastEnd { offset, .. }
+                if last_top.is_some_and(|(at, _)| at == *offset) =>
+            {
+                false
+            }
             Error::LengthPastEnd { tag, .. } => {
-                last_top.is_some_and(|last| *tag <= last) || tag.group() == 0
+                last_top.is_some_and(|(_, last)| *tag <= last) || tag.group() == 0
             }
             _ => false,
         };
