@@ -92,6 +92,9 @@ mod error;
 pub mod executable;
 mod finding;
 mod fs;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod inspect;
 mod limits;
