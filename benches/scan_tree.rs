@@ -9,7 +9,9 @@
 //!
 //! The tree is generated once under `target/scan-tree-N` and reused. Every contender runs as
 //! its own process on a warm page cache (a first pass reads the head and tail of every file),
-//! three times, alternating with the others; the best time counts. The dicom-rs loop is this binary run with `--dicom-rs-loop DIR`.
+//! three times, alternating with the others; the best time counts. The dicom-rs loop is this
+//! binary run with `--dicom-rs-loop DIR`; `--dicom-rs-rewrite IN OUT` (open_file +
+//! write_to_file) serves `benches/peak_rss.py`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +31,11 @@ fn main() {
     if let Some(at) = args.iter().position(|a| a == "--dicom-rs-loop") {
         let dir = PathBuf::from(&args[at + 1]);
         dicom_rs_loop(&dir);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--dicom-rs-rewrite") {
+        // For benches/peak_rss.py: the dicom-rs way to clear a preamble.
+        dicom_rs_rewrite(Path::new(&args[at + 1]), Path::new(&args[at + 2]));
         return;
     }
     if args.iter().any(|a| a == "--list" || a == "--test") {
@@ -129,6 +136,16 @@ fn dicom_rs_loop(dir: &Path) {
         opened += 1;
     }
     assert!(opened > 0);
+}
+
+/// The dicom-rs way to clear a preamble: open the whole file, write it out again (dicom-object
+/// writes a zero preamble).
+fn dicom_rs_rewrite(from: &Path, to: &Path) {
+    OpenFileOptions::new()
+        .open_file(from)
+        .expect("dicom-object opens the file")
+        .write_to_file(to)
+        .expect("dicom-object writes the file");
 }
 
 /// The tree of `files` CT-like files with junk preambles, generated once.
