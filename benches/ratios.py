@@ -9,7 +9,13 @@ table per input: each function's mean time and throughput, and its time as a mul
 `dicom-sanitize slice` and `dicom-sanitize reader`, then how each function scales across
 inputs.
 
+With `--summary`, it prints instead one table over every criterion group of the `validate`
+and `sanitize` benches: each dicom-sanitize operation beside the dicom-rs way of doing the same
+job and beside the physical floor, with the ratio and the target it is held to (the README's
+Performance table).
+
 Usage: python3 benches/ratios.py [--prefix validate] [--criterion-dir target/criterion]
+       python3 benches/ratios.py --summary
 
 Python 3 standard library only.
 """
@@ -173,6 +179,54 @@ def print_scaling(groups, prefix):
     print()
 
 
+# (group prefix, our function, their function, target): "faster N" means ours must be at
+# least N times faster than theirs; "within N" means ours takes at most N times theirs.
+SUMMARY = [
+    ("validate", "dicom-sanitize inspect", "dicom-object read_until(PixelData)", None),
+    ("validate", "dicom-sanitize inspect_reader", "dicom-object read_until(PixelData)", None),
+    ("validate", "dicom-sanitize slice", "dicom-object read_until(PixelData) from memory", ("faster", 3)),
+    ("validate", "dicom-sanitize file", "dicom-object read_until(PixelData)", ("faster", 3)),
+    ("validate", "dicom-sanitize file", "dicom-object open_file", None),
+    ("in-place", "dicom-sanitize sanitize_file_in_place", "dicom-object open_file + write_to_file", ("faster", 30)),
+    ("in-place", "dicom-sanitize sanitize_file_in_place", "pwrite 128 bytes (floor)", ("within", 2)),
+    ("copy-out", "dicom-sanitize sanitize_file_to", "std::fs::copy (floor)", ("within", 1.3)),
+    ("copy-out", "dicom-sanitize sanitize_file_to", "dicom-object open_file + write_to_file", None),
+    ("stream", "dicom-sanitize sanitize_reader", "read through the same buffer (floor)", ("within", 1.2)),
+]
+
+
+def print_summary(criterion_dir):
+    print("| operation | input | dicom-sanitize | compared with | their time | ratio | target |")
+    print("|---|---|---:|---|---:|---:|---|")
+    missing = []
+    for prefix, ours, theirs, target in SUMMARY:
+        groups = load(criterion_dir, prefix)
+        if not groups:
+            missing.append(prefix)
+            continue
+        for group_id in sorted(groups, key=lambda g: max((f["bytes"] or 0) for f in groups[g].values())):
+            functions = groups[group_id]
+            if ours not in functions or theirs not in functions:
+                continue
+            a = functions[ours]["mean_ns"]
+            b = functions[theirs]["mean_ns"]
+            throughput = fmt_throughput(functions[ours]["bytes"], a)
+            ours_cell = f"{fmt_time(a)}" + (f" ({throughput})" if prefix == "stream" else "")
+            if target is None:
+                verdict = ""
+            elif target[0] == "faster":
+                verdict = f"≥ {target[1]}x faster: {'met' if b / a >= target[1] else 'MISSED'}"
+            else:
+                verdict = f"≤ {target[1]}x: {'met' if a / b <= target[1] else 'MISSED'}"
+            ratio = f"{times(b / a)} faster" if b >= a else f"{times(a / b)} the time"
+            print(
+                f"| `{ours.replace('dicom-sanitize ', '')}` | {input_name(group_id, prefix)} "
+                f"| {ours_cell} | `{theirs}` | {fmt_time(b)} | {ratio} | {verdict} |"
+            )
+    if missing:
+        print(f"\n(no results for: {', '.join(sorted(set(missing)))})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prefix", default="validate", help="group id prefix (default: validate)")
@@ -182,7 +236,11 @@ def main():
         default=default_criterion_dir(),
         help="criterion's output directory (default: target/criterion)",
     )
+    parser.add_argument("--summary", action="store_true", help="one table over every bench")
     args = parser.parse_args()
+    if args.summary:
+        print_summary(args.criterion_dir)
+        return
 
     groups = load(args.criterion_dir, args.prefix)
     if not groups:

@@ -6,7 +6,9 @@
 //! - `ct-0.5MB`: the same header rebuilt with 512x512 pseudo-random pixels;
 //! - `multiframe-100MB`: the same again with Number of Frames 200 (about 100 MB of pixels).
 //!
-//! Each input is measured six ways: [`dicom_sanitize::validate`] on an in-memory slice,
+//! Each input is measured eight ways: [`dicom_sanitize::inspect`] on the slice and
+//! [`Inspector::inspect_reader`] on the opened file (header and meta group only),
+//! [`dicom_sanitize::validate`] on an in-memory slice,
 //! [`Validator::validate_reader`] on the opened file (values skipped by seeking),
 //! [`Validator::validate_file`] (the same with positional reads, as the command line does), and
 //! dicom-object's `open_file`, in full and with `read_until(PixelData)`, and the latter from
@@ -21,7 +23,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dicom_dictionary_std::tags;
 use dicom_object::OpenFileOptions;
-use dicom_sanitize::{validate, Report, Validator};
+use dicom_sanitize::{inspect, validate, Inspector, Report, Validator};
 
 mod common;
 use common::{generate, Input, BYTES_PER_PIXEL, SIDE};
@@ -107,6 +109,19 @@ fn bench_validate(c: &mut Criterion) {
         if input.bytes.len() > 16 << 20 {
             group.sample_size(10);
         }
+        group.bench_function("dicom-sanitize inspect", |b| {
+            b.iter(|| inspect(black_box(&input.bytes)).expect("inspect"));
+        });
+        group.bench_function("dicom-sanitize inspect_reader", |b| {
+            b.iter(|| {
+                let mut file = File::open(black_box(path)).expect("open input");
+                let mut buf = Vec::new();
+                Inspector::default()
+                    .inspect_reader(&mut file, &mut buf)
+                    .map(|i| i.data_set_offset())
+                    .expect("inspect_reader")
+            });
+        });
         group.bench_function("dicom-sanitize slice", |b| {
             b.iter(|| validate(black_box(&input.bytes)));
         });

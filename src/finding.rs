@@ -189,6 +189,8 @@ finding_codes! {
     StructureInvalidVr = "structure.invalid-vr", Structure;
     /// An item or delimiter where the structure does not allow one. Medium.
     StructureUnexpectedTag = "structure.unexpected-tag", Structure;
+    /// An item or sequence delimiter whose length field is not 0. Low.
+    StructureDelimiterLength = "structure.delimiter-length", Structure;
     /// A deflated data set that cannot be inflated, or inflates past the limit. Medium.
     StructureInflate = "structure.inflate", Structure;
     /// Zero bytes after the last element. Low.

@@ -638,6 +638,22 @@ impl Run {
             }
             _ => {}
         }
+        if matches!(
+            e.kind,
+            ElementKind::ItemDelimiter | ElementKind::SequenceDelimiter
+        ) && e.header.len.0 != 0
+        {
+            self.push(element_of(
+                FindingCode::StructureDelimiterLength,
+                Severity::Low,
+                e,
+                format!(
+                    "{} has length {}; a delimiter's is 0",
+                    e.tag(),
+                    e.header.len.0
+                ),
+            ));
+        }
         if e.value_len().is_some_and(|len| len % 2 == 1) {
             self.push(element_of(
                 FindingCode::StructureOddLength,

@@ -100,8 +100,16 @@ impl Element {
         self.offset.saturating_add(u64::from(self.header_len))
     }
 
-    /// The declared value length, `None` when undefined.
+    /// The declared value length, `None` when undefined. A delimiter has no value, whatever
+    /// its length field says (the standard says 0; `header.len` keeps what the input holds):
+    /// `Some(0)`.
     pub fn value_len(&self) -> Option<u64> {
+        if matches!(
+            self.kind,
+            ElementKind::ItemDelimiter | ElementKind::SequenceDelimiter
+        ) {
+            return Some(0);
+        }
         let Length(len) = self.header.len;
         (len != UNDEFINED).then_some(u64::from(len))
     }

@@ -312,6 +312,22 @@ fn cases() -> Vec<Case> {
             data
         }),
         case(
+            C::StructureDelimiterLength,
+            S::Low,
+            Some(Tag(0xFFFE, 0xE00D)),
+            {
+                let mut data = real("JPEG-lossy.dcm");
+                let delimiter = walk(&data)
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .find(|e| e.kind == ElementKind::ItemDelimiter)
+                    .expect("JPEG-lossy.dcm has items of undefined length");
+                let at = delimiter.offset as usize;
+                data[at + 4..at + 8].copy_from_slice(&0x0900_0000u32.to_le_bytes());
+                data
+            },
+        ),
+        case(
             C::StructureUnexpectedTag,
             S::Medium,
             Some(Tag(0xFFFE, 0xE0DD)),
@@ -456,6 +472,7 @@ fn finding_codes_are_stable() {
             "structure.truncated",
             "structure.invalid-vr",
             "structure.unexpected-tag",
+            "structure.delimiter-length",
             "structure.inflate",
             "trailing.zeros",
             "trailing.gzip-trailer",
