@@ -474,10 +474,14 @@ impl<R: Read> StreamSource<R> {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e)
+                    // The decoder's errors are about the deflated bytes, not the reader: a
+                    // corrupt stream, or one that ends before its last block.
                     if self.inflating
                         && matches!(
                             e.kind(),
-                            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+                            io::ErrorKind::InvalidInput
+                                | io::ErrorKind::InvalidData
+                                | io::ErrorKind::UnexpectedEof
                         ) =>
                 {
                     return Err(Error::Inflate {
