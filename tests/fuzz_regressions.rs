@@ -4,6 +4,9 @@
 //! through all of them. CI has no nightly toolchain for cargo-fuzz: this replay is what it
 //! runs. See fuzz/README.md.
 
+mod common;
+use common::tiny_with_length;
+
 use std::path::{Path, PathBuf};
 
 use dicom_sanitize::fuzzing::{
@@ -124,24 +127,6 @@ fn with_preamble(data: &[u8], preamble: &[u8]) -> Vec<u8> {
     out[..128].fill(0);
     out[..preamble.len()].copy_from_slice(preamble);
     out
-}
-
-/// A 200-byte Part 10 file whose only data set element claims `len` bytes.
-fn tiny_with_length(vr: &[u8; 2], len: u32) -> Vec<u8> {
-    let mut data = vec![0u8; 128];
-    data.extend_from_slice(b"DICM");
-    let ts = b"1.2.840.10008.1.2.1\0";
-    data.extend_from_slice(b"\x02\x00\x00\x00UL\x04\x00");
-    data.extend_from_slice(&(8 + ts.len() as u32).to_le_bytes());
-    data.extend_from_slice(b"\x02\x00\x10\x00UI");
-    data.extend_from_slice(&(ts.len() as u16).to_le_bytes());
-    data.extend_from_slice(ts);
-    data.extend_from_slice(b"\x09\x00\x10\x10");
-    data.extend_from_slice(vr);
-    data.extend_from_slice(&[0, 0]);
-    data.extend_from_slice(&len.to_le_bytes());
-    data.resize(200, 0xAB);
-    data
 }
 
 fn pixel_data_offset(data: &[u8]) -> usize {

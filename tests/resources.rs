@@ -5,6 +5,9 @@
 //! dicom-rs 0.10.1 allocates 4 GiB for a 200-byte file with such a length and overflows its
 //! stack at 10,000 nested sequences.
 
+mod common;
+use common::tiny_with_length;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::Cursor;
@@ -120,24 +123,6 @@ fn real(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-/// A 200-byte Part 10 file whose only data set element claims `len` bytes.
-fn tiny_with_length(vr: &[u8; 2], len: u32) -> Vec<u8> {
-    let mut data = vec![0u8; 128];
-    data.extend_from_slice(b"DICM");
-    let ts = b"1.2.840.10008.1.2.1\0";
-    data.extend_from_slice(b"\x02\x00\x00\x00UL\x04\x00");
-    data.extend_from_slice(&(8 + ts.len() as u32).to_le_bytes());
-    data.extend_from_slice(b"\x02\x00\x10\x00UI");
-    data.extend_from_slice(&(ts.len() as u16).to_le_bytes());
-    data.extend_from_slice(ts);
-    data.extend_from_slice(b"\x09\x00\x10\x10");
-    data.extend_from_slice(vr);
-    data.extend_from_slice(&[0, 0]);
-    data.extend_from_slice(&len.to_le_bytes());
-    data.resize(200, 0xAB);
-    data
 }
 
 #[test]

@@ -40,6 +40,18 @@ fn meta_element_replaced(tag_bytes: &[u8], new_value: &[u8]) -> Vec<u8> {
 }
 
 /// One fixture per finding code, built from real files.
+/// JPEG-lossy.dcm changed by `change` at the offset of its first item delimiter.
+fn at_first_item_delimiter(change: impl FnOnce(&mut Vec<u8>, usize)) -> Vec<u8> {
+    let mut data = real("JPEG-lossy.dcm");
+    let delimiter = walk(&data)
+        .unwrap()
+        .map(Result::unwrap)
+        .find(|e| e.kind == ElementKind::ItemDelimiter)
+        .expect("JPEG-lossy.dcm has items of undefined length");
+    change(&mut data, delimiter.offset as usize);
+    data
+}
+
 fn cases() -> Vec<Case> {
     use FindingCode as C;
     use Severity as S;
@@ -315,33 +327,17 @@ fn cases() -> Vec<Case> {
             C::StructureDelimiterLength,
             S::Low,
             Some(Tag(0xFFFE, 0xE00D)),
-            {
-                let mut data = real("JPEG-lossy.dcm");
-                let delimiter = walk(&data)
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .find(|e| e.kind == ElementKind::ItemDelimiter)
-                    .expect("JPEG-lossy.dcm has items of undefined length");
-                let at = delimiter.offset as usize;
-                data[at + 4..at + 8].copy_from_slice(&0x0900_0000u32.to_le_bytes());
-                data
-            },
+            at_first_item_delimiter(|data, at| {
+                data[at + 4..at + 8].copy_from_slice(&0x0900_0000u32.to_le_bytes())
+            }),
         ),
         case(
             C::StructureUnexpectedTag,
             S::Medium,
             Some(Tag(0xFFFE, 0xE0DD)),
-            {
-                let mut data = real("JPEG-lossy.dcm");
-                let delimiter = walk(&data)
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .find(|e| e.kind == ElementKind::ItemDelimiter)
-                    .expect("JPEG-lossy.dcm has items of undefined length");
-                let at = delimiter.offset as usize;
-                data[at + 2..at + 4].copy_from_slice(&0xE0DDu16.to_le_bytes());
-                data
-            },
+            at_first_item_delimiter(|data, at| {
+                data[at + 2..at + 4].copy_from_slice(&0xE0DDu16.to_le_bytes())
+            }),
         ),
         case(C::StructureInflate, S::Medium, None, {
             let mut data = real("image_dfl.dcm");
