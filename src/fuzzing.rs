@@ -25,8 +25,8 @@
 //! **dicom-object as an oracle.** dicom-object 0.10.1 panics on `Length::defined(0xFFFFFFFF)`,
 //! allocates up to 4 GiB for a 200-byte file with a huge length, and overflows its stack at
 //! about 10,000 nested sequences. [`oracle`] therefore hands it only inputs our own validation
-//! found structurally sound (see [`structurally_sound`]): no `structure.*`, `meta.missing` or
-//! `meta.malformed` finding, every length within the file, nesting at most
+//! found structurally sound (see [`structurally_sound`]): no `structure.*`, `trailing.*`,
+//! `meta.missing` or `meta.malformed` finding, every length within the file, nesting at most
 //! [`ORACLE_MAX_DEPTH`] deep, at most [`ORACLE_MAX_LEN`] bytes.
 
 #![allow(
@@ -950,7 +950,8 @@ pub fn policy(case: &PolicyCase) {
 /// Whether our validation found `data` sound enough to hand to dicom-object 0.10.1 (which
 /// panics, allocates by length fields or overflows its stack on hostile input): a Part 10 file
 /// or a meta group without preamble, at most [`ORACLE_MAX_LEN`] bytes, no `structure.*`,
-/// `meta.missing` or `meta.malformed` finding (so every length lies within the file), nesting
+/// `trailing.*`, `meta.missing` or `meta.malformed` finding (so every length lies within the
+/// file, and no bytes after the data set are read as elements), nesting
 /// at most [`ORACLE_MAX_DEPTH`] deep, and the data set walked to its end.
 pub fn structurally_sound(report: &Report) -> bool {
     matches!(report.layout, Layout::Part10 | Layout::MetaWithoutPreamble)
@@ -958,7 +959,10 @@ pub fn structurally_sound(report: &Report) -> bool {
         && report.max_depth <= ORACLE_MAX_DEPTH
         && report.data_end.is_some()
         && !report.findings.iter().any(|f| {
+            // dicom-object parses bytes after the last element as elements, and allocates
+            // what their length fields claim.
             f.code.as_str().starts_with("structure.")
+                || f.code.as_str().starts_with("trailing.")
                 || matches!(
                     f.code,
                     FindingCode::MetaMissing | FindingCode::MetaMalformed

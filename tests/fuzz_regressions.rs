@@ -348,6 +348,10 @@ fn dicom_object_is_only_handed_sound_inputs() {
     let report = validate(&deep);
     assert_eq!(report.max_depth, 20);
     assert!(!fuzzing::structurally_sound(&report), "20 nested sequences");
+    // Bytes after the last element, which dicom-object reads as a 1.9 GB element.
+    let trailing =
+        read(&root().join("tests/fuzz_regressions/oracle/trailing-bytes-read-as-huge-element"));
+    assert!(!fuzzing::structurally_sound(&validate(&trailing)));
     assert!(fuzzing::structurally_sound(&validate(&real("rtplan.dcm"))));
     assert!(fuzzing::dicom_object(&real("rtplan.dcm")).is_some());
 }
