@@ -514,3 +514,48 @@ fn the_stream_decides_on_its_lookahead_only() {
     assert_eq!(reader.action(), Some(Action::KeepTiff));
     assert_eq!(out, tiff);
 }
+
+/// Checking or sanitizing a file the caller owns leaves its access time alone (`O_NOATIME`):
+/// with `relatime`, the default mount option, a read would set it when it is older than the
+/// modification time, as it is made to be here.
+#[cfg(target_os = "linux")]
+#[test]
+fn reading_a_file_leaves_its_access_time_alone() {
+    use std::fs::{File, FileTimes};
+    use std::time::{Duration, SystemTime};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clean.dcm");
+    std::fs::write(&path, real("CT_small.dcm")).unwrap();
+    let modified = SystemTime::now() - Duration::from_secs(3600);
+    let accessed = modified - Duration::from_secs(86_400);
+    let set = || {
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_times(
+                FileTimes::new()
+                    .set_accessed(accessed)
+                    .set_modified(modified),
+            )
+            .unwrap();
+    };
+    let accessed_now = || std::fs::metadata(&path).unwrap().accessed().unwrap();
+    // The preamble (a vestigial TIFF header) is left alone by a policy that allows it.
+    let keep = Policy::builder().allow_dangling_tiff(true).build().unwrap();
+    for (name, run) in [
+        (
+            "check_file",
+            Box::new(|| keep.check_file(&path).map(drop)) as Box<dyn Fn() -> _>,
+        ),
+        (
+            "sanitize_file_in_place",
+            Box::new(|| keep.sanitize_file_in_place(&path).map(drop)),
+        ),
+    ] {
+        set();
+        run().unwrap();
+        assert_eq!(accessed_now(), accessed, "{name} changed the access time");
+    }
+}

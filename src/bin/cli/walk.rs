@@ -136,12 +136,33 @@ impl Walker {
 }
 
 /// Opens a file without ever blocking: a FIFO swapped in after the walk is opened
-/// non-blocking (and then refused by the library, which validates regular files only).
+/// non-blocking (and then refused by the library, which validates regular files only). On
+/// Linux it asks not to update the file's access time (`O_NOATIME`), so that scanning an
+/// archive does not write every inode it reads; only a file's owner may ask, and once the
+/// kernel refuses, later files are opened without asking.
 pub fn open_nonblocking(path: &Path, write: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(write);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static REFUSED: AtomicBool = AtomicBool::new(false);
+        if !REFUSED.load(Ordering::Relaxed) {
+            let mut noatime = options.clone();
+            std::os::unix::fs::OpenOptionsExt::custom_flags(
+                &mut noatime,
+                libc::O_NONBLOCK | libc::O_NOATIME,
+            );
+            match noatime.open(path) {
+                Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
+                    REFUSED.store(true, Ordering::Relaxed);
+                }
+                result => return result,
+            }
+        }
+    }
     options.open(path)
 }
 
