@@ -10,7 +10,8 @@
 //!
 //! The tree is generated once under `target/scan-tree-N` and reused. Every contender runs as
 //! its own process on a warm page cache (a first pass reads the head and tail of every file),
-//! five times, alternating with the others; the best time counts. The dicom-rs loop is this
+//! ten times, alternating with the others; the best time counts (this machine's timings vary by half from
+//! run to run). The dicom-rs loop is this
 //! binary run with `--dicom-rs-loop DIR`; `--dicom-rs-rewrite IN OUT` (open_file +
 //! write_to_file) serves `benches/peak_rss.py`.
 
@@ -25,7 +26,7 @@ mod common;
 /// Files per folder of the generated tree.
 const PER_FOLDER: usize = 100;
 /// Runs per contender; the best counts.
-const RUNS: usize = 5;
+const RUNS: usize = 10;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -351,6 +351,15 @@ impl Window {
     fn get(&self, offset: u64, len: u64) -> Option<&[u8]> {
         cursor::slice_at(&self.bytes, offset.checked_sub(self.start)?, len)
     }
+
+    /// Whether the window holds the `len` bytes at `offset`.
+    #[inline]
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        offset
+            .checked_sub(self.start)
+            .and_then(|at| at.checked_add(len))
+            .is_some_and(|end| end <= self.bytes.len() as u64)
+    }
 }
 
 /// A `Read + Seek` input read in chunks; values are skipped by seeking past them.
@@ -416,14 +425,14 @@ impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
     #[inline(always)]
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let wanted = (len as u64).min(self.len.saturating_sub(offset));
-        if self.chunk.get(offset, wanted).is_none() && self.tail.get(offset, wanted).is_none() {
+        // The walk's common case first: the current chunk holds the bytes.
+        if !self.chunk.holds(offset, wanted) {
+            if self.tail.holds(offset, wanted) {
+                return Ok(self.tail.get(offset, wanted).unwrap_or_default());
+            }
             self.refill(offset, wanted)?;
         }
-        Ok(self
-            .chunk
-            .get(offset, wanted)
-            .or_else(|| self.tail.get(offset, wanted))
-            .unwrap_or_default())
+        Ok(self.chunk.get(offset, wanted).unwrap_or_default())
     }
 }
 

@@ -407,7 +407,10 @@ impl<'s> Walk<'s> {
             }
         };
         self.pos = end;
-        self.last_value = Some((at, raw.tag, raw.len));
+        if self.known_end.is_none() {
+            // Only a stream learns that it ends inside this value after yielding it.
+            self.last_value = Some((at, raw.tag, raw.len));
+        }
         Some(Ok(element))
     }
 

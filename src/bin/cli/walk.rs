@@ -55,6 +55,9 @@ impl Walker {
     }
 
     fn excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
         self.exclude.is_match(path)
             || path
                 .file_name()
