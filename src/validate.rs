@@ -566,7 +566,17 @@ impl Run {
                     if element.depth == 0 && element.kind != ElementKind::SequenceDelimiter {
                         last_top = Some((element.offset, element.tag()));
                     }
-                    self.element(&mut walk, element)?;
+                    // Looking into a value reads as the walk does, and can fail as it can
+                    // (a deflate stream cut short, the inflation limit): the walk stops.
+                    if let Err(err) = self.element(&mut walk, element) {
+                        return match err {
+                            Error::Io { .. } => Err(err),
+                            err => {
+                                self.stop(&err);
+                                Ok(())
+                            }
+                        };
+                    }
                 }
                 Some(Err(_)) => {
                     if let Some(Err(err)) = next {
@@ -941,9 +951,22 @@ impl Run {
             if !self.report.deflated {
                 self.report.data_end = Some(offset);
             }
-            return self.trailing(walk, offset);
+            return match self.trailing(walk, offset) {
+                Err(err @ Error::Io { .. }) => Err(err),
+                Err(err) => {
+                    self.stop(&err);
+                    Ok(())
+                }
+                Ok(()) => Ok(()),
+            };
         }
-        let code = match &err {
+        self.stop(&err);
+        Ok(())
+    }
+
+    /// Reports the error that stops the walk as a structural finding.
+    fn stop(&mut self, err: &Error) {
+        let code = match err {
             Error::InvalidVr { .. } => FindingCode::StructureInvalidVr,
             Error::UnexpectedTag { .. } => FindingCode::StructureUnexpectedTag,
             Error::LengthPastEnd { .. } => FindingCode::StructureLengthPastEnd,
@@ -958,10 +981,9 @@ impl Run {
             } => FindingCode::StructureInflate,
             _ => FindingCode::StructureTruncated,
         };
-        let mut finding = from_error(code, &err);
+        let mut finding = from_error(code, err);
         finding.message.push_str("; the walk stops here");
         self.push(finding);
-        Ok(())
     }
 
     /// Reports the bytes from `offset` to the end of the data set, which are not elements.
