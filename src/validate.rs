@@ -284,6 +284,8 @@ struct Run {
     /// The file's last 8 bytes (fewer for a shorter file).
     last_bytes: Vec<u8>,
     scopes: Vec<Scope>,
+    /// Where a deflated data set's inflated bytes end, once known.
+    inflated_end: Option<u64>,
 }
 
 impl Run {
@@ -313,6 +315,7 @@ impl Run {
             pdf_header: None,
             last_bytes: Vec::new(),
             scopes: Vec::new(),
+            inflated_end: None,
         };
         if let Some(kind) = preamble {
             if let Some(finding) = preamble_finding(kind) {
@@ -554,6 +557,15 @@ impl Run {
 
     /// Walks the data set, checking each header. Errors only on I/O failure.
     fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
+        let result = self.walk_elements(&mut walk, plan);
+        if plan.deflated {
+            // A deflated data set's end is known once the stream is read to it.
+            self.inflated_end = walk.end();
+        }
+        result
+    }
+
+    fn walk_elements(&mut self, walk: &mut Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
         // The last top-level element yielded: its offset and tag.
         let mut last_top: Option<(u64, Tag)> = None;
         loop {
@@ -568,7 +580,7 @@ impl Run {
                     }
                     // Looking into a value reads as the walk does, and can fail as it can
                     // (a deflate stream cut short, the inflation limit): the walk stops.
-                    if let Err(err) = self.element(&mut walk, element) {
+                    if let Err(err) = self.element(walk, element) {
                         return match err {
                             Error::Io { .. } => Err(err),
                             err => {
@@ -582,7 +594,7 @@ impl Run {
                     if let Some(Err(err)) = next {
                         return match err {
                             Error::Io { .. } => Err(err),
-                            err => self.walk_error(&mut walk, err, last_top),
+                            err => self.walk_error(walk, err, last_top),
                         };
                     }
                 }
@@ -1037,6 +1049,21 @@ impl Run {
             self.push(
                 Finding::new(FindingCode::FilePdfHeader, severity, at, message).with_length(5),
             );
+        }
+        // An element of a deflated data set can claim more bytes than the stream holds (a
+        // stream learns its end only when it gets there): its findings cover what exists.
+        if self.report.deflated {
+            let end = self.inflated_end.unwrap_or_else(|| {
+                self.report
+                    .data_set_offset
+                    .unwrap_or(0)
+                    .saturating_add(self.limits.max_inflated_len)
+            });
+            for finding in &mut self.findings.list {
+                if let Some(length) = finding.length.as_mut() {
+                    *length = (*length).min(end.saturating_sub(finding.offset));
+                }
+            }
         }
         self.report.findings = self.findings.list;
         self.report.suppressed = self.findings.suppressed;
