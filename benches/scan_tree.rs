@@ -10,7 +10,7 @@
 //!
 //! The tree is generated once under `target/scan-tree-N` and reused. Every contender runs as
 //! its own process on a warm page cache (a first pass reads the head and tail of every file),
-//! ten times, alternating with the others; the best time counts (this machine's timings vary by half from
+//! twenty times, alternating with the others; the best time counts (this machine's timings vary by half from
 //! run to run). The dicom-rs loop is this
 //! binary run with `--dicom-rs-loop DIR`; `--dicom-rs-rewrite IN OUT` (open_file +
 //! write_to_file) serves `benches/peak_rss.py`.
@@ -26,7 +26,7 @@ mod common;
 /// Files per folder of the generated tree.
 const PER_FOLDER: usize = 100;
 /// Runs per contender; the best counts.
-const RUNS: usize = 10;
+const RUNS: usize = 20;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

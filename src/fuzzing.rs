@@ -227,6 +227,11 @@ fn validate_with(validator: &Validator, data: &[u8]) -> Report {
         report == from_reader,
         "validate and validate_reader disagree:\n{report:#?}\n{from_reader:#?}"
     );
+    let general = validator.general_path_only().validate(data);
+    assert!(
+        report == general,
+        "the fast path and the general path disagree:\n{report:#?}\n{general:#?}"
+    );
     check_report(validator, &report, data);
     report
 }

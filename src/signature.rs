@@ -297,10 +297,18 @@ pub fn is_markup(bytes: &[u8]) -> bool {
     let trimmed = bytes.trim_ascii_start();
     let tag_at_start =
         matches!(trimmed, [b'<', c, ..] if c.is_ascii_alphabetic() || *c == b'!' || *c == b'?');
+    // Every tag starts with `<`: compare only where one stands.
     tag_at_start
-        || [&b"<script"[..], b"<html", b"<hta:", b"<svg"]
-            .iter()
-            .any(|needle| find_ignore_case(bytes, needle).is_some())
+        || memchr::memchr_iter(b'<', bytes).any(|at| {
+            [&b"<script"[..], b"<html", b"<hta:", b"<svg"]
+                .iter()
+                .any(|needle| {
+                    bytes
+                        .get(at..)
+                        .and_then(|rest| rest.get(..needle.len()))
+                        .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+                })
+        })
 }
 
 /// What a shell makes of bytes that are not a binary format.
@@ -462,34 +470,74 @@ const EMBEDDED: &[(&[u8], Payload)] = &[
     (b"<html", Payload::Markup),
 ];
 
-/// The first strong signature anywhere in `bytes`, with its offset.
+/// Which bytes start a magic of [`EMBEDDED`].
+// Evaluated at compile time: an index out of bounds fails the build, never a run.
+#[allow(clippy::indexing_slicing)]
+const EMBEDDED_FIRST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < EMBEDDED.len() {
+        if let [first, ..] = EMBEDDED[i].0 {
+            table[*first as usize] = true;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The first strong signature anywhere in `bytes`, with its offset: one pass, looking for
+/// magics only where a byte can start one (a few percent of the bytes of pixel data).
 pub(crate) fn embedded_payload(bytes: &[u8]) -> Option<(usize, Payload)> {
-    // The searchers are built once: building one costs more than scanning a small padding.
-    static FINDERS: OnceLock<Vec<(Finder<'static>, Payload)>> = OnceLock::new();
-    FINDERS
-        .get_or_init(|| {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| {
+            EMBEDDED_FIRST
+                .get(usize::from(**b))
+                .copied()
+                .unwrap_or(false)
+        })
+        .find_map(|(at, _)| {
+            let rest = bytes.get(at..)?;
             EMBEDDED
                 .iter()
-                .map(|(magic, payload)| (Finder::new(*magic), *payload))
-                .collect()
+                .find(|(magic, _)| rest.starts_with(magic))
+                .map(|(_, payload)| (at, *payload))
         })
-        .iter()
-        .filter_map(|(finder, payload)| finder.find(bytes).map(|at| (at, *payload)))
-        .min_by_key(|(at, _)| *at)
 }
 
 /// The longest magic in [`EMBEDDED`], for scanning in overlapping chunks.
 pub(crate) const EMBEDDED_MAX_LEN: usize = 8;
 
-fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_payloads_are_found_first_offset_first() {
+        assert_eq!(embedded_payload(b""), None);
+        assert_eq!(embedded_payload(b"a < b, PK only, %PDF"), None);
+        let mut bytes = vec![0u8; 64];
+        bytes[40..45].copy_from_slice(b"<html");
+        bytes[20..24].copy_from_slice(b"PK\x03\x04");
+        assert_eq!(
+            embedded_payload(&bytes),
+            Some((20, Payload::Archive(Format::Zip)))
+        );
+        bytes[20..24].fill(0);
+        assert_eq!(embedded_payload(&bytes), Some((40, Payload::Markup)));
+        for (magic, payload) in EMBEDDED {
+            let mut bytes = vec![0u8; 3];
+            bytes.extend_from_slice(magic);
+            assert_eq!(embedded_payload(&bytes), Some((3, *payload)), "{magic:?}");
+            // Cut short, it is not there.
+            bytes.pop();
+            assert_eq!(embedded_payload(&bytes), None, "{magic:?}");
+        }
+        assert!(is_markup(b"\0\0 text <SCRIPT>"));
+        assert!(is_markup(b"x<Svg"));
+        assert!(!is_markup(b"a < b <scrip"));
+    }
 
     #[test]
     fn every_signature_in_the_table_is_recognised() {

@@ -231,6 +231,11 @@ pub(crate) trait WalkSource {
     fn compressed_len(&self) -> Option<u64> {
         None
     }
+
+    /// The bytes from `offset` that the source holds without reading (possibly none).
+    fn buffered(&self, _offset: u64) -> &[u8] {
+        &[]
+    }
 }
 
 /// Buffers a thread keeps for its next validation: reusing them spares an allocation, its
@@ -315,6 +320,14 @@ impl WalkSource for AnySource<'_> {
             _ => None,
         }
     }
+
+    fn buffered(&self, offset: u64) -> &[u8] {
+        match self {
+            AnySource::Slice(source) => source.buffered(offset),
+            AnySource::Seek(source) => source.buffered(offset),
+            AnySource::Other(source) => source.buffered(offset),
+        }
+    }
 }
 
 /// A data set held in memory.
@@ -331,6 +344,10 @@ impl WalkSource for SliceSource<'_> {
     fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         let tail = cursor::tail_at(self.data, offset).unwrap_or_default();
         Ok(tail.get(..len).unwrap_or(tail))
+    }
+
+    fn buffered(&self, offset: u64) -> &[u8] {
+        cursor::tail_at(self.data, offset).unwrap_or_default()
     }
 }
 
@@ -350,6 +367,14 @@ impl Window {
     #[inline]
     fn get(&self, offset: u64, len: u64) -> Option<&[u8]> {
         cursor::slice_at(&self.bytes, offset.checked_sub(self.start)?, len)
+    }
+
+    /// The bytes the window holds from `offset` on (none when it does not hold `offset`).
+    fn from(&self, offset: u64) -> &[u8] {
+        offset
+            .checked_sub(self.start)
+            .and_then(|at| cursor::tail_at(&self.bytes, at))
+            .unwrap_or_default()
     }
 
     /// Whether the window holds the `len` bytes at `offset`.
@@ -420,6 +445,15 @@ impl<R: ?Sized> Drop for BufferedSeekSource<'_, R> {
 impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
     fn end(&self) -> Option<u64> {
         Some(self.len)
+    }
+
+    fn buffered(&self, offset: u64) -> &[u8] {
+        let chunk = self.chunk.from(offset);
+        if chunk.is_empty() {
+            self.tail.from(offset)
+        } else {
+            chunk
+        }
     }
 
     #[inline(always)]

@@ -18,7 +18,7 @@ use crate::report::Report;
 use crate::signature::{self, Payload};
 use crate::source::{read_up_to_at, reusable_buffer, SeekSource, Window};
 use crate::tiff::TiffGrade;
-use crate::walk::{read_at, DataSetPlan, Element, ElementKind, Walk, PIXEL_DATA};
+use crate::walk::{read_at, DataSetPlan, Element, ElementKind, PlainValue, Walk, PIXEL_DATA};
 
 /// (FFFC,FFFC) Data Set Trailing Padding.
 const PADDING: Tag = Tag(0xFFFC, 0xFFFC);
@@ -72,6 +72,9 @@ pub fn validate(data: &[u8]) -> Report {
 pub struct Validator {
     inspector: Inspector,
     deep: bool,
+    /// Walk every element through the general path (see [`Walk::plain_values`]): for tests
+    /// and fuzzing, which check that both paths give the same report.
+    general_path_only: bool,
 }
 
 impl Validator {
@@ -80,7 +83,16 @@ impl Validator {
         Validator {
             inspector: Inspector::new(limits),
             deep: false,
+            general_path_only: false,
         }
+    }
+
+    /// This validator with its fast path for plain top-level values turned off: every
+    /// element goes through the general path. The report must be the same.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn general_path_only(mut self) -> Self {
+        self.general_path_only = true;
+        self
     }
 
     /// Also look for payloads at the start of Pixel Data values and fragments, which are
@@ -271,6 +283,7 @@ struct Scope {
 /// One validation in progress.
 struct Run {
     deep: bool,
+    general_path_only: bool,
     limits: Limits,
     file_len: u64,
     findings: Findings,
@@ -293,6 +306,7 @@ impl Run {
         let preamble = classification.preamble().map(|p| p.kind());
         let mut run = Run {
             deep: validator.deep,
+            general_path_only: validator.general_path_only,
             limits: *validator.limits(),
             file_len,
             findings: Findings::default(),
@@ -569,6 +583,13 @@ impl Run {
         // The last top-level element yielded: its offset and tag.
         let mut last_top: Option<(u64, Tag)> = None;
         loop {
+            // Most top-level values need only a look at their tag: taken in a tight loop.
+            if !self.general_path_only {
+                if let Some(run) = walk.plain_values(|value| self.plain_value(value)) {
+                    self.report.elements = self.report.elements.saturating_add(run.count);
+                    last_top = Some(run.last);
+                }
+            }
             // Matched by reference: the element is read field by field where the walk wrote
             // it (copying it whole right after it was written stalls store forwarding).
             let next = walk.next();
@@ -694,6 +715,50 @@ impl Run {
             }
         }
         Ok(())
+    }
+
+    /// Takes a top-level value the walk offers (see [`Walk::plain_values`]) when checking it
+    /// as [`Run::element`] would finds nothing and needs none of the value's bytes: it then
+    /// does the scope's bookkeeping `element` would (the caller counts), and returns true. Anything else (a finding to
+    /// make, a value to look into, a payload or PDF header to place) is left to `element`.
+    #[inline]
+    fn plain_value(&mut self, value: &PlainValue) -> bool {
+        let tag = value.tag;
+        let binary = matches!(
+            value.vr,
+            VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
+        );
+        // Each of these makes a finding or needs the value's bytes.
+        let special = value.len % 2 == 1
+            || (binary && value.len >= 4)
+            || tag.element() == 0
+            || tag == PADDING
+            || self.payload.is_some()
+            || self.pdf_header.is_some();
+        if special {
+            return false;
+        }
+        let [scope] = self.scopes.as_mut_slice() else {
+            return false;
+        };
+        if scope.last.is_some_and(|last| last >= tag) {
+            return false;
+        }
+        if tag.group() % 2 == 1 {
+            let element = tag.element();
+            if element >= 0x1000 {
+                let block = (tag.group(), u8::try_from(element >> 8).unwrap_or(0));
+                if !scope.creators.iter().rev().any(|c| *c == block) {
+                    return false;
+                }
+            } else if (0x0010..=0x00FF).contains(&element) {
+                scope
+                    .creators
+                    .push((tag.group(), u8::try_from(element).unwrap_or(0)));
+            }
+        }
+        scope.last = Some(tag);
+        true
     }
 
     /// Checks that concern a data element's place in its data set or item.
@@ -1203,6 +1268,51 @@ fn element_finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_takes_most_values_and_agrees_with_the_general_path() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pydicom");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            let fast = Validator::default().validate(&data);
+            let general = Validator::default().general_path_only().validate(&data);
+            assert_eq!(fast, general);
+            let mut file = std::io::Cursor::new(&data);
+            assert_eq!(
+                Validator::default().validate_reader(&mut file).unwrap(),
+                fast
+            );
+            checked += 1;
+        }
+        assert!(checked > 20);
+
+        // On a typical CT header, the fast path takes most top-level values.
+        let ct = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/pydicom/CT_small.dcm"
+        ))
+        .unwrap();
+        let inspection = crate::inspect(&ct).unwrap();
+        let plan = DataSetPlan::of(&inspection, |start| {
+            Ok(cursor::tail_at(&ct, start).unwrap_or_default().to_vec())
+        })
+        .unwrap();
+        let mut walk = Inspector::default().walk_plan(&ct, plan);
+        let first = walk.next().unwrap().unwrap();
+        let mut last = first.tag();
+        let mut taken = 0;
+        walk.plain_values(|value| {
+            assert!(value.tag > last, "{value:?} after {last}");
+            last = value.tag;
+            taken += 1;
+            true
+        });
+        assert!(taken > 20, "{taken} values taken");
+        // The iterator goes on where the fast path stopped.
+        let next = walk.next().unwrap().unwrap();
+        assert!(next.tag() > last);
+    }
 
     #[test]
     fn uid_rules() {

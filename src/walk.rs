@@ -120,6 +120,24 @@ impl Element {
     }
 }
 
+/// A top-level value [`Walk::plain_values`] offers: what an [`Element`] of kind
+/// [`ElementKind::Value`] at depth 0 in explicit VR would hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlainValue {
+    pub(crate) offset: u64,
+    pub(crate) tag: Tag,
+    pub(crate) vr: VR,
+    pub(crate) len: u32,
+    pub(crate) header_len: u8,
+}
+
+/// What [`Walk::plain_values`] took: how many values, and the offset and tag of the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlainRun {
+    pub(crate) count: u64,
+    pub(crate) last: (u64, Tag),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FrameKind {
     Sequence,
@@ -219,6 +237,89 @@ impl<'s> Walk<'s> {
     /// For a deflated data set: compressed bytes consumed so far.
     pub(crate) fn compressed_len(&self) -> Option<u64> {
         self.source.compressed_len()
+    }
+
+    /// Walks top-level values of an explicit VR little endian data set in one tight loop over
+    /// the bytes the source already holds, handing each to `accept` before taking it; stops,
+    /// without taking it, at the first element `accept` declines or that is anything else (a
+    /// sequence, an item, a UN or undefined length, a header not wholly held, a value past the
+    /// end), which the iterator then yields as usual. Elements taken here are exactly those the
+    /// iterator would have yielded as [`ElementKind::Value`] at depth 0, in the same order;
+    /// validation uses this for its hot path, where most elements need no more than a look at
+    /// their tag. Not for streams, whose end is learnt late.
+    #[inline]
+    pub(crate) fn plain_values(
+        &mut self,
+        mut accept: impl FnMut(&PlainValue) -> bool,
+    ) -> Option<PlainRun> {
+        if self.done
+            || !self.stack.is_empty()
+            || self.known_end.is_none()
+            || self.encoding != Encoding::ExplicitVrLittleEndian
+        {
+            return None;
+        }
+        let base = self.pos;
+        let limit = self.limit;
+        let window = self.source.buffered(base);
+        let mut count = 0u64;
+        let mut last = (base, Tag(0, 0));
+        let mut pos = base;
+        let mut at = 0usize;
+        while let Some(rest) = window.get(at..) {
+            // One load for the tag, the VR and the short length.
+            let Some(head) = rest.first_chunk::<8>().map(|h| u64::from_le_bytes(*h)) else {
+                break;
+            };
+            let group = head as u16;
+            if group == 0xFFFE {
+                break;
+            }
+            let [v0, v1] = ((head >> 32) as u16).to_le_bytes();
+            let Some(vr) = header::vr_from_bytes([v0, v1]) else {
+                break;
+            };
+            let (len, header_len) = if header::has_long_length(vr) {
+                match rest.first_chunk::<12>() {
+                    Some(&[.., a, b, c, d]) => (u32::from_le_bytes([a, b, c, d]), 12u8),
+                    None => break,
+                }
+            } else {
+                (u32::from((head >> 48) as u16), 8u8)
+            };
+            if len == UNDEFINED || vr == VR::SQ || vr == VR::UN {
+                break;
+            }
+            // `at` indexes a slice (at most isize::MAX) and the rest is at most 2^32 + 12:
+            // these sums cannot overflow a u64.
+            let offset = base.wrapping_add(at as u64);
+            let size = u64::from(header_len).wrapping_add(u64::from(len));
+            let Some(end) = offset.checked_add(size).filter(|end| *end <= limit) else {
+                break;
+            };
+            let value = PlainValue {
+                offset,
+                tag: Tag(group, (head >> 16) as u16),
+                vr,
+                len,
+                header_len,
+            };
+            if !accept(&value) {
+                break;
+            }
+            pos = end;
+            count = count.wrapping_add(1); // at most one per 8 bytes of a slice
+            last = (offset, value.tag);
+            match usize::try_from(size)
+                .ok()
+                .and_then(|size| at.checked_add(size))
+            {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        self.pos = pos;
+        (count > 0).then_some(PlainRun { count, last })
     }
 
     /// Up to `len` bytes at `offset`, at or past [`Walk::offset`] minus the current header
