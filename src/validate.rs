@@ -280,6 +280,39 @@ struct Scope {
     creators: Vec<(u16, u8)>,
 }
 
+/// What a tag is in its scope's private blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Private {
+    /// Not a private data element, nor a creator.
+    No,
+    /// A private creator (gggg,0010-00FF), reserving a block: (group, block).
+    Creator((u16, u8)),
+    /// A private data element (gggg,xx00-xxFF, xx at least 0x10), and whether its block's
+    /// creator came before it.
+    Element { has_creator: bool },
+}
+
+impl Scope {
+    /// What `tag` is among this scope's private blocks (nothing is recorded).
+    fn private(&self, tag: Tag) -> Private {
+        if tag.group() % 2 == 0 {
+            return Private::No;
+        }
+        let element = tag.element();
+        if (0x0010..=0x00FF).contains(&element) {
+            Private::Creator((tag.group(), u8::try_from(element).unwrap_or(0)))
+        } else if element >= 0x1000 {
+            let block = (tag.group(), u8::try_from(element >> 8).unwrap_or(0));
+            // Tags ascend, so the creator, if any, is among the last ones seen.
+            Private::Element {
+                has_creator: self.creators.iter().rev().any(|c| *c == block),
+            }
+        } else {
+            Private::No
+        }
+    }
+}
+
 /// One validation in progress.
 struct Run {
     deep: bool,
@@ -744,18 +777,10 @@ impl Run {
         if scope.last.is_some_and(|last| last >= tag) {
             return false;
         }
-        if tag.group() % 2 == 1 {
-            let element = tag.element();
-            if element >= 0x1000 {
-                let block = (tag.group(), u8::try_from(element >> 8).unwrap_or(0));
-                if !scope.creators.iter().rev().any(|c| *c == block) {
-                    return false;
-                }
-            } else if (0x0010..=0x00FF).contains(&element) {
-                scope
-                    .creators
-                    .push((tag.group(), u8::try_from(element).unwrap_or(0)));
-            }
+        match scope.private(tag) {
+            Private::Element { has_creator: false } => return false,
+            Private::Creator(block) => scope.creators.push(block),
+            Private::Element { has_creator: true } | Private::No => {}
         }
         scope.last = Some(tag);
         true
@@ -769,19 +794,10 @@ impl Run {
         if let Some(scope) = self.scopes.last_mut() {
             out_of_order = scope.last.is_some_and(|last| last >= tag);
             scope.last = Some(tag);
-            if tag.group() % 2 == 1 {
-                if (0x0010..=0x00FF).contains(&tag.element()) {
-                    let block = u8::try_from(tag.element()).unwrap_or(0);
-                    scope.creators.push((tag.group(), block));
-                } else if tag.element() >= 0x1000 {
-                    let block = u8::try_from(tag.element() >> 8).unwrap_or(0);
-                    // Tags ascend, so the creator, if any, is among the last ones seen.
-                    no_creator = !scope
-                        .creators
-                        .iter()
-                        .rev()
-                        .any(|c| *c == (tag.group(), block));
-                }
+            match scope.private(tag) {
+                Private::Creator(block) => scope.creators.push(block),
+                Private::Element { has_creator } => no_creator = !has_creator,
+                Private::No => {}
             }
         }
         if out_of_order {
