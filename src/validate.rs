@@ -294,6 +294,7 @@ enum Private {
 
 impl Scope {
     /// What `tag` is among this scope's private blocks (nothing is recorded).
+    #[inline(always)]
     fn private(&self, tag: Tag) -> Private {
         if tag.group() % 2 == 0 {
             return Private::No;
