@@ -331,8 +331,6 @@ struct Run {
     /// The file's last 8 bytes (fewer for a shorter file).
     last_bytes: Vec<u8>,
     scopes: Vec<Scope>,
-    /// Where a deflated data set's inflated bytes end, once known.
-    inflated_end: Option<u64>,
 }
 
 impl Run {
@@ -363,7 +361,6 @@ impl Run {
             pdf_header: None,
             last_bytes: Vec::new(),
             scopes: Vec::new(),
-            inflated_end: None,
         };
         if let Some(kind) = preamble {
             if let Some(finding) = preamble_finding(kind) {
@@ -605,15 +602,37 @@ impl Run {
 
     /// Walks the data set, checking each header. Errors only on I/O failure.
     fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
-        let result = self.walk_elements(&mut walk, plan);
+        let first = self.findings.list.len();
+        let ended = self.walk_elements(&mut walk)?;
         if plan.deflated {
-            // A deflated data set's end is known once the stream is read to it.
-            self.inflated_end = walk.end();
+            // An element of a deflated data set can claim more bytes than the stream holds (a
+            // stream learns its end only when it gets there): its findings cover what exists.
+            let end = walk
+                .end()
+                .unwrap_or_else(|| plan.start.saturating_add(self.limits.max_inflated_len));
+            for finding in self.findings.list.iter_mut().skip(first) {
+                if let Some(length) = finding.length.as_mut() {
+                    *length = (*length).min(end.saturating_sub(finding.offset));
+                }
+            }
         }
-        result
+        if !ended {
+            return Ok(());
+        }
+        if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
+            let inflated = walk.end().unwrap_or(plan.start).saturating_sub(plan.start);
+            let end = plan.start.saturating_add(consumed);
+            self.report.data_end = Some(end);
+            self.after_deflate(end, inflated);
+        } else {
+            self.report.data_end = Some(walk.offset());
+        }
+        Ok(())
     }
 
-    fn walk_elements(&mut self, walk: &mut Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
+    /// Walks the elements, checking each; whether the walk reached the data set's end (and
+    /// not an error that stopped it, reported as a finding). Errors only on I/O failure.
+    fn walk_elements(&mut self, walk: &mut Walk<'_>) -> Result<bool, Error> {
         // The last top-level element yielded: its offset and tag.
         let mut last_top: Option<(u64, Tag)> = None;
         loop {
@@ -640,7 +659,7 @@ impl Run {
                             Error::Io { .. } => Err(err),
                             err => {
                                 self.stop(&err);
-                                Ok(())
+                                Ok(false)
                             }
                         };
                     }
@@ -649,21 +668,13 @@ impl Run {
                     if let Some(Err(err)) = next {
                         return match err {
                             Error::Io { .. } => Err(err),
-                            err => self.walk_error(walk, err, last_top),
+                            err => self.walk_error(walk, err, last_top).map(|()| false),
                         };
                     }
                 }
             }
         }
-        if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
-            let inflated = walk.end().unwrap_or(plan.start).saturating_sub(plan.start);
-            let end = plan.start.saturating_add(consumed);
-            self.report.data_end = Some(end);
-            self.after_deflate(end, inflated);
-        } else {
-            self.report.data_end = Some(walk.offset());
-        }
-        Ok(())
+        Ok(true)
     }
 
     /// Reports the bytes between the end of a deflate stream at `end` and the end of the file.
@@ -758,10 +769,7 @@ impl Run {
     #[inline]
     fn plain_value(&mut self, value: &PlainValue) -> bool {
         let tag = value.tag;
-        let binary = matches!(
-            value.vr,
-            VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
-        );
+        let binary = is_binary(value.vr);
         // Each of these makes a finding or needs the value's bytes.
         let special = value.len % 2 == 1
             || (binary && value.len >= 4)
@@ -881,10 +889,7 @@ impl Run {
     }
 
     fn should_sniff(&self, e: &Element) -> bool {
-        let binary = matches!(
-            e.header.vr,
-            VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
-        );
+        let binary = is_binary(e.header.vr);
         let pixels = e.kind == ElementKind::Fragment
             || (e.tag().group() == 0x7FE0 && (0x0008..=0x0010).contains(&e.tag().element()));
         binary && e.value_len().is_some_and(|len| len >= 4) && (self.deep || !pixels)
@@ -1132,25 +1137,18 @@ impl Run {
                 Finding::new(FindingCode::FilePdfHeader, severity, at, message).with_length(5),
             );
         }
-        // An element of a deflated data set can claim more bytes than the stream holds (a
-        // stream learns its end only when it gets there): its findings cover what exists.
-        if self.report.deflated {
-            let end = self.inflated_end.unwrap_or_else(|| {
-                self.report
-                    .data_set_offset
-                    .unwrap_or(0)
-                    .saturating_add(self.limits.max_inflated_len)
-            });
-            for finding in &mut self.findings.list {
-                if let Some(length) = finding.length.as_mut() {
-                    *length = (*length).min(end.saturating_sub(finding.offset));
-                }
-            }
-        }
         self.report.findings = self.findings.list;
         self.report.suppressed = self.findings.suppressed;
         self.report
     }
+}
+
+/// Whether values of `vr` are raw bytes, where validation looks for payloads.
+fn is_binary(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
+    )
 }
 
 /// Whether `offset` lies in the value of `e`.

@@ -11,7 +11,7 @@ use crate::policy::PolicyChoice;
 use crate::record::{self, Fix};
 use crate::run::{self, Progress, RunArgs, Totals};
 use crate::scan::{count, error, noteworthy, skipped};
-use crate::walk::{open_regular, Entry, WalkArgs, Walker};
+use crate::walk::{open_regular, Entry, WalkArgs};
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["in_place", "output"])))]
@@ -50,12 +50,9 @@ enum Done {
 }
 
 pub fn run(args: &FixArgs) -> ExitCode {
-    let (policy, walker) = match (args.policy.load(), Walker::new(&args.walk)) {
-        (Ok(policy), Ok(walker)) => (policy, walker),
-        (Err(message), _) | (_, Err(message)) => {
-            eprintln!("dicom-sanitize: {message}");
-            return ExitCode::from(2);
-        }
+    let (policy, walker) = match run::setup(&args.policy, &args.walk) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
     let validator = *policy.validator();
     let progress = Progress::new(args.run.quiet);

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::walk::Entry;
+use crate::policy::PolicyChoice;
+use crate::walk::{Entry, WalkArgs, Walker};
 
 /// Options every command that processes files shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -41,6 +42,21 @@ const BATCH: usize = 512;
 
 /// Runs `work` on every entry, `jobs` at a time, and hands each entry and its result to
 /// `sink` in walk order.
+/// The policy and the walker a command runs with; on a bad policy or walk option, the message
+/// is printed and the command's exit code (2) returned.
+pub fn setup(
+    policy: &PolicyChoice,
+    walk: &WalkArgs,
+) -> Result<(dicom_sanitize::Policy, Walker), std::process::ExitCode> {
+    match (policy.load(), Walker::new(walk)) {
+        (Ok(policy), Ok(walker)) => Ok((policy, walker)),
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("dicom-sanitize: {message}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
+
 pub fn ordered<T: Send>(
     jobs: usize,
     entries: impl Iterator<Item = Entry>,

@@ -9,7 +9,7 @@ use dicom_sanitize::{Policy, Report, Status, Validator};
 use crate::policy::PolicyChoice;
 use crate::record;
 use crate::run::{self, Progress, RunArgs, Totals};
-use crate::walk::{open_nonblocking, Entry, WalkArgs, Walker};
+use crate::walk::{open_nonblocking, Entry, WalkArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -28,12 +28,9 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let (policy, walker) = match (args.policy.load(), Walker::new(&args.walk)) {
-        (Ok(policy), Ok(walker)) => (policy, walker),
-        (Err(message), _) | (_, Err(message)) => {
-            eprintln!("dicom-sanitize: {message}");
-            return ExitCode::from(2);
-        }
+    let (policy, walker) = match run::setup(&args.policy, &args.walk) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
     let validator = Validator::new(*policy.validator().limits()).deep_scan(args.deep);
     let progress = Progress::new(args.run.quiet);
