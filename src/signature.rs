@@ -266,8 +266,11 @@ const SIGNATURES: &[Signature] = &[
 /// assert_eq!(sniff(&[0u8; 16]), None);
 /// ```
 pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    let first = bytes.first()?;
     SIGNATURES
         .iter()
+        // The first byte rules out most signatures without a call to compare slices.
+        .filter(|sig| sig.magic.first() == Some(first))
         .find(|sig| bytes.starts_with(sig.magic) && (sig.check)(bytes))
         .map(|sig| sig.format)
 }
