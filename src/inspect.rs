@@ -87,6 +87,18 @@ pub struct Inspection<'a> {
 }
 
 impl<'a> Inspection<'a> {
+    pub(crate) fn new(
+        classification: Classification<'a>,
+        meta: Option<FileMeta<'a>>,
+        file_len: u64,
+    ) -> Self {
+        Inspection {
+            classification,
+            meta,
+            file_len,
+        }
+    }
+
     /// The layout and preamble verdict.
     pub fn classification(&self) -> Classification<'a> {
         self.classification

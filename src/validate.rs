@@ -293,6 +293,37 @@ enum Private {
 }
 
 impl Scope {
+    /// Takes a top-level value the walk offers (see [`Walk::plain_values`]) when checking it
+    /// as [`Run::element`] would finds nothing and needs none of the value's bytes: it then
+    /// does the bookkeeping `element` would (the caller counts), and returns true. Anything
+    /// else (a finding to make, a value to look into) is left to `element`. The caller makes
+    /// sure that no payload or PDF header waits to be placed.
+    #[inline(always)]
+    fn take_plain(&mut self, value: &PlainValue) -> bool {
+        let tag = value.tag;
+        // Each of these makes a finding or needs the value's bytes; non-short-circuit `|`
+        // makes one well-predicted branch of them.
+        let special = (value.len % 2 == 1)
+            | (is_binary(value.vr) & (value.len >= 4))
+            | (tag.element() == 0)
+            | (tag == PADDING)
+            | self
+                .last
+                .is_some_and(|last| order_key(last) >= order_key(tag));
+        if special {
+            return false;
+        }
+        if tag.group() % 2 == 1 {
+            match self.private(tag) {
+                Private::Element { has_creator: false } => return false,
+                Private::Creator(block) => self.creators.push(block),
+                Private::Element { has_creator: true } | Private::No => {}
+            }
+        }
+        self.last = Some(tag);
+        true
+    }
+
     /// What `tag` is among this scope's private blocks (nothing is recorded).
     #[inline(always)]
     fn private(&self, tag: Tag) -> Private {
@@ -394,9 +425,12 @@ impl Run {
         classification: Classification<'a>,
     ) -> Option<Inspection<'a>> {
         let layout = classification.layout();
-        if let Some(start) = meta_start(layout) {
-            match meta::parse(data, start, self.file_len, inspector.limits()) {
-                Ok(Parsed::Done(meta)) => self.check_meta(&meta),
+        let meta = match meta_start(layout) {
+            Some(start) => match meta::parse(data, start, self.file_len, inspector.limits()) {
+                Ok(Parsed::Done(meta)) => {
+                    self.check_meta(&meta);
+                    Some(meta)
+                }
                 Ok(Parsed::NeedMore(_)) => return None,
                 Err(err) => {
                     let code = match err {
@@ -406,14 +440,12 @@ impl Run {
                     self.push(from_error(code, &err));
                     return None;
                 }
-            }
-        }
-        if !layout.is_dicom() {
-            return None;
-        }
-        inspector
-            .with_meta(data, self.file_len, classification)
-            .ok()
+            },
+            None => None,
+        };
+        layout
+            .is_dicom()
+            .then(|| Inspection::new(classification, meta, self.file_len))
     }
 
     fn check_meta(&mut self, meta: &FileMeta<'_>) {
@@ -464,7 +496,22 @@ impl Run {
                 }
             }
         }
-        for (tag, name) in [
+        // One pass for the elements every group needs (a lookup each would read it five times).
+        let mut present = [false; 4];
+        let mut transfer_syntax = None;
+        for element in meta.elements() {
+            match element.tag() {
+                meta::INFORMATION_VERSION => present[0] = true,
+                meta::MEDIA_STORAGE_SOP_CLASS_UID => present[1] = true,
+                meta::MEDIA_STORAGE_SOP_INSTANCE_UID => present[2] = true,
+                meta::IMPLEMENTATION_CLASS_UID => present[3] = true,
+                meta::TRANSFER_SYNTAX_UID if transfer_syntax.is_none() => {
+                    transfer_syntax = Some(element);
+                }
+                _ => {}
+            }
+        }
+        for (present, (tag, name)) in present.into_iter().zip([
             (meta::INFORMATION_VERSION, "file meta information version"),
             (
                 meta::MEDIA_STORAGE_SOP_CLASS_UID,
@@ -475,8 +522,8 @@ impl Run {
                 "media storage SOP instance UID",
             ),
             (meta::IMPLEMENTATION_CLASS_UID, "implementation class UID"),
-        ] {
-            if meta.element(tag).is_none() {
+        ]) {
+            if !present {
                 self.push(
                     Finding::new(
                         FindingCode::MetaElementMissing,
@@ -488,10 +535,7 @@ impl Run {
                 );
             }
         }
-        match (
-            meta.element(meta::TRANSFER_SYNTAX_UID),
-            meta.transfer_syntax(),
-        ) {
+        match (transfer_syntax, meta.transfer_syntax()) {
             (None, _) => self.push(
                 Finding::new(
                     FindingCode::MetaTransferSyntaxMissing,
@@ -637,8 +681,12 @@ impl Run {
         let mut last_top: Option<(u64, Tag)> = None;
         loop {
             // Most top-level values need only a look at their tag: taken in a tight loop.
-            if !self.general_path_only {
-                if let Some(run) = walk.plain_values(|value| self.plain_value(value)) {
+            // The run's checks find nothing while no payload or PDF header is to be placed,
+            // at top level (one scope): then only tags need a look.
+            let fast =
+                !self.general_path_only && self.payload.is_none() && self.pdf_header.is_none();
+            if let (true, [scope]) = (fast, self.scopes.as_mut_slice()) {
+                if let Some(run) = walk.plain_values(|value| scope.take_plain(value)) {
                     self.report.elements = self.report.elements.saturating_add(run.count);
                     last_top = Some(run.last);
                 }
@@ -760,39 +808,6 @@ impl Run {
             }
         }
         Ok(())
-    }
-
-    /// Takes a top-level value the walk offers (see [`Walk::plain_values`]) when checking it
-    /// as [`Run::element`] would finds nothing and needs none of the value's bytes: it then
-    /// does the scope's bookkeeping `element` would (the caller counts), and returns true. Anything else (a finding to
-    /// make, a value to look into, a payload or PDF header to place) is left to `element`.
-    #[inline]
-    fn plain_value(&mut self, value: &PlainValue) -> bool {
-        let tag = value.tag;
-        let binary = is_binary(value.vr);
-        // Each of these makes a finding or needs the value's bytes.
-        let special = value.len % 2 == 1
-            || (binary && value.len >= 4)
-            || tag.element() == 0
-            || tag == PADDING
-            || self.payload.is_some()
-            || self.pdf_header.is_some();
-        if special {
-            return false;
-        }
-        let [scope] = self.scopes.as_mut_slice() else {
-            return false;
-        };
-        if scope.last.is_some_and(|last| last >= tag) {
-            return false;
-        }
-        match scope.private(tag) {
-            Private::Element { has_creator: false } => return false,
-            Private::Creator(block) => scope.creators.push(block),
-            Private::Element { has_creator: true } | Private::No => {}
-        }
-        scope.last = Some(tag);
-        true
     }
 
     /// Checks that concern a data element's place in its data set or item.
@@ -1149,6 +1164,12 @@ fn is_binary(vr: VR) -> bool {
         vr,
         VR::OB | VR::OW | VR::UN | VR::OD | VR::OF | VR::OL | VR::OV
     )
+}
+
+/// A tag as one number that orders as tags do (group, then element).
+#[inline(always)]
+fn order_key(tag: Tag) -> u32 {
+    (u32::from(tag.group()) << 16) | u32::from(tag.element())
 }
 
 /// Whether `offset` lies in the value of `e`.

@@ -260,11 +260,11 @@ impl<'s> Walk<'s> {
             return None;
         }
         let base = self.pos;
-        let limit = self.limit;
         let window = self.source.buffered(base);
+        // Bytes from `base` to the data set's end: values may end past the window.
+        let room = self.limit.saturating_sub(base);
         let mut count = 0u64;
         let mut last = (base, Tag(0, 0));
-        let mut pos = base;
         let mut at = 0usize;
         while let Some(rest) = window.get(at..) {
             // One load for the tag, the VR and the short length.
@@ -272,31 +272,34 @@ impl<'s> Walk<'s> {
                 break;
             };
             let group = head as u16;
-            if group == 0xFFFE {
-                break;
-            }
             let [v0, v1] = ((head >> 32) as u16).to_le_bytes();
             let Some(vr) = header::vr_from_bytes([v0, v1]) else {
                 break;
             };
-            let (len, header_len) = if header::has_long_length(vr) {
-                match rest.first_chunk::<12>() {
-                    Some(&[.., a, b, c, d]) => (u32::from_le_bytes([a, b, c, d]), 12u8),
-                    None => break,
-                }
-            } else {
-                (u32::from((head >> 48) as u16), 8u8)
-            };
-            if len == UNDEFINED || vr == VR::SQ || vr == VR::UN {
-                break;
-            }
+            // Both lengths are read and one is chosen, without a branch on the VR; a long
+            // header the window does not wholly hold reads as undefined, which stops the loop.
+            let long_len = rest
+                .get(8..12)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(UNDEFINED, u32::from_le_bytes);
+            let long = header::has_long_length(vr);
+            let len = if long { long_len } else { (head >> 48) as u32 };
+            let header_len = if long { 12u8 } else { 8u8 };
             // `at` indexes a slice (at most isize::MAX) and the rest is at most 2^32 + 12:
             // these sums cannot overflow a u64.
-            let offset = base.wrapping_add(at as u64);
-            let size = u64::from(header_len).wrapping_add(u64::from(len));
-            let Some(end) = offset.checked_add(size).filter(|end| *end <= limit) else {
+            let end = (at as u64)
+                .wrapping_add(u64::from(header_len))
+                .wrapping_add(u64::from(len));
+            // Non-short-circuit `|`: one well-predicted branch for all that ends the run.
+            if (group == 0xFFFE)
+                | (len == UNDEFINED)
+                | (vr == VR::SQ)
+                | (vr == VR::UN)
+                | (end > room)
+            {
                 break;
-            };
+            }
+            let offset = base.wrapping_add(at as u64);
             let value = PlainValue {
                 offset,
                 tag: Tag(group, (head >> 16) as u16),
@@ -304,20 +307,17 @@ impl<'s> Walk<'s> {
                 len,
                 header_len,
             };
+            let Ok(next) = usize::try_from(end) else {
+                break;
+            };
             if !accept(&value) {
                 break;
             }
-            pos = end;
             count = count.wrapping_add(1); // at most one per 8 bytes of a slice
             last = (offset, value.tag);
-            match usize::try_from(size)
-                .ok()
-                .and_then(|size| at.checked_add(size))
-            {
-                Some(next) => at = next,
-                None => break,
-            }
+            at = next;
         }
+        let pos = base.wrapping_add(at as u64); // `at` is at most `room`
         self.pos = pos;
         (count > 0).then_some(PlainRun { count, last })
     }
