@@ -18,7 +18,7 @@ use crate::report::Report;
 use crate::signature::{self, Payload};
 use crate::source::{read_up_to_at, reusable_buffer, SeekSource, Window};
 use crate::tiff::TiffGrade;
-use crate::walk::{read_at, DataSetPlan, Element, ElementKind, PlainValue, Walk, PIXEL_DATA};
+use crate::walk::{read_at, DataSetPlan, Element, ElementKind, PlainRun, Walk, PIXEL_DATA};
 
 /// (FFFC,FFFC) Data Set Trailing Padding.
 const PADDING: Tag = Tag(0xFFFC, 0xFFFC);
@@ -293,55 +293,61 @@ enum Private {
 }
 
 impl Scope {
-    /// Takes a top-level value the walk offers (see [`Walk::plain_values`]) when checking it
-    /// as [`Run::element`] would finds nothing and needs none of the value's bytes: it then
-    /// does the bookkeeping `element` would (the caller counts), and returns true. Anything
-    /// else (a finding to make, a value to look into) is left to `element`. The caller makes
-    /// sure that no payload or PDF header waits to be placed.
+    /// Takes the top-level values the walk offers (see [`Walk::plain_values`]) as long as
+    /// checking them as [`Run::element`] would finds nothing and needs none of their bytes,
+    /// doing the bookkeeping `element` would (the caller counts). Anything else (a finding to
+    /// make, a value to look into) is left to `element`. The caller makes sure that no payload
+    /// or PDF header waits to be placed. The last tag is kept in a local during the run, where
+    /// the compiler can hold it in a register.
     #[inline(always)]
-    fn take_plain(&mut self, value: &PlainValue) -> bool {
-        let tag = value.tag;
-        // Each of these makes a finding or needs the value's bytes; non-short-circuit `|`
-        // makes one well-predicted branch of them.
-        let special = (value.len % 2 == 1)
-            | (is_binary(value.vr) & (value.len >= 4))
-            | (tag.element() == 0)
-            | (tag == PADDING)
-            | self
-                .last
-                .is_some_and(|last| order_key(last) >= order_key(tag));
-        if special {
-            return false;
-        }
-        if tag.group() % 2 == 1 {
-            match self.private(tag) {
-                Private::Element { has_creator: false } => return false,
-                Private::Creator(block) => self.creators.push(block),
-                Private::Element { has_creator: true } | Private::No => {}
+    fn take_plain_values(&mut self, walk: &mut Walk<'_>) -> Option<PlainRun> {
+        let mut last = self.last;
+        let creators = &mut self.creators;
+        let run = walk.plain_values(|value| {
+            let tag = value.tag;
+            // Each of these makes a finding or needs the value's bytes; non-short-circuit `|`
+            // makes one well-predicted branch of them.
+            let special = (value.len % 2 == 1)
+                | (is_binary(value.vr) & (value.len >= 4))
+                | (tag.element() == 0)
+                | (tag == PADDING)
+                | last.is_some_and(|last| order_key(last) >= order_key(tag));
+            if special {
+                return false;
             }
-        }
-        self.last = Some(tag);
-        true
+            if tag.group() % 2 == 1 {
+                match private(creators, tag) {
+                    Private::Element { has_creator: false } => return false,
+                    Private::Creator(block) => creators.push(block),
+                    Private::Element { has_creator: true } | Private::No => {}
+                }
+            }
+            last = Some(tag);
+            true
+        });
+        self.last = last;
+        run
     }
+}
 
-    /// What `tag` is among this scope's private blocks (nothing is recorded).
-    #[inline(always)]
-    fn private(&self, tag: Tag) -> Private {
-        if tag.group() % 2 == 0 {
-            return Private::No;
+/// What `tag` is among the private blocks of a scope whose creators are `creators` (nothing
+/// is recorded).
+#[inline(always)]
+fn private(creators: &[(u16, u8)], tag: Tag) -> Private {
+    if tag.group() % 2 == 0 {
+        return Private::No;
+    }
+    let element = tag.element();
+    if (0x0010..=0x00FF).contains(&element) {
+        Private::Creator((tag.group(), u8::try_from(element).unwrap_or(0)))
+    } else if element >= 0x1000 {
+        let block = (tag.group(), u8::try_from(element >> 8).unwrap_or(0));
+        // Tags ascend, so the creator, if any, is among the last ones seen.
+        Private::Element {
+            has_creator: creators.iter().rev().any(|c| *c == block),
         }
-        let element = tag.element();
-        if (0x0010..=0x00FF).contains(&element) {
-            Private::Creator((tag.group(), u8::try_from(element).unwrap_or(0)))
-        } else if element >= 0x1000 {
-            let block = (tag.group(), u8::try_from(element >> 8).unwrap_or(0));
-            // Tags ascend, so the creator, if any, is among the last ones seen.
-            Private::Element {
-                has_creator: self.creators.iter().rev().any(|c| *c == block),
-            }
-        } else {
-            Private::No
-        }
+    } else {
+        Private::No
     }
 }
 
@@ -686,7 +692,7 @@ impl Run {
             let fast =
                 !self.general_path_only && self.payload.is_none() && self.pdf_header.is_none();
             if let (true, [scope]) = (fast, self.scopes.as_mut_slice()) {
-                if let Some(run) = walk.plain_values(|value| scope.take_plain(value)) {
+                if let Some(run) = scope.take_plain_values(walk) {
                     self.report.elements = self.report.elements.saturating_add(run.count);
                     last_top = Some(run.last);
                 }
@@ -818,7 +824,7 @@ impl Run {
         if let Some(scope) = self.scopes.last_mut() {
             out_of_order = scope.last.is_some_and(|last| last >= tag);
             scope.last = Some(tag);
-            match scope.private(tag) {
+            match private(&scope.creators, tag) {
                 Private::Creator(block) => scope.creators.push(block),
                 Private::Element { has_creator } => no_creator = !has_creator,
                 Private::No => {}
