@@ -11,7 +11,9 @@
 //! The tree is generated once under `target/scan-tree-N` and reused. Every contender runs as
 //! its own process on a warm page cache (a first pass reads the head and tail of every file),
 //! twenty times, alternating with the others; the best time counts (this machine's timings vary by half from
-//! run to run). The dicom-rs loop is this
+//! run to run). Each round's own ratio of the dicom-rs loop to `scan --jobs 1` is printed too,
+//! as median and range: a ratio of two runs a second apart does not depend on which of them
+//! happened to meet the machine at its fastest. The dicom-rs loop is this
 //! binary run with `--dicom-rs-loop DIR`; `--dicom-rs-rewrite IN OUT` (open_file +
 //! write_to_file) serves `benches/peak_rss.py`.
 
@@ -83,11 +85,20 @@ fn main() {
     // Runs alternate between contenders so that a change in the machine's load mid-run
     // affects them alike.
     let mut best = [Duration::MAX; 4];
+    // Per round, the dicom-rs loop's time over `scan --jobs 1`'s: the two ran a second apart,
+    // so a change in the machine's speed between rounds cancels out of each ratio.
+    let mut paired = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
-        for (slot, (_, args, program)) in best.iter_mut().zip(&contenders) {
-            *slot = (*slot).min(time(program, args));
+        let mut round = [Duration::MAX; 4];
+        for (slot, (_, args, program)) in round.iter_mut().zip(&contenders) {
+            *slot = time(program, args);
         }
+        for (best, time) in best.iter_mut().zip(round) {
+            *best = (*best).min(time);
+        }
+        paired.push(round[2].as_secs_f64() / round[0].as_secs_f64());
     }
+    paired.sort_by(f64::total_cmp);
     let results: Vec<(&str, Duration)> = contenders
         .iter()
         .zip(best)
@@ -115,6 +126,13 @@ fn main() {
          (the floor is this binary reading, with the same system calls, the bytes scan reads).",
         single / results[1].1.as_secs_f64(),
         single / results[3].1.as_secs_f64()
+    );
+    println!(
+        "\nPaired by round (the dicom-rs loop's time over `scan --jobs 1`'s in the same round), \
+         {RUNS} rounds: median {:.2}x, lowest {:.2}x, highest {:.2}x.",
+        paired[RUNS / 2],
+        paired[0],
+        paired[RUNS - 1]
     );
 }
 
