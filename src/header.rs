@@ -65,12 +65,18 @@ pub(crate) fn has_long_length(vr: VR) -> bool {
     )
 }
 
-/// Every VR, indexed by its two letters: `(first - b'A') * 26 + (second - b'A')`.
+/// Where a VR's two letters are kept in [`VR_TABLE`]: the low five bits of each, which tell
+/// the 26 capital letters apart.
+const fn vr_index(a: u8, b: u8) -> usize {
+    (((a & 0x1F) as usize) << 5) | ((b & 0x1F) as usize)
+}
+
+/// Every VR with its two letters, at [`vr_index`] of them; other slots hold no VR.
 // Indexing in a const initialiser cannot fail at run time: an out-of-range index would stop the
 // build.
 #[allow(clippy::indexing_slicing)]
-static VR_TABLE: [Option<VR>; 26 * 26] = {
-    let mut table = [None; 26 * 26];
+static VR_TABLE: [(u16, Option<VR>); 1024] = {
+    let mut table = [(0u16, None); 1024];
     let all: [(u8, u8, VR); 34] = [
         (b'A', b'E', VR::AE),
         (b'A', b'S', VR::AS),
@@ -110,23 +116,20 @@ static VR_TABLE: [Option<VR>; 26 * 26] = {
     let mut i = 0;
     while i < all.len() {
         let (a, b, vr) = all[i];
-        table[(a - b'A') as usize * 26 + (b - b'A') as usize] = Some(vr);
+        table[vr_index(a, b)] = (u16::from_le_bytes([a, b]), Some(vr));
         i += 1;
     }
     table
 };
 
 /// The VR named by two header bytes, without going through text as `VR::from_binary` does:
-/// one table lookup, as this is the walk's hottest path.
+/// one table lookup and one comparison, as this is the walk's hottest path.
 #[inline]
 pub(crate) fn vr_from_bytes([a, b]: [u8; 2]) -> Option<VR> {
-    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
-        return None;
+    match VR_TABLE.get(vr_index(a, b)) {
+        Some(&(letters, vr)) if letters == u16::from_le_bytes([a, b]) => vr,
+        _ => None,
     }
-    let index = usize::from(a.wrapping_sub(b'A'))
-        .wrapping_mul(26)
-        .wrapping_add(usize::from(b.wrapping_sub(b'A')));
-    VR_TABLE.get(index).copied().flatten()
 }
 
 /// Reads a tag (group, element) in the given byte order.
@@ -273,5 +276,20 @@ mod tests {
             decode(&[0; 8], u64::MAX, Encoding::ImplicitVrLittleEndian),
             Err(HeaderError::Short { needed: 8 })
         );
+    }
+
+    #[test]
+    fn vr_table_knows_every_vr_and_nothing_else() {
+        let mut known = 0;
+        for a in 0..=u8::MAX {
+            for b in 0..=u8::MAX {
+                let ours = vr_from_bytes([a, b]);
+                // dicom-core's own reading of the two bytes, for every VR it names.
+                let theirs = VR::from_binary([a, b]);
+                assert_eq!(ours, theirs, "{a:#04x} {b:#04x}");
+                known += usize::from(ours.is_some());
+            }
+        }
+        assert_eq!(known, 34);
     }
 }

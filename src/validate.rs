@@ -301,31 +301,36 @@ impl Scope {
     /// the compiler can hold it in a register.
     #[inline(always)]
     fn take_plain_values(&mut self, walk: &mut Walk<'_>) -> Option<PlainRun> {
-        let mut last = self.last;
+        // Tags compared as numbers; no last tag reads as 0, the key of (0000,0000), which as
+        // a group length is never taken here.
+        let mut last = self.last.map_or(0, order_key);
         let creators = &mut self.creators;
         let run = walk.plain_values(|value| {
-            let tag = value.tag;
+            let key = order_key(value.tag);
             // Each of these makes a finding or needs the value's bytes; non-short-circuit `|`
             // makes one well-predicted branch of them.
             let special = (value.len % 2 == 1)
                 | (is_binary(value.vr) & (value.len >= 4))
-                | (tag.element() == 0)
-                | (tag == PADDING)
-                | last.is_some_and(|last| order_key(last) >= order_key(tag));
+                | (key & 0xFFFF == 0) // a group length
+                | (key == order_key(PADDING))
+                | (key <= last);
             if special {
                 return false;
             }
-            if tag.group() % 2 == 1 {
-                match private(creators, tag) {
+            if key & 0x1_0000 != 0 {
+                // An odd group: private.
+                match private(creators, value.tag) {
                     Private::Element { has_creator: false } => return false,
                     Private::Creator(block) => creators.push(block),
                     Private::Element { has_creator: true } | Private::No => {}
                 }
             }
-            last = Some(tag);
+            last = key;
             true
         });
-        self.last = last;
+        if let Some(run) = run {
+            self.last = Some(run.last.1);
+        }
         run
     }
 }

@@ -266,24 +266,28 @@ impl<'s> Walk<'s> {
         let mut count = 0u64;
         let mut last = (base, Tag(0, 0));
         let mut at = 0usize;
-        while let Some(rest) = window.get(at..) {
-            // One load for the tag, the VR and the short length.
-            let Some(head) = rest.first_chunk::<8>().map(|h| u64::from_le_bytes(*h)) else {
-                break;
+        // Twelve bytes hold any header (tag, VR and short length, then a long length), read
+        // as they stand and chosen from without a branch on the VR. A header closer than that
+        // to the window's end is left to the iterator.
+        while let Some(header) = window.get(at..).and_then(<[u8]>::first_chunk::<12>) {
+            // Two loads (the slice patterns cannot fail on 12 bytes).
+            let (head, long_len) = match (header.first_chunk::<8>(), header.last_chunk::<4>()) {
+                (Some(head), Some(long_len)) => {
+                    (u64::from_le_bytes(*head), u32::from_le_bytes(*long_len))
+                }
+                _ => break,
             };
             let group = head as u16;
             let [v0, v1] = ((head >> 32) as u16).to_le_bytes();
             let Some(vr) = header::vr_from_bytes([v0, v1]) else {
                 break;
             };
-            // Both lengths are read and one is chosen, without a branch on the VR; a long
-            // header the window does not wholly hold reads as undefined, which stops the loop.
-            let long_len = rest
-                .get(8..12)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map_or(UNDEFINED, u32::from_le_bytes);
             let long = header::has_long_length(vr);
-            let len = if long { long_len } else { (head >> 48) as u32 };
+            let len = if long {
+                long_len
+            } else {
+                u32::from((head >> 48) as u16)
+            };
             let header_len = if long { 12u8 } else { 8u8 };
             // `at` indexes a slice (at most isize::MAX) and the rest is at most 2^32 + 12:
             // these sums cannot overflow a u64.
@@ -299,26 +303,24 @@ impl<'s> Walk<'s> {
             {
                 break;
             }
-            let offset = base.wrapping_add(at as u64);
+            let Ok(next) = usize::try_from(end) else {
+                break;
+            };
             let value = PlainValue {
-                offset,
+                offset: base.wrapping_add(at as u64),
                 tag: Tag(group, (head >> 16) as u16),
                 vr,
                 len,
                 header_len,
             };
-            let Ok(next) = usize::try_from(end) else {
-                break;
-            };
             if !accept(&value) {
                 break;
             }
             count = count.wrapping_add(1); // at most one per 8 bytes of a slice
-            last = (offset, value.tag);
+            last = (value.offset, value.tag);
             at = next;
         }
-        let pos = base.wrapping_add(at as u64); // `at` is at most `room`
-        self.pos = pos;
+        self.pos = base.wrapping_add(at as u64); // `at` is at most `room`
         (count > 0).then_some(PlainRun { count, last })
     }
 
