@@ -1189,8 +1189,6 @@ fn contains(e: &Element, offset: u64) -> bool {
         .is_some_and(|end| (e.value_offset()..end).contains(&offset))
 }
 
-/// The offset of a ZIP end-of-central-directory record that ends the file exactly (its comment
-/// reaching the last byte), searching `tail`, which starts at `tail_start`.
 /// Where a ZIP end-of-central-directory record that ZIP tools would use lies in the file's
 /// last bytes (`tail`, starting at file offset `tail_start`).
 ///
