@@ -87,7 +87,7 @@ impl Validator {
         }
     }
 
-    /// This validator with its fast path for plain top-level values turned off: every
+    /// This validator with its fast path for plain values turned off: every
     /// element goes through the general path. The report must be the same.
     #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn general_path_only(mut self) -> Self {
@@ -293,7 +293,7 @@ enum Private {
 }
 
 impl Scope {
-    /// Takes the top-level values the walk offers (see [`Walk::plain_values`]) as long as
+    /// Takes the values the walk offers (see [`Walk::plain_values`]) as long as
     /// checking them as [`Run::element`] would finds nothing and needs none of their bytes,
     /// doing the bookkeeping `element` would (the caller counts). Anything else (a finding to
     /// make, a value to look into) is left to `element`. The caller makes sure that no payload
@@ -691,15 +691,22 @@ impl Run {
         // The last top-level element yielded: its offset and tag.
         let mut last_top: Option<(u64, Tag)> = None;
         loop {
-            // Most top-level values need only a look at their tag: taken in a tight loop.
-            // The run's checks find nothing while no payload or PDF header is to be placed,
-            // at top level (one scope): then only tags need a look.
+            // Most values need only a look at their tag: taken in a tight loop while no
+            // payload or PDF header is to be placed, in the scope of the data set or item the
+            // walk is in (`element` made it the innermost one when the item began).
             let fast =
                 !self.general_path_only && self.payload.is_none() && self.pdf_header.is_none();
-            if let (true, [scope]) = (fast, self.scopes.as_mut_slice()) {
+            let depth = walk.depth();
+            let in_scope = usize::try_from(depth)
+                .ok()
+                .and_then(|depth| depth.checked_add(1))
+                .is_some_and(|scopes| scopes == self.scopes.len());
+            if let (true, true, Some(scope)) = (fast, in_scope, self.scopes.last_mut()) {
                 if let Some(run) = scope.take_plain_values(walk) {
                     self.report.elements = self.report.elements.saturating_add(run.count);
-                    last_top = Some(run.last);
+                    if depth == 0 {
+                        last_top = Some(run.last);
+                    }
                 }
             }
             // Matched by reference: the element is read field by field where the walk wrote
@@ -1357,6 +1364,82 @@ mod tests {
         // The iterator goes on where the fast path stopped.
         let next = walk.next().unwrap().unwrap();
         assert!(next.tag() > last);
+    }
+
+    #[test]
+    fn the_fast_path_takes_values_in_a_defined_length_item_and_stops_at_its_end() {
+        fn short(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+            let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+            out.extend_from_slice(vr);
+            out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
+            out.extend_from_slice(value);
+            out
+        }
+        let item_values = [
+            short((0x0008, 0x1150), b"UI", b"1.2.3\0"),
+            short((0x0008, 0x1155), b"UI", b"1.2.3.4\0"),
+        ]
+        .concat();
+        let item_len = u32::try_from(item_values.len()).unwrap();
+        let mut sequence = vec![0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0];
+        sequence.extend_from_slice(&(item_len + 8).to_le_bytes());
+        sequence.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+        sequence.extend_from_slice(&item_len.to_le_bytes());
+        sequence.extend_from_slice(&item_values);
+        let data_set = [
+            short((0x0008, 0x0005), b"CS", b"ISO_IR 100"),
+            sequence,
+            // A top-level value right after the item: not the item's.
+            short((0x0010, 0x0010), b"PN", b"A^B "),
+        ]
+        .concat();
+        let ts = short((0x0002, 0x0010), b"UI", b"1.2.840.10008.1.2.1\0");
+        let group_length = u32::try_from(ts.len()).unwrap().to_le_bytes();
+        let data = [
+            vec![0; 128],
+            b"DICM".to_vec(),
+            short((0x0002, 0x0000), b"UL", &group_length),
+            ts,
+            data_set,
+        ]
+        .concat();
+
+        let inspection = crate::inspect(&data).unwrap();
+        let plan = DataSetPlan::of(&inspection, |start| {
+            Ok(cursor::tail_at(&data, start).unwrap_or_default().to_vec())
+        })
+        .unwrap();
+        let mut walk = Inspector::default().walk_plan(&data, plan);
+        let kinds: Vec<ElementKind> = (0..3).map(|_| walk.next().unwrap().unwrap().kind).collect();
+        assert_eq!(
+            kinds,
+            [ElementKind::Value, ElementKind::Sequence, ElementKind::Item]
+        );
+        let mut taken = Vec::new();
+        let run = walk.plain_values(|value| {
+            taken.push(value.tag);
+            true
+        });
+        assert_eq!(taken, [Tag(0x0008, 0x1150), Tag(0x0008, 0x1155)]);
+        assert_eq!(run.map(|run| run.count), Some(2));
+        // The iterator closes the item and the sequence and goes on at top level.
+        let next = walk.next().unwrap().unwrap();
+        assert_eq!((next.tag(), next.depth), (Tag(0x0010, 0x0010), 0));
+
+        let fast = Validator::default().validate(&data);
+        assert_eq!(
+            fast,
+            Validator::default().general_path_only().validate(&data)
+        );
+        assert_eq!(fast.elements, 6);
+        // Only the meta elements this minimal group leaves out.
+        assert!(
+            fast.findings
+                .iter()
+                .all(|f| f.code == FindingCode::MetaElementMissing),
+            "{:?}",
+            fast.findings
+        );
     }
 
     #[test]

@@ -120,8 +120,8 @@ impl Element {
     }
 }
 
-/// A top-level value [`Walk::plain_values`] offers: what an [`Element`] of kind
-/// [`ElementKind::Value`] at depth 0 in explicit VR would hold.
+/// A value [`Walk::plain_values`] offers: what an [`Element`] of kind [`ElementKind::Value`]
+/// in explicit VR would hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PlainValue {
     pub(crate) offset: u64,
@@ -239,29 +239,36 @@ impl<'s> Walk<'s> {
         self.source.compressed_len()
     }
 
-    /// Walks top-level values of an explicit VR little endian data set in one tight loop over
-    /// the bytes the source already holds, handing each to `accept` before taking it; stops,
-    /// without taking it, at the first element `accept` declines or that is anything else (a
-    /// sequence, an item, a UN or undefined length, a header not wholly held, a value past the
-    /// end), which the iterator then yields as usual. Elements taken here are exactly those the
-    /// iterator would have yielded as [`ElementKind::Value`] at depth 0, in the same order;
-    /// validation uses this for its hot path, where most elements need no more than a look at
-    /// their tag. Not for streams, whose end is learnt late.
+    /// Walks the values of an explicit VR little endian data set (the top level, or the item
+    /// the walk is in) in one tight loop over the bytes the source already holds, handing each
+    /// to `accept` before taking it; stops, without taking it, at the first element `accept`
+    /// declines or that is anything else (a sequence, an item or delimiter, a UN or undefined
+    /// length, a header not wholly held, a value past the end of the input or of a
+    /// defined-length item), which the iterator then yields as usual. Elements taken here are
+    /// exactly those the iterator would have yielded as [`ElementKind::Value`] at
+    /// [`Walk::depth`], in the same order; validation uses this for its hot path, where most
+    /// elements need no more than a look at their tag. Not for streams, whose end is learnt
+    /// late.
     #[inline]
     pub(crate) fn plain_values(
         &mut self,
         mut accept: impl FnMut(&PlainValue) -> bool,
     ) -> Option<PlainRun> {
-        if self.done
-            || !self.stack.is_empty()
-            || self.known_end.is_none()
-            || self.encoding != Encoding::ExplicitVrLittleEndian
-        {
+        // The encoding of the headers at hand: the data set's, or an item's (not a sequence's
+        // or encapsulated pixel data's, where items come next).
+        let encoding = match self.stack.last() {
+            None => self.encoding,
+            Some(frame) if frame.kind == FrameKind::Item => frame.encoding,
+            Some(_) => return None,
+        };
+        if self.done || self.known_end.is_none() || encoding != Encoding::ExplicitVrLittleEndian {
             return None;
         }
         let base = self.pos;
         let window = self.source.buffered(base);
-        // Bytes from `base` to the data set's end: values may end past the window.
+        // Bytes from `base` to the end of the data set or of the innermost defined-length
+        // frame: values may end past the window, not past that. (Once a value ends right
+        // there, the next header cannot fit: the iterator closes the frame.)
         let room = self.limit.saturating_sub(base);
         let mut count = 0u64;
         let mut last = (base, Tag(0, 0));
