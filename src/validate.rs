@@ -1321,6 +1321,16 @@ fn element_finding(
 mod tests {
     use super::*;
 
+    /// The header walk of a Part 10 input's data set.
+    fn walk_of(data: &[u8]) -> Walk<'_> {
+        let inspection = crate::inspect(data).unwrap();
+        let plan = DataSetPlan::of(&inspection, |start| {
+            Ok(cursor::tail_at(data, start).unwrap_or_default().to_vec())
+        })
+        .unwrap();
+        Inspector::default().walk_plan(data, plan)
+    }
+
     #[test]
     fn the_fast_path_takes_most_values_and_agrees_with_the_general_path() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pydicom");
@@ -1345,12 +1355,7 @@ mod tests {
             "/tests/data/pydicom/CT_small.dcm"
         ))
         .unwrap();
-        let inspection = crate::inspect(&ct).unwrap();
-        let plan = DataSetPlan::of(&inspection, |start| {
-            Ok(cursor::tail_at(&ct, start).unwrap_or_default().to_vec())
-        })
-        .unwrap();
-        let mut walk = Inspector::default().walk_plan(&ct, plan);
+        let mut walk = walk_of(&ct);
         let first = walk.next().unwrap().unwrap();
         let mut last = first.tag();
         let mut taken = 0;
@@ -1404,12 +1409,7 @@ mod tests {
         ]
         .concat();
 
-        let inspection = crate::inspect(&data).unwrap();
-        let plan = DataSetPlan::of(&inspection, |start| {
-            Ok(cursor::tail_at(&data, start).unwrap_or_default().to_vec())
-        })
-        .unwrap();
-        let mut walk = Inspector::default().walk_plan(&data, plan);
+        let mut walk = walk_of(&data);
         let kinds: Vec<ElementKind> = (0..3).map(|_| walk.next().unwrap().unwrap().kind).collect();
         assert_eq!(
             kinds,
