@@ -294,11 +294,7 @@ impl Inspector {
             },
             None => None,
         };
-        Ok(Inspection {
-            classification,
-            meta,
-            file_len,
-        })
+        Ok(Inspection::new(classification, meta, file_len))
     }
 }
 

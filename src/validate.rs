@@ -694,14 +694,12 @@ impl Run {
             // Most values need only a look at their tag: taken in a tight loop while no
             // payload or PDF header is to be placed, in the scope of the data set or item the
             // walk is in (`element` made it the innermost one when the item began).
-            let fast =
-                !self.general_path_only && self.payload.is_none() && self.pdf_header.is_none();
             let depth = walk.depth();
-            let in_scope = usize::try_from(depth)
-                .ok()
-                .and_then(|depth| depth.checked_add(1))
-                .is_some_and(|scopes| scopes == self.scopes.len());
-            if let (true, true, Some(scope)) = (fast, in_scope, self.scopes.last_mut()) {
+            let fast = !self.general_path_only
+                && self.payload.is_none()
+                && self.pdf_header.is_none()
+                && u32::try_from(self.scopes.len()).ok() == depth.checked_add(1);
+            if let (true, Some(scope)) = (fast, self.scopes.last_mut()) {
                 if let Some(run) = scope.take_plain_values(walk) {
                     self.report.elements = self.report.elements.saturating_add(run.count);
                     if depth == 0 {
@@ -720,14 +718,9 @@ impl Run {
                     }
                     // Looking into a value reads as the walk does, and can fail as it can
                     // (a deflate stream cut short, the inflation limit): the walk stops.
-                    if let Err(err) = self.element(walk, element) {
-                        return match err {
-                            Error::Io { .. } => Err(err),
-                            err => {
-                                self.stop(&err);
-                                Ok(false)
-                            }
-                        };
+                    let looked = self.element(walk, element);
+                    if !self.go_on_after(looked)? {
+                        return Ok(false);
                     }
                 }
                 Some(Err(_)) => {
@@ -1083,17 +1076,24 @@ impl Run {
             if !self.report.deflated {
                 self.report.data_end = Some(offset);
             }
-            return match self.trailing(walk, offset) {
-                Err(err @ Error::Io { .. }) => Err(err),
-                Err(err) => {
-                    self.stop(&err);
-                    Ok(())
-                }
-                Ok(()) => Ok(()),
-            };
+            let looked = self.trailing(walk, offset);
+            return self.go_on_after(looked).map(|_| ());
         }
         self.stop(&err);
         Ok(())
+    }
+
+    /// Whether the walk goes on after looking into bytes it reached: an I/O error fails the
+    /// validation; any other error stops the walk as a structural finding (false).
+    fn go_on_after(&mut self, looked: Result<(), Error>) -> Result<bool, Error> {
+        match looked {
+            Ok(()) => Ok(true),
+            Err(err @ Error::Io { .. }) => Err(err),
+            Err(err) => {
+                self.stop(&err);
+                Ok(false)
+            }
+        }
     }
 
     /// Reports the error that stops the walk as a structural finding.

@@ -128,7 +128,6 @@ pub(crate) struct PlainValue {
     pub(crate) tag: Tag,
     pub(crate) vr: VR,
     pub(crate) len: u32,
-    pub(crate) header_len: u8,
 }
 
 /// What [`Walk::plain_values`] took: how many values, and the offset and tag of the last.
@@ -318,7 +317,6 @@ impl<'s> Walk<'s> {
                 tag: Tag(group, (head >> 16) as u16),
                 vr,
                 len,
-                header_len,
             };
             if !accept(&value) {
                 break;
