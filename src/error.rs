@@ -5,6 +5,10 @@ use std::io;
 
 use dicom_core::Tag;
 
+use crate::read::preamble::PreambleKind;
+use crate::severity::Severity;
+use crate::validate::findings::FindingCode;
+
 /// Everything that can stop reading or rewriting an input.
 ///
 /// Every variant that concerns the input carries the byte `offset` where the problem was found
@@ -105,7 +109,7 @@ pub enum Error {
         /// Where the reason lies.
         offset: u64,
         /// Why.
-        reason: crate::policy::Rejection,
+        reason: Rejection,
     },
     /// A policy built with contradictory settings.
     #[error("invalid policy: {reason}")]
@@ -299,3 +303,42 @@ impl fmt::Display for VrBytes {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a policy refused an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The preamble is not one the policy accepts.
+    Preamble(PreambleKind),
+    /// A finding at or above the policy's rejection threshold remains after sanitizing.
+    Finding {
+        /// Its code.
+        code: FindingCode,
+        /// Its severity.
+        severity: Severity,
+    },
+    /// Bytes follow the data set and the policy refuses them.
+    TrailingData {
+        /// Where they start.
+        offset: u64,
+    },
+    /// The policy strips the preamble, but what follows `DICM` is not a File Meta group that
+    /// could start the output (the output would not be DICOM), or the stripped output would
+    /// have `DICM` at offset 128 again and be read as another Part 10 file.
+    Unstrippable,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Preamble(kind) => write!(f, "preamble not accepted: {kind}"),
+            Rejection::Finding { code, severity } => write!(f, "{severity} finding {code}"),
+            Rejection::TrailingData { offset } => {
+                write!(f, "data after the end of the data set at offset {offset}")
+            }
+            Rejection::Unstrippable => f.write_str(
+                "cannot strip the preamble: no file meta group after DICM, or DICM again at 128",
+            ),
+        }
+    }
+}

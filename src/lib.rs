@@ -83,58 +83,43 @@
     )
 )]
 
-mod cursor;
-#[cfg(feature = "deflate")]
-mod deflate;
-mod dictionary;
-mod encoding;
 mod error;
-pub mod executable;
-mod finding;
-mod fs;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod header;
-mod inspect;
 mod limits;
-pub mod meta;
-mod policy;
-#[cfg(feature = "serde")]
-pub mod policy_file;
-mod preamble;
-mod report;
-mod sanitize;
-pub mod signature;
-mod source;
-mod stream;
+mod read;
+mod rewrite;
+mod severity;
 pub mod threat_model;
-pub mod tiff;
 mod validate;
-pub mod walk;
 
-pub use encoding::{Encoding, TransferSyntax};
-pub use error::{Error, LimitKind, Result, Structure, VrBytes};
-pub use executable::ExecutableInfo;
-pub use finding::{Category, Finding, FindingCode, Severity};
-pub use fs::FileError;
-pub use inspect::{
-    classify, classify_prefix, inspect, inspect_reader, Classification, Inspection, Inspector,
-    Layout, Prefix,
-};
+pub use error::{Error, LimitKind, Rejection, Result, Structure, VrBytes};
 pub use limits::Limits;
-pub use meta::{FileMeta, MetaElement};
-pub use policy::{
-    DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, Rejection,
-    TrailingAction,
+pub use read::encoding::{Encoding, TransferSyntax};
+pub use read::executable::ExecutableInfo;
+pub use read::inspection::{Classification, Inspection, Prefix};
+pub use read::inspector::{
+    classify, classify_prefix, inspect, inspect_reader, walk, walk_reader, Inspector,
 };
-pub use preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-pub use report::{Action, Report, Status, REPORT_SCHEMA};
-pub use sanitize::{Outcome, Sanitized, SanitizedBytes};
-pub use stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
-pub use tiff::{TiffGrade, TiffHeader};
+pub use read::layout::Layout;
+pub use read::meta::{FileMeta, MetaElement};
+pub use read::preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
+pub use read::tiff::{TiffGrade, TiffHeader};
+pub use read::walk::{Element, ElementKind, Walk};
+pub use read::{executable, meta, signature, tiff, walk};
+pub use rewrite::fs::FileError;
+pub use rewrite::policy::{
+    Action, DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, TrailingAction,
+};
+#[cfg(feature = "serde")]
+pub use rewrite::policy_file;
+pub use rewrite::sinks::{Outcome, Sanitized, SanitizedBytes};
+pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
+pub use severity::Severity;
+pub use validate::findings::{Category, Finding, FindingCode};
+pub use validate::report::{Report, Status, REPORT_SCHEMA};
 pub use validate::{validate, Validator};
-pub use walk::{walk, walk_reader, Element, ElementKind, Walk};
 
 /// Re-export of the `dicom-core` types used in this crate's API.
 pub use dicom_core::{header::DataElementHeader, Tag, VR};

@@ -3,22 +3,28 @@
 //! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
 //! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
 
+pub(crate) mod findings;
+pub(crate) mod report;
+
 use std::io::{Read, Seek};
 
 use dicom_core::{Tag, VR};
 
-use crate::cursor::{self, Endian};
 use crate::error::{Error, LimitKind, Structure};
-use crate::finding::{Finding, FindingCode, Severity};
-use crate::inspect::{meta_start, Classification, Inspection, Inspector};
 use crate::limits::Limits;
-use crate::meta::{self, FileMeta, MetaElement, Parsed};
-use crate::preamble::{PreambleKind, HEADER_LEN};
-use crate::report::Report;
-use crate::signature::{self, Payload};
-use crate::source::{read_up_to_at, reusable_buffer, SeekSource, Window};
-use crate::tiff::TiffGrade;
-use crate::walk::{read_at, DataSetPlan, Element, ElementKind, PlainRun, Walk, PIXEL_DATA};
+use crate::read::cursor::{self, Endian};
+use crate::read::inspection::{Classification, Inspection};
+use crate::read::inspector::Inspector;
+use crate::read::layout::{meta_start, DataSetPlan};
+use crate::read::meta::{self, FileMeta, MetaElement, Parsed};
+use crate::read::preamble::{PreambleKind, HEADER_LEN};
+use crate::read::probe::{read_at, read_up_to_at, SeekSource};
+use crate::read::signature::{self, Payload};
+use crate::read::tiff::TiffGrade;
+use crate::read::walk::{Element, ElementKind, PlainRun, Walk, PIXEL_DATA};
+use crate::read::walk_source::{reusable_buffer, Window};
+use crate::validate::findings::{Finding, FindingCode, Severity};
+use crate::validate::report::Report;
 
 /// (FFFC,FFFC) Data Set Trailing Padding.
 const PADDING: Tag = Tag(0xFFFC, 0xFFFC);
@@ -222,7 +228,7 @@ impl Validator {
         #[cfg(unix)]
         {
             let mut positional =
-                crate::source::PositionalFile::new(file).map_err(|e| Error::io(0, &e))?;
+                crate::read::probe::PositionalFile::new(file).map_err(|e| Error::io(0, &e))?;
             self.validate_reader(&mut positional)
         }
         #[cfg(not(unix))]
@@ -597,7 +603,7 @@ impl Run {
                     .get(..self.limits.max_scan_len.try_into().unwrap_or(usize::MAX))
                     .unwrap_or(value);
                 let found = signature::value_payload(value, value.len() as u64)
-                    .filter(|p| *p != Payload::Executable(crate::signature::Format::Pe))
+                    .filter(|p| *p != Payload::Executable(crate::read::signature::Format::Pe))
                     .map(|p| (0, p))
                     .or_else(|| signature::embedded_payload(value));
                 if let Some((at, payload)) = found {
@@ -930,7 +936,7 @@ impl Run {
             return Ok(());
         };
         let mut confirmed = false;
-        if payload == Payload::Executable(crate::signature::Format::Pe) {
+        if payload == Payload::Executable(crate::read::signature::Format::Pe) {
             // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
             let pe = cursor::u32_at(head, 0x3C, Endian::Little)
                 .map(u64::from)

@@ -35,11 +35,11 @@ impl Encoding {
         }
     }
 
-    pub(crate) fn endian(self) -> crate::cursor::Endian {
+    pub(crate) fn endian(self) -> crate::read::cursor::Endian {
         if self.is_big_endian() {
-            crate::cursor::Endian::Big
+            crate::read::cursor::Endian::Big
         } else {
-            crate::cursor::Endian::Little
+            crate::read::cursor::Endian::Little
         }
     }
 }

@@ -7,12 +7,12 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::executable::{self, ExecutableInfo};
-use crate::finding::Severity;
 use crate::limits::Limits;
-use crate::signature::{self, Format, Text};
-use crate::source::Probe;
-use crate::tiff::{HeaderMatch, TiffGrade, TiffHeader};
+use crate::read::executable::{self, ExecutableInfo};
+use crate::read::probe::Probe;
+use crate::read::signature::{self, Format, Text};
+use crate::read::tiff::{HeaderMatch, TiffGrade, TiffHeader};
+use crate::validate::findings::Severity;
 
 /// Length of the preamble.
 pub const PREAMBLE_LEN: usize = 128;
@@ -203,8 +203,8 @@ impl fmt::Display for PreambleKind {
             PreambleKind::Zero => f.write_str("all-zero preamble"),
             PreambleKind::Tiff { header, grade } => {
                 let variant = match header.variant {
-                    crate::tiff::TiffVariant::Classic => "TIFF",
-                    crate::tiff::TiffVariant::BigTiff => "BigTIFF",
+                    crate::read::tiff::TiffVariant::Classic => "TIFF",
+                    crate::read::tiff::TiffVariant::BigTiff => "BigTIFF",
                 };
                 match grade {
                     TiffGrade::Functional => write!(

@@ -12,13 +12,13 @@ use std::ops::Range;
 use bytes::{Buf, Bytes};
 
 use crate::error::Error;
-use crate::policy::{strippable, Decision, Facts, Plan, Policy, STRIP_CHECK_LEN};
-use crate::preamble::{PreambleKind, HEADER_LEN, PREAMBLE_LEN};
-use crate::report::{Action, Report};
+use crate::read::preamble::{PreambleKind, HEADER_LEN, PREAMBLE_LEN};
 #[cfg(unix)]
-use crate::source::FileAt;
-use crate::source::{RandomAccess, SeekSource};
-use crate::walk::read_at;
+use crate::read::probe::FileAt;
+use crate::read::probe::{read_at, RandomAccess, SeekSource};
+use crate::rewrite::policy::Action;
+use crate::rewrite::policy::{strippable, Decision, Facts, Plan, Policy, STRIP_CHECK_LEN};
+use crate::validate::report::Report;
 
 /// The replacement preamble.
 pub(crate) static ZEROS: [u8; PREAMBLE_LEN] = [0; PREAMBLE_LEN];

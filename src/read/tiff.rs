@@ -14,10 +14,10 @@
 
 use std::fmt;
 
-use crate::cursor::{self, Endian};
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::source::{Miss, Probe};
+use crate::read::cursor::{self, Endian};
+use crate::read::probe::{Miss, Probe};
 
 /// Classic TIFF or BigTIFF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,148 +1,20 @@
-//! Reading an input without copying it: layout verdict, preamble and File Meta group.
+//! The reader of inputs: an [`Inspector`] with its [`Limits`] classifies, inspects and walks
+//! slices and `Read + Seek` inputs; the free functions do the same with the default limits.
 
 use std::io::{Read, Seek, SeekFrom};
 
-use crate::cursor;
-use crate::encoding::Encoding;
 use crate::error::Error;
-use crate::header::{self, HeaderError, UNDEFINED};
 use crate::limits::Limits;
-use crate::meta::{self, FileMeta, Parsed};
-use crate::preamble::{self, Detected, Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-use crate::source::{Probe, RandomAccess, SeekSource};
-use crate::tiff::{TiffDefect, TiffGrade};
-
-/// How an input is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Layout {
-    /// A DICOM Part 10 file: 128-byte preamble, `DICM`, File Meta group, data set.
-    Part10,
-    /// No preamble: the input starts with the File Meta group.
-    MetaWithoutPreamble,
-    /// No preamble and no File Meta group: a bare data set in one of the three uncompressed
-    /// encodings (as written by some old writers, and ACR-NEMA).
-    RawDataSet(Encoding),
-    /// Not recognised as DICOM.
-    NotDicom,
-}
-
-impl Layout {
-    /// The stable name used in reports: `part10`, `no-preamble`, `raw-data-set`, `not-dicom`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Layout::Part10 => "part10",
-            Layout::MetaWithoutPreamble => "no-preamble",
-            Layout::RawDataSet(_) => "raw-data-set",
-            Layout::NotDicom => "not-dicom",
-        }
-    }
-
-    /// Whether the input is DICOM in any layout.
-    pub fn is_dicom(&self) -> bool {
-        !matches!(self, Layout::NotDicom)
-    }
-}
-
-/// The verdict on an input: its layout and, for Part 10 files, its preamble.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Classification<'a> {
-    layout: Layout,
-    preamble: Option<Preamble<'a>>,
-}
-
-impl<'a> Classification<'a> {
-    /// How the input is laid out.
-    pub fn layout(&self) -> Layout {
-        self.layout
-    }
-
-    /// The preamble, for Part 10 files.
-    pub fn preamble(&self) -> Option<Preamble<'a>> {
-        self.preamble
-    }
-
-    /// The preamble's kind name for reports, `absent` when there is none.
-    pub fn preamble_name(&self) -> &'static str {
-        self.preamble.map_or("absent", |p| p.kind().name())
-    }
-}
-
-/// Whether enough bytes were given for a verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prefix<T> {
-    /// The verdict.
-    Complete(T),
-    /// Fewer than 132 bytes: give more (or, at the end of the stream, call
-    /// [`classify`] on everything there is).
-    Partial,
-}
-
-/// A Part 10 file, or a bare meta group, read as far as its data set.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Inspection<'a> {
-    classification: Classification<'a>,
-    meta: Option<FileMeta<'a>>,
-    file_len: u64,
-}
-
-impl<'a> Inspection<'a> {
-    pub(crate) fn new(
-        classification: Classification<'a>,
-        meta: Option<FileMeta<'a>>,
-        file_len: u64,
-    ) -> Self {
-        Inspection {
-            classification,
-            meta,
-            file_len,
-        }
-    }
-
-    /// The layout and preamble verdict.
-    pub fn classification(&self) -> Classification<'a> {
-        self.classification
-    }
-
-    /// How the input is laid out.
-    pub fn layout(&self) -> Layout {
-        self.classification.layout
-    }
-
-    /// The preamble, for Part 10 files.
-    pub fn preamble(&self) -> Option<Preamble<'a>> {
-        self.classification.preamble
-    }
-
-    /// The File Meta group, when the input has one.
-    pub fn meta(&self) -> Option<&FileMeta<'a>> {
-        self.meta.as_ref()
-    }
-
-    /// Length of the whole input.
-    pub fn file_len(&self) -> u64 {
-        self.file_len
-    }
-
-    /// Where the data set starts, for DICOM inputs.
-    pub fn data_set_offset(&self) -> Option<u64> {
-        match (self.layout(), &self.meta) {
-            (_, Some(meta)) => Some(meta.data_set_offset()),
-            (Layout::RawDataSet(_), None) => Some(0),
-            _ => None,
-        }
-    }
-
-    /// How the data set's headers are encoded, when known: from a recognised transfer syntax,
-    /// or detected for a raw data set.
-    pub fn encoding(&self) -> Option<Encoding> {
-        match (self.layout(), &self.meta) {
-            (Layout::RawDataSet(encoding), _) => Some(encoding),
-            (_, Some(meta)) => meta.transfer_syntax().map(|ts| ts.encoding),
-            _ => None,
-        }
-    }
-}
+use crate::read::cursor;
+use crate::read::deflate::inflate;
+use crate::read::inspection::{Classification, Inspection, Prefix};
+use crate::read::layout::{detect_layout, meta_start, DataSetPlan, Layout, INITIAL_READ};
+use crate::read::meta::{self, Parsed};
+use crate::read::preamble::{self, Detected, Preamble, PreambleKind, HEADER_LEN, PREAMBLE_LEN};
+use crate::read::probe::{read_at, Probe, RandomAccess, SeekSource};
+use crate::read::tiff::{TiffDefect, TiffGrade};
+use crate::read::walk::Walk;
+use crate::read::walk_source::{AnySource, BufferedSeekSource, ReadSeek, SliceSource, Window};
 
 /// Reads inputs with chosen [`Limits`]. The free functions [`inspect`], [`classify`],
 /// [`classify_prefix`] and [`inspect_reader`] use the defaults.
@@ -230,7 +102,7 @@ impl Inspector {
             .seek(SeekFrom::Start(0))
             .and_then(|_| {
                 let len = usize::try_from(first).unwrap_or(usize::MAX);
-                crate::source::read_up_to_at(reader, buf, 0, len)
+                crate::read::probe::read_up_to_at(reader, buf, 0, len)
             })
             .map_err(|e| Error::io(0, &e))?;
         if (buf.len() as u64) < first {
@@ -298,8 +170,68 @@ impl Inspector {
     }
 }
 
-/// Bytes [`inspect_reader`] reads first: the header and, usually, the whole meta group.
-pub(crate) const INITIAL_READ: u64 = 256;
+/// Bytes read to guess the encoding of a data set whose transfer syntax is unknown.
+const GUESS_LEN: usize = 256;
+
+impl Inspector {
+    /// See [`walk`](crate::walk()).
+    pub fn walk<'a>(&self, data: &'a [u8]) -> Result<Walk<'a>, Error> {
+        let inspection = self.inspect(data)?;
+        let plan = DataSetPlan::of(&inspection, |start| {
+            let head = cursor::tail_at(data, start).unwrap_or_default();
+            Ok(head.get(..GUESS_LEN).unwrap_or(head).to_vec())
+        })?;
+        Ok(self.walk_plan(data, plan))
+    }
+
+    pub(crate) fn walk_plan<'a>(&self, data: &'a [u8], plan: DataSetPlan) -> Walk<'a> {
+        let source = if plan.deflated {
+            let compressed = cursor::tail_at(data, plan.start).unwrap_or_default();
+            AnySource::Other(inflate(compressed, plan.start, self.limits()))
+        } else {
+            AnySource::Slice(SliceSource { data })
+        };
+        Walk::new(source, plan.start, plan.encoding, *self.limits())
+    }
+
+    /// See [`walk_reader`].
+    pub fn walk_reader<'r, R: Read + Seek + 'r>(
+        &self,
+        reader: &'r mut R,
+    ) -> Result<Walk<'r>, Error> {
+        let mut buf = Vec::new();
+        let inspection = self.inspect_reader(reader, &mut buf)?;
+        let file_len = inspection.file_len();
+        let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, GUESS_LEN))?;
+        self.walk_reader_plan(reader, file_len, plan, buf, Window::default())
+    }
+
+    /// A walk of `reader`'s data set, whose first bytes `prefix` (and maybe last bytes,
+    /// `tail`) were already read.
+    pub(crate) fn walk_reader_plan<'r, R: Read + Seek + 'r>(
+        &self,
+        reader: &'r mut R,
+        file_len: u64,
+        plan: DataSetPlan,
+        prefix: Vec<u8>,
+        tail: Window,
+    ) -> Result<Walk<'r>, Error> {
+        let source = if plan.deflated {
+            reader
+                .seek(SeekFrom::Start(plan.start))
+                .map_err(|e| Error::io(plan.start, &e))?;
+            AnySource::Other(inflate(
+                reader.take(file_len.saturating_sub(plan.start)),
+                plan.start,
+                self.limits(),
+            ))
+        } else {
+            let reader: &'r mut (dyn ReadSeek + 'r) = reader;
+            AnySource::Seek(BufferedSeekSource::new(reader, file_len, prefix, tail))
+        };
+        Ok(Walk::new(source, plan.start, plan.encoding, *self.limits()))
+    }
+}
 
 /// Grows `buf`, a prefix of the input, to `len` bytes.
 fn fill<R: Read + Seek>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<(), Error> {
@@ -312,7 +244,7 @@ fn fill<R: Read + Seek>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<(
     // `missing` is bounded by the input's length and the meta group limit.
     let missing_len =
         usize::try_from(missing).map_err(|_| io(std::io::ErrorKind::OutOfMemory.into()))?;
-    let read = crate::source::read_up_to(reader, buf, missing_len).map_err(io)?;
+    let read = crate::read::probe::read_up_to(reader, buf, missing_len).map_err(io)?;
     if (read as u64) < missing {
         return Err(io(std::io::ErrorKind::UnexpectedEof.into()));
     }
@@ -329,18 +261,9 @@ fn part10_preamble(data: &[u8], layout: Layout) -> Option<&[u8; PREAMBLE_LEN]> {
         .ok()
 }
 
-/// Where the File Meta group of an input with this layout starts.
-pub(crate) fn meta_start(layout: Layout) -> Option<u64> {
-    match layout {
-        Layout::Part10 => Some(HEADER_LEN),
-        Layout::MetaWithoutPreamble => Some(0),
-        _ => None,
-    }
-}
-
 /// The detection-only kind, used if confirmation cannot run.
 fn unconfirmed(bytes: &[u8; PREAMBLE_LEN]) -> PreambleKind {
-    let info = crate::executable::ExecutableInfo {
+    let info = crate::read::executable::ExecutableInfo {
         confirmed: false,
         payload_offset: None,
     };
@@ -350,115 +273,13 @@ fn unconfirmed(bytes: &[u8; PREAMBLE_LEN]) -> PreambleKind {
             header,
             grade: TiffGrade::Dangling(TiffDefect::LimitReached),
         },
-        Detected::Executable(crate::signature::Format::Pe) => PreambleKind::Pe(info),
-        Detected::Executable(crate::signature::Format::Elf) => PreambleKind::Elf(info),
+        Detected::Executable(crate::read::signature::Format::Pe) => PreambleKind::Pe(info),
+        Detected::Executable(crate::read::signature::Format::Elf) => PreambleKind::Elf(info),
         Detected::Executable(format) => PreambleKind::MachO {
-            fat: format == crate::signature::Format::MachOFat,
+            fat: format == crate::read::signature::Format::MachOFat,
             info,
         },
     }
-}
-
-/// Decides the layout from the first bytes of an input of `file_len` bytes.
-///
-/// `DICM` at 128 followed by a meta element is Part 10. Otherwise a meta element at 0 means a
-/// meta group without preamble, and plausible element headers at 0 a raw data set (a data set
-/// may hold `DICM` at 128 by chance). `DICM` at 128 with neither is still Part 10, with a
-/// broken meta group.
-pub(crate) fn detect_layout(data: &[u8], file_len: u64) -> Layout {
-    let magic = cursor::slice_at(data, PREAMBLE_LEN as u64, 4) == Some(MAGIC.as_slice());
-    // Every path sees the same bytes, whatever it has read: a slice holds the whole input,
-    // a reader or a stream only its first bytes.
-    let window = data.get(..DETECT_LEN).unwrap_or(data);
-    if magic && meta::plausible_at(data, HEADER_LEN) {
-        Layout::Part10
-    } else if meta::plausible_at(data, 0) {
-        Layout::MetaWithoutPreamble
-    } else if let Some(encoding) = raw_data_set_encoding(window, file_len) {
-        Layout::RawDataSet(encoding)
-    } else if magic {
-        Layout::Part10
-    } else {
-        Layout::NotDicom
-    }
-}
-
-/// Bytes layout detection looks at: the first that every path reads ([`INITIAL_READ`], the
-/// streaming adapter's first read), so that slices, readers and streams agree on the layout.
-const DETECT_LEN: usize = INITIAL_READ as usize;
-
-/// How many leading element headers must parse for a raw data set to be recognised.
-const RAW_HEADERS: u32 = 4;
-
-/// The encoding in which the input starts with a plausible raw data set, if any.
-///
-/// Every data set holds (0008,0016) SOP Class UID, so a data set's first element is in group
-/// 0004 (directory records) to 0008; the next headers must follow in ascending order with
-/// lengths that fit in the input.
-fn raw_data_set_encoding(data: &[u8], file_len: u64) -> Option<Encoding> {
-    data_set_encoding(data, file_len, true)
-}
-
-/// The encoding in which `data` (the start of a data set of `len` bytes) reads as plausible
-/// element headers. With `strict`, the first element must be in groups 0004 to 0008.
-pub(crate) fn data_set_encoding(data: &[u8], len: u64, strict: bool) -> Option<Encoding> {
-    [
-        Encoding::ExplicitVrLittleEndian,
-        Encoding::ExplicitVrBigEndian,
-        Encoding::ImplicitVrLittleEndian,
-    ]
-    .into_iter()
-    .find(|&encoding| plausible_data_set(data, len, encoding, strict))
-}
-
-pub(crate) fn plausible_data_set(
-    data: &[u8],
-    file_len: u64,
-    encoding: Encoding,
-    strict: bool,
-) -> bool {
-    let mut at = 0u64;
-    let mut previous = None;
-    for count in 0..RAW_HEADERS {
-        if at >= file_len.min(data.len() as u64) {
-            // The data (or what we have of it) ends cleanly after at least two elements.
-            return count >= 2 || (count >= 1 && at == file_len);
-        }
-        let raw = match header::decode(data, at, encoding) {
-            Ok(raw) => raw,
-            // What we have of the input ends inside this header: it may go on plausibly.
-            Err(HeaderError::Short { .. }) => return count >= 2 && (data.len() as u64) < file_len,
-            Err(HeaderError::InvalidVr { .. }) => return false,
-        };
-        let tag = raw.tag;
-        let first_ok = count > 0 || !strict || (0x0004..=0x0008).contains(&tag.group());
-        // Groups 0001, 0003, 0005, 0007 and FFFF are reserved; FFFE holds only items.
-        let reserved = matches!(
-            tag.group(),
-            0x0001 | 0x0003 | 0x0005 | 0x0007 | 0xFFFE | 0xFFFF
-        );
-        if !first_ok || reserved || previous.is_some_and(|p| p >= tag) {
-            return false;
-        }
-        previous = Some(tag);
-        if raw.len == UNDEFINED {
-            let may_be_undefined = raw.vr.is_none_or(|vr| {
-                matches!(
-                    vr,
-                    dicom_core::VR::SQ
-                        | dicom_core::VR::UN
-                        | dicom_core::VR::OB
-                        | dicom_core::VR::OW
-                )
-            });
-            return may_be_undefined && (count >= 1 || !strict);
-        }
-        match raw.value_end(at).filter(|end| *end <= file_len) {
-            Some(end) => at = end,
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Classifies a complete input held in memory: its layout and, for Part 10 files, its
@@ -556,4 +377,52 @@ pub fn inspect_reader<'b, R: Read + Seek>(
     buf: &'b mut Vec<u8>,
 ) -> Result<Inspection<'b>, Error> {
     Inspector::default().inspect_reader(reader, buf)
+}
+
+/// Walks the element headers of a complete input held in memory, from its data set's start.
+///
+/// The encoding comes from the File Meta group's transfer syntax (a deflated data set is
+/// inflated as it is walked), or is detected for a raw data set or an unknown transfer syntax.
+///
+/// # Errors
+/// When the input is not DICOM or its File Meta group cannot be read (see
+/// [`inspect`](crate::inspect())). Defects in the data set come from the iterator.
+///
+/// ```
+/// use dicom_sanitize::{walk, ElementKind, Tag};
+///
+/// let data = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
+/// let mut pixel_data = None;
+/// for element in walk(&data)? {
+///     let element = element?;
+///     if element.tag() == Tag(0x7FE0, 0x0010) {
+///         pixel_data = Some(element);
+///     }
+/// }
+/// let pixel_data = pixel_data.unwrap();
+/// assert_eq!(pixel_data.kind, ElementKind::Value);
+/// assert_eq!(pixel_data.value_end(), Some(data.len() as u64 - 138)); // padding follows
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn walk(data: &[u8]) -> Result<Walk<'_>, Error> {
+    Inspector::default().walk(data)
+}
+
+/// Walks the element headers of an input through `Read + Seek`: headers are read in small
+/// chunks and values skipped by seeking, so pixel data is never read.
+///
+/// # Errors
+/// As [`walk`](crate::walk()), and when reading fails.
+///
+/// ```
+/// let mut file = std::fs::File::open("tests/data/pydicom/rtplan.dcm")?;
+/// let sequences = dicom_sanitize::walk_reader(&mut file)?
+///     .filter_map(Result::ok)
+///     .filter(|e| e.kind == dicom_sanitize::ElementKind::Sequence)
+///     .count();
+/// assert!(sequences > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn walk_reader<R: Read + Seek>(reader: &mut R) -> Result<Walk<'_>, Error> {
+    Inspector::default().walk_reader(reader)
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use memchr::memmem::Finder;
 
-use crate::cursor;
+use crate::read::cursor;
 
 /// A file format recognised by its signature bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,16 +2,48 @@
 
 use std::fmt::Write as _;
 
-use crate::cursor;
 use crate::error::Error;
-use crate::finding::{Finding, FindingCode, Severity};
-use crate::inspect::Layout;
+use crate::error::Rejection;
 use crate::limits::Limits;
-use crate::meta;
-use crate::preamble::{PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-use crate::report::{Action, Report};
-use crate::tiff::TiffGrade;
+use crate::read::cursor;
+use crate::read::layout::Layout;
+use crate::read::meta;
+use crate::read::preamble::{PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
+use crate::read::tiff::TiffGrade;
+use crate::validate::findings::{Finding, FindingCode, Severity};
+use crate::validate::report::Report;
 use crate::validate::Validator;
+
+/// What a policy does with an input's preamble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum Action {
+    /// Nothing to change.
+    None,
+    /// Overwrite the preamble with zeros.
+    Zero,
+    /// Remove the preamble and `DICM`.
+    Strip,
+    /// Keep a functional TIFF header as it is.
+    KeepTiff,
+    /// Refuse the input.
+    Reject,
+}
+
+impl Action {
+    /// The stable name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::None => "none",
+            Action::Zero => "zero",
+            Action::Strip => "strip",
+            Action::KeepTiff => "keep-tiff",
+            Action::Reject => "reject",
+        }
+    }
+}
 
 /// What a policy does with a Part 10 file's preamble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,45 +91,6 @@ pub enum TrailingAction {
     Reject,
 }
 
-/// Why a policy refused an input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Rejection {
-    /// The preamble is not one the policy accepts.
-    Preamble(PreambleKind),
-    /// A finding at or above the policy's rejection threshold remains after sanitizing.
-    Finding {
-        /// Its code.
-        code: FindingCode,
-        /// Its severity.
-        severity: Severity,
-    },
-    /// Bytes follow the data set and the policy refuses them.
-    TrailingData {
-        /// Where they start.
-        offset: u64,
-    },
-    /// The policy strips the preamble, but what follows `DICM` is not a File Meta group that
-    /// could start the output (the output would not be DICOM), or the stripped output would
-    /// have `DICM` at offset 128 again and be read as another Part 10 file.
-    Unstrippable,
-}
-
-impl std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Rejection::Preamble(kind) => write!(f, "preamble not accepted: {kind}"),
-            Rejection::Finding { code, severity } => write!(f, "{severity} finding {code}"),
-            Rejection::TrailingData { offset } => {
-                write!(f, "data after the end of the data set at offset {offset}")
-            }
-            Rejection::Unstrippable => f.write_str(
-                "cannot strip the preamble: no file meta group after DICM, or DICM again at 128",
-            ),
-        }
-    }
-}
-
 /// A sanitization policy: built once, shared between threads, applied through `&self`.
 ///
 /// With the `serde` feature a policy reads from and writes to policy files (TOML, JSON): see
@@ -129,8 +122,8 @@ impl std::fmt::Display for Rejection {
 #[cfg_attr(
     feature = "serde",
     serde(
-        try_from = "crate::policy_file::PolicyConfig",
-        into = "crate::policy_file::PolicyConfig"
+        try_from = "crate::rewrite::policy_file::PolicyConfig",
+        into = "crate::rewrite::policy_file::PolicyConfig"
     )
 )]
 pub struct Policy {
@@ -634,7 +627,7 @@ impl DangerousPolicyBuilder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiff::{ByteOrder, TiffDefect, TiffHeader, TiffVariant};
+    use crate::read::tiff::{ByteOrder, TiffDefect, TiffHeader, TiffVariant};
 
     fn tiff(grade: TiffGrade) -> PreambleKind {
         PreambleKind::Tiff {

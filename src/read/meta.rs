@@ -3,11 +3,11 @@
 use dicom_core::header::{DataElementHeader, Length};
 use dicom_core::{Tag, VR};
 
-use crate::cursor::{self, Endian};
-use crate::encoding::{Encoding, TransferSyntax};
 use crate::error::{Error, LimitKind, Structure, VrBytes};
-use crate::header::{self, HeaderError, RawHeader, UNDEFINED};
 use crate::limits::Limits;
+use crate::read::cursor::{self, Endian};
+use crate::read::encoding::{Encoding, TransferSyntax};
+use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
 
 /// (0002,0000) File Meta Information Group Length.
 pub const GROUP_LENGTH: Tag = Tag(0x0002, 0x0000);

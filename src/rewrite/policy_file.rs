@@ -19,9 +19,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::finding::Severity;
 use crate::limits::Limits;
-use crate::policy::{Fallback, Policy, PreambleAction, TrailingAction};
+use crate::rewrite::policy::{Fallback, Policy, PreambleAction, TrailingAction};
+use crate::validate::findings::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

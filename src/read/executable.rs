@@ -7,10 +7,10 @@
 //! pointers (with a budget of reads, see [`Limits::max_probe_bytes`](crate::Limits::max_probe_bytes)) and reports whether the structure is confirmed and
 //! the file offset the payload starts at.
 
-use crate::cursor::{self, Endian};
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::source::{Miss, Probe};
+use crate::read::cursor::{self, Endian};
+use crate::read::probe::{Miss, Probe};
 
 /// What following an executable header's pointers found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,13 +4,13 @@ use std::fmt;
 use std::io::{self, Read};
 
 use crate::error::Error;
-use crate::inspect::{detect_layout, Layout as FileLayout};
-use crate::meta;
-use crate::policy::{Decision, Policy, TrailingAction};
-use crate::preamble::{self, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-use crate::report::Action;
-use crate::sanitize::ZEROS;
-use crate::source::{read_up_to, Probe};
+use crate::read::layout::{detect_layout, Layout as FileLayout};
+use crate::read::meta;
+use crate::read::preamble::{self, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
+use crate::read::probe::{read_up_to, Probe};
+use crate::rewrite::policy::Action;
+use crate::rewrite::policy::{Decision, Policy, TrailingAction};
+use crate::rewrite::sinks::ZEROS;
 
 /// Bytes a [`SanitizingReader`] reads before deciding on a TIFF header (or an input that is not
 /// clearly Part 10), by default: 1 MiB.
@@ -18,7 +18,7 @@ pub const DEFAULT_LOOKAHEAD: usize = 1 << 20;
 
 /// Bytes read before deciding on any other Part 10 input: enough to tell whether it can be
 /// stripped.
-const QUICK_LEN: usize = crate::policy::STRIP_CHECK_LEN;
+const QUICK_LEN: usize = crate::rewrite::policy::STRIP_CHECK_LEN;
 
 /// A `Read` adapter that sanitizes the stream it wraps, in bounded memory.
 ///
@@ -210,7 +210,7 @@ impl<R: Read> SanitizingReader<R> {
             _ => None,
         };
         self.preamble = kind;
-        let strippable = crate::policy::strippable(&buf);
+        let strippable = crate::rewrite::policy::strippable(&buf);
         let decision = match self.policy.decide(layout, kind, strippable) {
             Ok(decision) => decision,
             Err(err) => {
@@ -219,7 +219,7 @@ impl<R: Read> SanitizingReader<R> {
             }
         };
         self.action = Some(
-            crate::policy::Plan {
+            crate::rewrite::policy::Plan {
                 decision,
                 keep_end: u64::MAX,
             }

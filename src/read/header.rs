@@ -2,8 +2,8 @@
 
 use dicom_core::{Tag, VR};
 
-use crate::cursor::{self, Endian};
-use crate::encoding::Encoding;
+use crate::read::cursor::{self, Endian};
+use crate::read::encoding::Encoding;
 
 /// The undefined length marker.
 pub(crate) const UNDEFINED: u32 = 0xFFFF_FFFF;

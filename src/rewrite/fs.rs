@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
-use crate::policy::{Decision, Policy};
-use crate::sanitize::{Layout, Outcome, ZEROS};
+use crate::rewrite::policy::{Decision, Policy};
+use crate::rewrite::sinks::{Layout, Outcome, ZEROS};
 
 /// Opens `path` with `options`, asking the kernel not to update its access time when we read
 /// it (`O_NOATIME`, Linux; backup tools do the same): reading a file only to find it clean
@@ -259,7 +259,7 @@ pub(crate) enum Rewrite {
 }
 
 /// Refuses plans that change the length of a file sanitized in place.
-fn check_in_place(plan: &crate::policy::Plan, outcome: &Outcome) -> Result<(), Error> {
+fn check_in_place(plan: &crate::rewrite::policy::Plan, outcome: &Outcome) -> Result<(), Error> {
     if plan.decision == Decision::Strip {
         return Err(Error::NotInPlace {
             what: "strip the preamble",

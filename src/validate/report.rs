@@ -1,9 +1,9 @@
 //! Validation reports: every finding on one input, and what they add up to.
 
-use crate::encoding::Encoding;
-use crate::finding::{Category, Finding, Severity};
-use crate::inspect::Layout;
-use crate::preamble::PreambleKind;
+use crate::read::encoding::Encoding;
+use crate::read::layout::Layout;
+use crate::read::preamble::PreambleKind;
+use crate::validate::findings::{Category, Finding, Severity};
 
 /// The overall verdict on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,37 +33,6 @@ impl Status {
             Status::Invalid => "invalid",
             Status::NotDicom => "not-dicom",
             Status::Error => "error",
-        }
-    }
-}
-
-/// What a policy does with an input's preamble.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
-#[non_exhaustive]
-pub enum Action {
-    /// Nothing to change.
-    None,
-    /// Overwrite the preamble with zeros.
-    Zero,
-    /// Remove the preamble and `DICM`.
-    Strip,
-    /// Keep a functional TIFF header as it is.
-    KeepTiff,
-    /// Refuse the input.
-    Reject,
-}
-
-impl Action {
-    /// The stable name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::None => "none",
-            Action::Zero => "zero",
-            Action::Strip => "strip",
-            Action::KeepTiff => "keep-tiff",
-            Action::Reject => "reject",
         }
     }
 }
@@ -139,8 +108,8 @@ impl Report {
 
     /// What the default policy does with the input: keep a functional TIFF header, zero every
     /// other non-zero preamble (see [`Policy::action`](crate::Policy::action)).
-    pub fn default_action(&self) -> Action {
-        crate::policy::Policy::default().action(self)
+    pub fn default_action(&self) -> crate::rewrite::policy::Action {
+        crate::rewrite::policy::Policy::default().action(self)
     }
 
     /// Where trailing data starts, when the data set ends before the file does.
@@ -160,8 +129,8 @@ mod serialize {
     use serde::{Serialize, Serializer};
 
     use super::Report;
-    use crate::preamble::PreambleKind;
-    use crate::tiff::TiffGrade;
+    use crate::read::preamble::PreambleKind;
+    use crate::read::tiff::TiffGrade;
 
     /// The preamble object of a report: its kind name, a description, and the details of the
     /// kind (TIFF header, executable confirmation, format).
