@@ -36,7 +36,7 @@ pub enum Prefix<T> {
     /// The verdict.
     Complete(T),
     /// Fewer than 132 bytes: give more (or, at the end of the stream, call
-    /// [`classify`] on everything there is).
+    /// [`classify`](crate::classify) on everything there is).
     Partial,
 }
 

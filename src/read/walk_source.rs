@@ -268,6 +268,7 @@ impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
 /// A forward-only stream, such as an inflating decoder; skipped bytes are read and discarded.
 ///
 /// Invariant: `buf` holds the bytes from `buf_start` to `read_end`.
+#[cfg_attr(not(feature = "deflate"), allow(dead_code))]
 pub(crate) struct StreamSource<R> {
     reader: R,
     buf: Vec<u8>,
@@ -283,6 +284,7 @@ pub(crate) struct StreamSource<R> {
     eof: bool,
 }
 
+#[cfg_attr(not(feature = "deflate"), allow(dead_code))]
 impl<R: Read> StreamSource<R> {
     /// A stream whose first byte is at input offset `start`, of at most `max_len` bytes.
     pub(crate) fn new(reader: R, start: u64, max_len: u64, inflating: bool) -> Self {
