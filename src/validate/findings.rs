@@ -1,10 +1,18 @@
-//! Findings: what validation reports, each with a stable code, a severity and an offset.
+//! Findings: what validation reports, each with a stable code, a severity and an offset; the
+//! table of codes (with each code's category and usual severity), the constructors the rules
+//! use, and the capped collection a validation fills.
 
 use std::fmt;
 
 use dicom_core::Tag;
 
+use crate::error::Error;
+use crate::read::preamble::PreambleKind;
+use crate::read::walk::Element;
 pub use crate::severity::Severity;
+
+/// Findings of one code reported before the rest are only counted.
+pub(crate) const MAX_PER_CODE: usize = 32;
 
 /// What a finding is about: a polyglot signal or a structural defect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,7 +25,7 @@ pub enum Category {
 }
 
 macro_rules! finding_codes {
-    ($($(#[$doc:meta])* $variant:ident = $code:literal, $category:ident;)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $category:ident, $severity:ident;)*) => {
         /// The stable identifier of a kind of finding.
         ///
         /// The strings of [`FindingCode::as_str`] never change meaning; new codes may be added.
@@ -45,124 +53,133 @@ macro_rules! finding_codes {
                     $(FindingCode::$variant => Category::$category,)*
                 }
             }
+
+            /// The code's usual severity, as the README's table of codes gives it. Some
+            /// findings of a code are graded otherwise (its documentation says when): a
+            /// confirmed executable is critical, a document where documents belong is info.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(FindingCode::$variant => Severity::$severity,)*
+                }
+            }
         }
     };
 }
 
 finding_codes! {
     /// A functional TIFF header (dual-personality DICOM-TIFF). Info.
-    PreambleTiff = "preamble.tiff", Polyglot;
+    PreambleTiff = "preamble.tiff", Polyglot, Info;
     /// A TIFF header whose IFD chain does not work: vestigial, harmless. Low.
-    PreambleTiffDangling = "preamble.tiff-dangling", Polyglot;
+    PreambleTiffDangling = "preamble.tiff-dangling", Polyglot, Low;
     /// A TIFF magic followed by bytes no TIFF header allows. High.
-    PreambleTiffMasquerade = "preamble.tiff-masquerade", Polyglot;
+    PreambleTiffMasquerade = "preamble.tiff-masquerade", Polyglot, High;
     /// A Windows PE header. High; critical when `PE\0\0` is found at `e_lfanew`.
-    PreamblePe = "preamble.pe", Polyglot;
+    PreamblePe = "preamble.pe", Polyglot, High;
     /// An ELF header. High; critical when a loadable segment is confirmed.
-    PreambleElf = "preamble.elf", Polyglot;
+    PreambleElf = "preamble.elf", Polyglot, High;
     /// A Mach-O header. High; critical when its load commands are confirmed.
-    PreambleMachO = "preamble.macho", Polyglot;
+    PreambleMachO = "preamble.macho", Polyglot, High;
     /// Text that shells run, with or without `#!`. High.
-    PreambleScript = "preamble.script", Polyglot;
+    PreambleScript = "preamble.script", Polyglot, High;
     /// A PDF header. High.
-    PreamblePdf = "preamble.pdf", Polyglot;
+    PreamblePdf = "preamble.pdf", Polyglot, High;
     /// HTML, SVG, HTA or other markup. High.
-    PreambleHtml = "preamble.html", Polyglot;
+    PreambleHtml = "preamble.html", Polyglot, High;
     /// A ZIP local file header. High.
-    PreambleZip = "preamble.zip", Polyglot;
+    PreambleZip = "preamble.zip", Polyglot, High;
     /// Another archive or bytecode format. High.
-    PreambleArchive = "preamble.archive", Polyglot;
+    PreambleArchive = "preamble.archive", Polyglot, High;
     /// Printable text that is not a script. Medium.
-    PreambleText = "preamble.text", Polyglot;
+    PreambleText = "preamble.text", Polyglot, Medium;
     /// Unrecognised non-zero bytes. Medium.
-    PreambleUnknown = "preamble.unknown", Polyglot;
+    PreambleUnknown = "preamble.unknown", Polyglot, Medium;
     /// The code a confirmed executable preamble points to lies in this element's value.
     /// Critical.
-    PreamblePayloadInElement = "preamble.payload-in-element", Polyglot;
+    PreamblePayloadInElement = "preamble.payload-in-element", Polyglot, Critical;
     /// An executable at the start of an OB, OW, UN or other binary value. High; critical when
     /// a PE header is confirmed inside the value.
-    ValueExecutable = "value.executable", Polyglot;
+    ValueExecutable = "value.executable", Polyglot, High;
     /// A `#!` script at the start of a binary value. High.
-    ValueScript = "value.script", Polyglot;
+    ValueScript = "value.script", Polyglot, High;
     /// An archive or compressed container at the start of a binary value. High.
-    ValueArchive = "value.archive", Polyglot;
+    ValueArchive = "value.archive", Polyglot, High;
     /// A PDF or markup document at the start of a binary value. Medium; info in (0042,0011)
     /// Encapsulated Document, where documents belong.
-    ValueDocument = "value.document", Polyglot;
+    ValueDocument = "value.document", Polyglot, Medium;
     /// A payload signature inside (FFFC,FFFC) Data Set Trailing Padding. High.
-    PaddingPayload = "padding.payload", Polyglot;
+    PaddingPayload = "padding.payload", Polyglot, High;
     /// Non-zero (FFFC,FFFC) padding that no functional TIFF IFD explains. Low; info when it is
     /// a TIFF IFD that no preamble points to (a converter's leftover).
-    PaddingNonzero = "padding.nonzero", Polyglot;
+    PaddingNonzero = "padding.nonzero", Polyglot, Low;
     /// A payload signature in (0002,0102) Private Information. High.
-    MetaPrivateInformationPayload = "meta.private-information-payload", Polyglot;
+    MetaPrivateInformationPayload = "meta.private-information-payload", Polyglot, High;
     /// Bytes after the last element that are not DICOM. High.
-    TrailingData = "trailing.data", Polyglot;
+    TrailingData = "trailing.data", Polyglot, High;
     /// A ZIP end-of-central-directory record ends the file: ZIP tools open it as an archive.
     /// High.
-    FileZipDirectory = "file.zip-directory", Polyglot;
+    FileZipDirectory = "file.zip-directory", Polyglot, High;
     /// `%PDF-` in the first 1024 bytes after the preamble: PDF readers open the file. High;
     /// info inside (0042,0011) Encapsulated Document.
-    FilePdfHeader = "file.pdf-header", Polyglot;
+    FilePdfHeader = "file.pdf-header", Polyglot, High;
     /// `DICM` at offset 128 but no File Meta group after it. Medium.
-    MetaMissing = "meta.missing", Structure;
+    MetaMissing = "meta.missing", Structure, Medium;
     /// The File Meta group cannot be read: an invalid VR, an undefined or overlong length, a
     /// truncated element, or a group beyond the size limit. Medium.
-    MetaMalformed = "meta.malformed", Structure;
+    MetaMalformed = "meta.malformed", Structure, Medium;
     /// No (0002,0000) File Meta Information Group Length. Low.
-    MetaGroupLengthMissing = "meta.group-length-missing", Structure;
+    MetaGroupLengthMissing = "meta.group-length-missing", Structure, Low;
     /// (0002,0000) does not match the group's measured length. Low.
-    MetaGroupLengthMismatch = "meta.group-length-mismatch", Structure;
+    MetaGroupLengthMismatch = "meta.group-length-mismatch", Structure, Low;
     /// The declared group length covers elements of other groups. Medium.
-    MetaForeignElement = "meta.foreign-element", Structure;
+    MetaForeignElement = "meta.foreign-element", Structure, Medium;
     /// No (0002,0010) Transfer Syntax UID: the data set's encoding is guessed. Medium.
-    MetaTransferSyntaxMissing = "meta.transfer-syntax-missing", Structure;
+    MetaTransferSyntaxMissing = "meta.transfer-syntax-missing", Structure, Medium;
     /// A transfer syntax this crate does not know (private or invalid): the encoding is
     /// guessed. Medium.
-    MetaTransferSyntaxUnknown = "meta.transfer-syntax-unknown", Structure;
+    MetaTransferSyntaxUnknown = "meta.transfer-syntax-unknown", Structure, Medium;
     /// The data set is not written in the encoding its transfer syntax names, but reads in
     /// another, which the walk uses. Medium.
-    MetaTransferSyntaxMismatch = "meta.transfer-syntax-mismatch", Structure;
+    MetaTransferSyntaxMismatch = "meta.transfer-syntax-mismatch", Structure, Medium;
     /// A File Meta element with a VR other than the standard's. Low.
-    MetaWrongVr = "meta.wrong-vr", Structure;
+    MetaWrongVr = "meta.wrong-vr", Structure, Low;
     /// A File Meta UID that breaks the UID rules: characters, components, length (64 at most)
     /// or padding. Low.
-    MetaUidSyntax = "meta.uid-syntax", Structure;
+    MetaUidSyntax = "meta.uid-syntax", Structure, Low;
     /// The File Meta group is written in implicit VR. Low.
-    MetaImplicitVr = "meta.implicit-vr", Structure;
+    MetaImplicitVr = "meta.implicit-vr", Structure, Low;
     /// A required File Meta element is missing. Low.
-    MetaElementMissing = "meta.element-missing", Structure;
+    MetaElementMissing = "meta.element-missing", Structure, Low;
     /// Tags not in ascending order within a data set or item. Medium.
-    StructureTagOrder = "structure.tag-order", Structure;
+    StructureTagOrder = "structure.tag-order", Structure, Medium;
     /// A group length (gggg,0000) outside groups 0000 and 0002: low (retired); medium when it
     /// is not UL with length 4.
-    StructureGroupLength = "structure.group-length", Structure;
+    StructureGroupLength = "structure.group-length", Structure, Low;
     /// An odd value length. Low.
-    StructureOddLength = "structure.odd-length", Structure;
+    StructureOddLength = "structure.odd-length", Structure, Low;
     /// A value or sequence that runs past the end of the input or of its enclosing item.
     /// Medium.
-    StructureLengthPastEnd = "structure.length-past-end", Structure;
+    StructureLengthPastEnd = "structure.length-past-end", Structure, Medium;
     /// Undefined length on an element whose VR cannot have it. Medium.
-    StructureUndefinedLength = "structure.undefined-length", Structure;
+    StructureUndefinedLength = "structure.undefined-length", Structure, Medium;
     /// A private element without its private creator. Low.
-    StructurePrivateWithoutCreator = "structure.private-without-creator", Structure;
+    StructurePrivateWithoutCreator = "structure.private-without-creator", Structure, Low;
     /// Sequences nested deeper than the limit: the walk stops there. Medium.
-    StructureNestingLimit = "structure.nesting-limit", Structure;
+    StructureNestingLimit = "structure.nesting-limit", Structure, Medium;
     /// The input ends inside a header, a value, or an undelimited sequence or item. Medium.
-    StructureTruncated = "structure.truncated", Structure;
+    StructureTruncated = "structure.truncated", Structure, Medium;
     /// A header whose VR bytes are not a VR. Medium.
-    StructureInvalidVr = "structure.invalid-vr", Structure;
+    StructureInvalidVr = "structure.invalid-vr", Structure, Medium;
     /// An item or delimiter where the structure does not allow one. Medium.
-    StructureUnexpectedTag = "structure.unexpected-tag", Structure;
+    StructureUnexpectedTag = "structure.unexpected-tag", Structure, Medium;
     /// An item or sequence delimiter whose length field is not 0. Low.
-    StructureDelimiterLength = "structure.delimiter-length", Structure;
+    StructureDelimiterLength = "structure.delimiter-length", Structure, Low;
     /// A deflated data set that cannot be inflated, or inflates past the limit. Medium.
-    StructureInflate = "structure.inflate", Structure;
+    StructureInflate = "structure.inflate", Structure, Medium;
     /// Zero bytes after the last element. Low.
-    TrailingZeros = "trailing.zeros", Structure;
+    TrailingZeros = "trailing.zeros", Structure, Low;
     /// A gzip trailer (CRC-32 and length) after a deflated data set, left by gzip-based
     /// writers. Low.
-    TrailingGzipTrailer = "trailing.gzip-trailer", Structure;
+    TrailingGzipTrailer = "trailing.gzip-trailer", Structure, Low;
 }
 
 impl fmt::Display for FindingCode {
@@ -218,6 +235,104 @@ impl Finding {
         self.tag = Some(tag);
         self
     }
+
+    /// A finding of `code` at the code's usual severity ([`FindingCode::severity`]), without
+    /// length or tag.
+    pub(crate) fn usual(code: FindingCode, offset: u64, message: impl Into<String>) -> Self {
+        Finding::new(code, code.severity(), offset, message)
+    }
+
+    /// Sets the severity, for a finding graded otherwise than its code usually is (each
+    /// caller says why).
+    pub(crate) fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// A finding made from an error, at the error's offset and tag.
+    pub(crate) fn from_error(code: FindingCode, err: &Error) -> Self {
+        let mut finding = Finding::usual(code, err.offset().unwrap_or(0), err.to_string());
+        finding.tag = err.tag();
+        finding
+    }
+
+    /// A finding about a walked element: its offset, its header and value length, its tag.
+    pub(crate) fn on_element(code: FindingCode, e: &Element, message: String) -> Self {
+        let mut finding = Finding::usual(code, e.offset, message).with_tag(e.tag());
+        finding.length = e
+            .value_len()
+            .map(|len| len.saturating_add(u64::from(e.header_len)));
+        finding
+    }
+
+    /// The finding a non-zero preamble gives, covering its 128 bytes.
+    pub(crate) fn preamble(kind: PreambleKind) -> Option<Self> {
+        let code = match kind {
+            PreambleKind::Zero => return None,
+            PreambleKind::Tiff { .. } if kind.is_functional_tiff() => FindingCode::PreambleTiff,
+            PreambleKind::Tiff { .. } => FindingCode::PreambleTiffDangling,
+            PreambleKind::Pe(_) => FindingCode::PreamblePe,
+            PreambleKind::Elf(_) => FindingCode::PreambleElf,
+            PreambleKind::MachO { .. } => FindingCode::PreambleMachO,
+            PreambleKind::Script { .. } => FindingCode::PreambleScript,
+            PreambleKind::Pdf { .. } => FindingCode::PreamblePdf,
+            PreambleKind::Html => FindingCode::PreambleHtml,
+            PreambleKind::Zip => FindingCode::PreambleZip,
+            PreambleKind::OtherFormat(_) => FindingCode::PreambleArchive,
+            PreambleKind::Text => FindingCode::PreambleText,
+            PreambleKind::Unknown { tiff_magic: true } => FindingCode::PreambleTiffMasquerade,
+            PreambleKind::Unknown { tiff_magic: false } => FindingCode::PreambleUnknown,
+        };
+        // The preamble's own grading: a confirmed executable is critical where its code is
+        // usually high.
+        let severity = kind.severity()?;
+        let mut message = kind.to_string();
+        if let Some(offset) = kind.executable().and_then(|info| info.payload_offset) {
+            message.push_str(&format!("; payload pointer to offset {offset}"));
+        }
+        Some(
+            Finding::usual(code, 0, message)
+                .with_severity(severity)
+                .with_length(128),
+        )
+    }
+}
+
+/// The findings of one validation, at most [`MAX_PER_CODE`] per code; the rest are counted.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    /// The findings kept, in the order they were made.
+    pub(crate) list: Vec<Finding>,
+    /// How many findings of each code were made.
+    counts: Vec<(FindingCode, usize)>,
+    /// How many were left out.
+    pub(crate) suppressed: u64,
+}
+
+impl Findings {
+    /// Adds `finding`, or counts it when its code already has [`MAX_PER_CODE`].
+    pub(crate) fn push(&mut self, finding: Finding) {
+        let count = match self
+            .counts
+            .iter_mut()
+            .find(|(code, _)| *code == finding.code)
+        {
+            Some((_, count)) => count,
+            None => {
+                self.counts.push((finding.code, 0));
+                match self.counts.last_mut() {
+                    Some((_, count)) => count,
+                    None => return,
+                }
+            }
+        };
+        *count = count.saturating_add(1);
+        if *count > MAX_PER_CODE {
+            self.suppressed = self.suppressed.saturating_add(1);
+        } else {
+            self.list.push(finding);
+        }
+    }
 }
 
 impl fmt::Display for Finding {
@@ -253,5 +368,123 @@ impl serde::Serialize for Finding {
         s.serialize_field("tag", &self.tag.map(|t| t.to_string()))?;
         s.serialize_field("message", &self.message)?;
         s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_capped_per_code() {
+        let mut findings = Findings::default();
+        for i in 0..100 {
+            findings.push(Finding::new(
+                FindingCode::StructureOddLength,
+                Severity::Low,
+                i,
+                "x",
+            ));
+        }
+        findings.push(Finding::new(
+            FindingCode::StructureTagOrder,
+            Severity::Medium,
+            0,
+            "y",
+        ));
+        assert_eq!(findings.list.len(), MAX_PER_CODE + 1);
+        assert_eq!(findings.suppressed, 100 - MAX_PER_CODE as u64);
+    }
+
+    /// Every code's usual severity, pinned: a change here is a change of what users see.
+    const USUAL_SEVERITIES: &[(&str, Severity)] = &[
+        ("preamble.tiff", Severity::Info),
+        ("preamble.tiff-dangling", Severity::Low),
+        ("preamble.tiff-masquerade", Severity::High),
+        ("preamble.pe", Severity::High),
+        ("preamble.elf", Severity::High),
+        ("preamble.macho", Severity::High),
+        ("preamble.script", Severity::High),
+        ("preamble.pdf", Severity::High),
+        ("preamble.html", Severity::High),
+        ("preamble.zip", Severity::High),
+        ("preamble.archive", Severity::High),
+        ("preamble.text", Severity::Medium),
+        ("preamble.unknown", Severity::Medium),
+        ("preamble.payload-in-element", Severity::Critical),
+        ("value.executable", Severity::High),
+        ("value.script", Severity::High),
+        ("value.archive", Severity::High),
+        ("value.document", Severity::Medium),
+        ("padding.payload", Severity::High),
+        ("padding.nonzero", Severity::Low),
+        ("meta.private-information-payload", Severity::High),
+        ("trailing.data", Severity::High),
+        ("file.zip-directory", Severity::High),
+        ("file.pdf-header", Severity::High),
+        ("meta.missing", Severity::Medium),
+        ("meta.malformed", Severity::Medium),
+        ("meta.group-length-missing", Severity::Low),
+        ("meta.group-length-mismatch", Severity::Low),
+        ("meta.foreign-element", Severity::Medium),
+        ("meta.transfer-syntax-missing", Severity::Medium),
+        ("meta.transfer-syntax-unknown", Severity::Medium),
+        ("meta.transfer-syntax-mismatch", Severity::Medium),
+        ("meta.wrong-vr", Severity::Low),
+        ("meta.uid-syntax", Severity::Low),
+        ("meta.implicit-vr", Severity::Low),
+        ("meta.element-missing", Severity::Low),
+        ("structure.tag-order", Severity::Medium),
+        ("structure.group-length", Severity::Low),
+        ("structure.odd-length", Severity::Low),
+        ("structure.length-past-end", Severity::Medium),
+        ("structure.undefined-length", Severity::Medium),
+        ("structure.private-without-creator", Severity::Low),
+        ("structure.nesting-limit", Severity::Medium),
+        ("structure.truncated", Severity::Medium),
+        ("structure.invalid-vr", Severity::Medium),
+        ("structure.unexpected-tag", Severity::Medium),
+        ("structure.delimiter-length", Severity::Low),
+        ("structure.inflate", Severity::Medium),
+        ("trailing.zeros", Severity::Low),
+        ("trailing.gzip-trailer", Severity::Low),
+    ];
+
+    #[test]
+    fn every_code_has_its_usual_severity() {
+        let pinned: Vec<(&str, Severity)> = FindingCode::ALL
+            .iter()
+            .map(|code| (code.as_str(), code.severity()))
+            .collect();
+        assert_eq!(pinned, USUAL_SEVERITIES);
+    }
+
+    #[test]
+    fn the_usual_severities_are_the_readmes() {
+        // The README's table of finding codes: `| codes | severity; exceptions | meaning |`.
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### Finding codes")
+            .nth(1)
+            .expect("a section of finding codes")
+            .split("\n\n")
+            .find(|block| block.starts_with("| code | severity |"))
+            .expect("a table of finding codes");
+        let mut documented = Vec::new();
+        for row in table.lines().skip(2) {
+            let mut cells = row.split('|').skip(1);
+            let (codes, severity) = (cells.next().unwrap(), cells.next().unwrap());
+            let usual = severity.split(';').next().unwrap().trim();
+            for code in codes.split(',') {
+                documented.push((code.trim().trim_matches('`').to_owned(), usual.to_owned()));
+            }
+        }
+        documented.sort();
+        let mut expected: Vec<(String, String)> = FindingCode::ALL
+            .iter()
+            .map(|code| (code.as_str().to_owned(), code.severity().to_string()))
+            .collect();
+        expected.sort();
+        assert_eq!(documented, expected);
     }
 }

@@ -1,0 +1,240 @@
+//! Checks over the file whatever its structure, where other readers look: `%PDF-` in the
+//! first KiB (and whether an Encapsulated Document explains it), a ZIP end-of-central-directory
+//! record at the end, and the bytes after the data set.
+
+use dicom_dictionary_std::tags;
+
+use crate::error::Error;
+use crate::read::cursor::{self, Endian};
+use crate::read::preamble::HEADER_LEN;
+use crate::read::signature;
+use crate::read::walk::{Element, Walk};
+use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
+use crate::validate::value_scan::{contains, SCAN_CHUNK, SNIFF_LEN};
+
+/// How far into the file PDF readers look for `%PDF-`.
+pub(super) const PDF_WINDOW: u64 = 1024;
+/// How far from the end ZIP readers look for the end-of-central-directory record: its 22
+/// bytes plus a comment of up to 65,535.
+pub(super) const ZIP_WINDOW: u64 = 22 + 65_535;
+
+/// The file scan's state: what it found at the file's start and end, for the checks made
+/// later.
+pub(super) struct FileScan {
+    /// The input's length.
+    file_len: u64,
+    /// `%PDF-` after the preamble in the first KiB, and whether an Encapsulated Document holds it.
+    pdf_header: Option<(u64, bool)>,
+    /// The file's last 8 bytes (fewer for a shorter file).
+    last_bytes: Vec<u8>,
+}
+
+impl FileScan {
+    /// The file scan of an input of `file_len` bytes.
+    pub(super) fn new(file_len: u64) -> Self {
+        FileScan {
+            file_len,
+            pdf_header: None,
+            last_bytes: Vec::new(),
+        }
+    }
+
+    /// Checks where other readers look regardless of DICOM structure: `%PDF-` in `head`, the
+    /// first [`PDF_WINDOW`] bytes, and a ZIP end-of-central-directory record in `tail`, the
+    /// last [`ZIP_WINDOW`] bytes (starting at file offset `tail_start`).
+    pub(super) fn check(
+        &mut self,
+        head: &[u8],
+        (tail_start, tail): (u64, &[u8]),
+        findings: &mut Findings,
+    ) {
+        self.last_bytes = tail
+            .get(tail.len().saturating_sub(8)..)
+            .unwrap_or_default()
+            .to_vec();
+        if let Some(at) = cursor::tail_at(head, HEADER_LEN).and_then(signature::find_pdf) {
+            self.pdf_header = Some((HEADER_LEN.saturating_add(at as u64), false));
+        }
+        if let Some(at) = zip_directory(tail, tail_start, self.file_len) {
+            findings.push(
+                Finding::usual(
+                    FindingCode::FileZipDirectory,
+                    at,
+                    "a ZIP end-of-central-directory record ends the file: ZIP tools open it as an archive",
+                )
+                .with_length(self.file_len.saturating_sub(at)),
+            );
+        }
+    }
+
+    /// Whether a PDF header waits for the element that may explain it: every value must then
+    /// come through [`FileScan::locate_pdf`] (the fast path stands aside).
+    #[inline(always)]
+    pub(super) fn places_pdf(&self) -> bool {
+        self.pdf_header.is_some()
+    }
+
+    /// Notes whether `e`, a value or a fragment, is the Encapsulated Document holding the
+    /// PDF header.
+    pub(super) fn locate_pdf(&mut self, e: &Element) {
+        if let Some((at, explained)) = self.pdf_header.as_mut() {
+            if e.tag() == tags::ENCAPSULATED_DOCUMENT && contains(e, *at) {
+                *explained = true;
+            }
+        }
+    }
+
+    /// Reports the bytes from `offset` to the end of the data set, which are not elements;
+    /// up to `max_scan_len` of them are read to tell zeros from data.
+    pub(super) fn trailing(
+        &self,
+        walk: &mut Walk<'_>,
+        offset: u64,
+        max_scan_len: u64,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let head = walk.peek(offset, SNIFF_LEN)?.to_vec();
+        let mut zero = true;
+        let mut at = offset;
+        let scan_end = offset.saturating_add(max_scan_len);
+        while zero && at < scan_end {
+            let chunk = walk.peek(at, SCAN_CHUNK)?;
+            if chunk.is_empty() {
+                break;
+            }
+            zero = chunk.iter().all(|&b| b == 0);
+            at = at.saturating_add(chunk.len() as u64);
+        }
+        let end = walk.end().unwrap_or(at).max(at);
+        let length = end.saturating_sub(offset);
+        let finding = if zero {
+            Finding::usual(
+                FindingCode::TrailingZeros,
+                offset,
+                format!("{length} zero bytes after the last element"),
+            )
+        } else {
+            let what = signature::value_payload(&head, length).map_or_else(String::new, |p| {
+                format!(", starting with a {}", p.describe())
+            });
+            Finding::usual(
+                FindingCode::TrailingData,
+                offset,
+                format!("{length} bytes after the last element are not DICOM{what}"),
+            )
+        };
+        findings.push(finding.with_length(length));
+        Ok(())
+    }
+
+    /// Reports the bytes between the end of a deflate stream at `end` and the end of the
+    /// file; the stream inflated to `inflated` bytes.
+    pub(super) fn after_deflate(&self, end: u64, inflated: u64, findings: &mut Findings) {
+        let length = self.file_len.saturating_sub(end);
+        if length == 0 {
+            return;
+        }
+        // gzip-based writers leave gzip's trailer: CRC-32 and the inflated length mod 2^32.
+        let isize = cursor::u32_at(&self.last_bytes, 4, Endian::Little).map(u64::from);
+        let finding = if length == 8 && isize == Some(inflated & 0xFFFF_FFFF) {
+            Finding::usual(
+                FindingCode::TrailingGzipTrailer,
+                end,
+                "a gzip trailer (CRC-32 and length) follows the deflated data set",
+            )
+        } else {
+            Finding::usual(
+                FindingCode::TrailingData,
+                end,
+                format!("{length} bytes follow the end of the deflated data set"),
+            )
+        };
+        findings.push(finding.with_length(length));
+    }
+
+    /// Makes the findings left for the end of the validation: the PDF header, now that the
+    /// walk has said whether an Encapsulated Document holds it.
+    pub(super) fn finish(self, findings: &mut Findings) {
+        let Some((at, explained)) = self.pdf_header else {
+            return;
+        };
+        let finding = if explained {
+            // Inside (0042,0011), where documents belong: info, not high.
+            Finding::usual(
+                FindingCode::FilePdfHeader,
+                at,
+                format!("%PDF- at offset {at}, inside an encapsulated document"),
+            )
+            .with_severity(Severity::Info)
+        } else {
+            Finding::usual(
+                FindingCode::FilePdfHeader,
+                at,
+                format!(
+                    "%PDF- at offset {at}, within the first 1024 bytes: PDF readers open this file"
+                ),
+            )
+        };
+        findings.push(finding.with_length(5));
+    }
+}
+
+/// Where a ZIP end-of-central-directory record that ZIP tools would use lies in the file's
+/// last bytes (`tail`, starting at file offset `tail_start`).
+///
+/// ZIP readers search the last 65,557 bytes backwards for `PK\x05\x06`, and most of them
+/// forgive bytes after the record. A record counts when its comment reaches exactly the end of
+/// the file, or when the central directory it names starts with `PK\x01\x02` (found either
+/// right before the record, as in an archive appended to a file, or at its recorded offset):
+/// 4 signature bytes alone turn up in pixel data, 8 at the right places do not.
+fn zip_directory(tail: &[u8], tail_start: u64, file_len: u64) -> Option<u64> {
+    // memchr's forward search is SIMD; its reverse one is not, hence forward and `last`.
+    static EOCD: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    EOCD.get_or_init(|| memchr::memmem::Finder::new(b"PK\x05\x06"))
+        .find_iter(tail)
+        .filter_map(|i| {
+            let at = tail_start.checked_add(i as u64)?;
+            let field = |offset: u64| (i as u64).checked_add(offset);
+            let comment = cursor::u16_at(tail, field(20)?, Endian::Little)?;
+            let ends_file = at.checked_add(22)?.checked_add(u64::from(comment))? == file_len;
+            let directory_at = |start: u64| {
+                cursor::slice_at(tail, start, 4).is_some_and(|sig| sig == b"PK\x01\x02")
+            };
+            let size = cursor::u32_at(tail, field(12)?, Endian::Little).map(u64::from)?;
+            let offset = cursor::u32_at(tail, field(16)?, Endian::Little).map(u64::from)?;
+            let before = size > 0 && (i as u64).checked_sub(size).is_some_and(directory_at);
+            let recorded = size > 0 && offset.checked_sub(tail_start).is_some_and(directory_at);
+            (ends_file || before || recorded).then_some(at)
+        })
+        .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_directory_must_end_the_file_or_name_a_directory() {
+        let mut tail = vec![0u8; 100];
+        tail[70..74].copy_from_slice(b"PK\x05\x06");
+        tail[90..92].copy_from_slice(&8u16.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        assert_eq!(zip_directory(&tail, 1000, 1101), None);
+        tail[90..92].copy_from_slice(&0u16.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+        // Bytes follow the record, but a central directory of 30 bytes ends right before it.
+        tail[82..86].copy_from_slice(&30u32.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+        tail[40..44].copy_from_slice(b"PK\x01\x02");
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        // Or at the offset the record names.
+        tail[40..44].fill(0);
+        tail[10..14].copy_from_slice(b"PK\x01\x02");
+        tail[86..90].copy_from_slice(&1010u32.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), Some(1070));
+        // A directory size larger than the bytes before the record is not one.
+        tail[82..86].copy_from_slice(&u32::MAX.to_le_bytes());
+        tail[86..90].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(zip_directory(&tail, 1000, 1100), None);
+    }
+}

@@ -1,0 +1,191 @@
+//! What validation reads: an input held in memory, or one read through `Read + Seek`. Both
+//! give the same bytes to the same steps (see [`Validator::validate`](super::Validator));
+//! a slice lends its own, a reader reads them once and owns them.
+
+use std::convert::Infallible;
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::error::Error;
+use crate::read::cursor;
+use crate::read::inspection::Classification;
+use crate::read::inspector::Inspector;
+use crate::read::layout::DataSetPlan;
+use crate::read::probe::{read_at, read_up_to_at, SeekSource};
+use crate::read::walk::Walk;
+use crate::read::walk_source::{reusable_buffer, Window};
+use crate::validate::file_scan::ZIP_WINDOW;
+
+/// Bytes a `Read + Seek` validation reads first: the header, the meta group, the PDF window
+/// and, for most files, every element header before the pixel data, in one read.
+const FIRST_READ: u64 = 8 * 1024;
+/// Bytes at the data set's start that tell its encoding.
+const DATA_SET_HEAD: usize = 256;
+
+/// An input to validate, whose data set is walked as `Walk<'w>`.
+pub(super) trait Input<'w> {
+    /// The input's first bytes: the header, the meta group and the first KiB, at least.
+    type Head: AsRef<[u8]>;
+    /// The input's last [`ZIP_WINDOW`] bytes (all of it when shorter).
+    type Tail: AsRef<[u8]>;
+
+    /// How reading the input fails: [`Error`] (I/O), or never.
+    type Failure;
+
+    /// The first bytes, and the input's length.
+    fn head(&mut self, inspector: &Inspector) -> Result<(Self::Head, u64), Self::Failure>;
+
+    /// The classification of the input whose first bytes are `head`.
+    fn classify<'h>(
+        &mut self,
+        inspector: &Inspector,
+        head: &'h [u8],
+        file_len: u64,
+    ) -> Result<Classification<'h>, Self::Failure>;
+
+    /// The last bytes, and the file offset where they start.
+    fn tail(&mut self, head: &[u8], file_len: u64) -> Result<(u64, Self::Tail), Self::Failure>;
+
+    /// Up to 256 bytes at `start`, where the data set begins.
+    fn data_set_head(&mut self, head: &[u8], start: u64) -> Result<Vec<u8>, Error>;
+
+    /// The walk of the data set planned as `plan`, given what was read before.
+    fn walk(
+        self,
+        inspector: &Inspector,
+        file_len: u64,
+        plan: DataSetPlan,
+        head: Self::Head,
+        tail: (u64, Self::Tail),
+    ) -> Result<Walk<'w>, Self::Failure>;
+
+    /// What the I/O error `err` that stopped the walk means for the validation.
+    fn walk_failed(err: Error) -> Result<(), Self::Failure>;
+}
+
+/// A complete input held in memory: every step borrows it, nothing is copied.
+pub(super) struct SliceInput<'a>(pub(super) &'a [u8]);
+
+impl<'a> Input<'a> for SliceInput<'a> {
+    type Head = &'a [u8];
+    type Tail = &'a [u8];
+    type Failure = Infallible;
+
+    #[inline]
+    fn head(&mut self, _: &Inspector) -> Result<(&'a [u8], u64), Infallible> {
+        Ok((self.0, self.0.len() as u64))
+    }
+
+    #[inline]
+    fn classify<'h>(
+        &mut self,
+        inspector: &Inspector,
+        head: &'h [u8],
+        _: u64,
+    ) -> Result<Classification<'h>, Infallible> {
+        Ok(inspector.classify(head))
+    }
+
+    #[inline]
+    fn tail(&mut self, _: &[u8], file_len: u64) -> Result<(u64, &'a [u8]), Infallible> {
+        let start = file_len.saturating_sub(ZIP_WINDOW);
+        Ok((start, cursor::tail_at(self.0, start).unwrap_or_default()))
+    }
+
+    #[inline]
+    fn data_set_head(&mut self, _: &[u8], start: u64) -> Result<Vec<u8>, Error> {
+        let head = cursor::tail_at(self.0, start).unwrap_or_default();
+        Ok(head.get(..DATA_SET_HEAD).unwrap_or(head).to_vec())
+    }
+
+    #[inline]
+    fn walk(
+        self,
+        inspector: &Inspector,
+        _: u64,
+        plan: DataSetPlan,
+        _: &'a [u8],
+        _: (u64, &'a [u8]),
+    ) -> Result<Walk<'a>, Infallible> {
+        Ok(inspector.walk_plan(self.0, plan))
+    }
+
+    /// A slice has no I/O (its walk reports an I/O error only for a source read backwards,
+    /// a bug): the report is kept, with what the walk found until then.
+    #[inline]
+    fn walk_failed(_: Error) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// An input read through `Read + Seek`: the header and meta group, the first KiB and the last
+/// 64 KiB (where PDF and ZIP readers look), then element headers in small chunks, skipping
+/// values by seeking.
+pub(super) struct ReaderInput<'r, R>(pub(super) &'r mut R);
+
+impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
+    type Head = Vec<u8>;
+    type Tail = Vec<u8>;
+    type Failure = Error;
+
+    fn head(&mut self, inspector: &Inspector) -> Result<(Vec<u8>, u64), Error> {
+        // One read covers the header, the meta group, the first KiB PDF readers look at and
+        // usually the headers before the pixel data.
+        let mut buf = reusable_buffer(FIRST_READ as usize);
+        let file_len = inspector.read_header(self.0, &mut buf, FIRST_READ)?;
+        Ok((buf, file_len))
+    }
+
+    fn classify<'h>(
+        &mut self,
+        inspector: &Inspector,
+        head: &'h [u8],
+        file_len: u64,
+    ) -> Result<Classification<'h>, Error> {
+        let mut source = SeekSource {
+            reader: &mut *self.0,
+            len: file_len,
+        };
+        inspector.classify_input(head, file_len, &mut source)
+    }
+
+    fn tail(&mut self, head: &[u8], file_len: u64) -> Result<(u64, Vec<u8>), Error> {
+        let start = file_len.saturating_sub(ZIP_WINDOW);
+        let bytes = match cursor::tail_at(head, start) {
+            Some(tail) if head.len() as u64 == file_len => tail.to_vec(),
+            _ => {
+                let len = usize::try_from(file_len.saturating_sub(start)).unwrap_or(0);
+                let mut bytes = reusable_buffer(len);
+                self.0
+                    .seek(SeekFrom::Start(start))
+                    .and_then(|_| read_up_to_at(self.0, &mut bytes, 0, len))
+                    .map_err(|e| Error::io(start, &e))?;
+                bytes
+            }
+        };
+        Ok((start, bytes))
+    }
+
+    fn data_set_head(&mut self, head: &[u8], start: u64) -> Result<Vec<u8>, Error> {
+        match cursor::slice_at(head, start, DATA_SET_HEAD as u64) {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => read_at(self.0, start, DATA_SET_HEAD),
+        }
+    }
+
+    fn walk(
+        self,
+        inspector: &Inspector,
+        file_len: u64,
+        plan: DataSetPlan,
+        head: Vec<u8>,
+        (start, bytes): (u64, Vec<u8>),
+    ) -> Result<Walk<'r>, Error> {
+        let tail = Window { start, bytes };
+        inspector.walk_reader_plan(self.0, file_len, plan, head, tail)
+    }
+
+    /// Reading failed: so does the validation.
+    fn walk_failed(err: Error) -> Result<(), Error> {
+        Err(err)
+    }
+}

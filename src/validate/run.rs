@@ -1,0 +1,298 @@
+//! One validation in progress: the report being filled, the rule families' states, and the
+//! walk of the data set that feeds them (with its fast path for plain values).
+
+use dicom_core::Tag;
+
+use crate::error::{Error, LimitKind, Structure};
+use crate::limits::Limits;
+use crate::read::inspection::{Classification, Inspection};
+use crate::read::inspector::Inspector;
+use crate::read::layout::{meta_start, DataSetPlan};
+use crate::read::meta::{self, Parsed};
+use crate::read::walk::{Element, ElementKind, Walk};
+use crate::validate::element_rules::ElementRules;
+use crate::validate::file_scan::FileScan;
+use crate::validate::findings::{Finding, FindingCode, Findings};
+use crate::validate::meta_rules;
+use crate::validate::report::Report;
+use crate::validate::value_scan::ValueScan;
+use crate::validate::Validator;
+
+/// One validation in progress.
+pub(super) struct Run {
+    /// Walk every element through the general path (see [`Validator::general_path_only`]).
+    general_path_only: bool,
+    limits: Limits,
+    file_len: u64,
+    findings: Findings,
+    report: Report,
+    /// The rules on data element headers.
+    elements: ElementRules,
+    /// What looks into values.
+    values: ValueScan,
+    /// The checks over the whole file.
+    file: FileScan,
+}
+
+impl Run {
+    /// The validation by `validator` of an input of `file_len` bytes, classified as
+    /// `classification`.
+    pub(super) fn new(
+        validator: &Validator,
+        file_len: u64,
+        classification: &Classification<'_>,
+    ) -> Self {
+        let preamble = classification.preamble().map(|p| p.kind());
+        let limits = *validator.limits();
+        let mut findings = Findings::default();
+        if let Some(finding) = preamble.and_then(Finding::preamble) {
+            findings.push(finding);
+        }
+        Run {
+            general_path_only: validator.general_path_only,
+            limits,
+            file_len,
+            findings,
+            report: Report {
+                layout: classification.layout(),
+                preamble,
+                file_len,
+                transfer_syntax: None,
+                data_set_offset: None,
+                encoding: None,
+                deflated: false,
+                elements: 0,
+                max_depth: 0,
+                data_end: None,
+                findings: Vec::new(),
+                suppressed: 0,
+            },
+            elements: ElementRules::default(),
+            values: ValueScan::new(validator.deep, &limits, preamble),
+            file: FileScan::new(file_len),
+        }
+    }
+
+    /// Reads and checks the File Meta group in `data`, the input's first bytes; returns the
+    /// inspection when the data set can be walked.
+    pub(super) fn meta<'a>(
+        &mut self,
+        inspector: &Inspector,
+        data: &'a [u8],
+        classification: Classification<'a>,
+    ) -> Option<Inspection<'a>> {
+        let layout = classification.layout();
+        let meta = match meta_start(layout) {
+            Some(start) => match meta::parse(data, start, self.file_len, inspector.limits()) {
+                Ok(Parsed::Done(meta)) => {
+                    self.report.transfer_syntax = meta.transfer_syntax_uid().map(str::to_owned);
+                    meta_rules::check(
+                        &meta,
+                        self.limits.max_scan_len,
+                        self.file_len,
+                        &mut self.findings,
+                    );
+                    Some(meta)
+                }
+                Ok(Parsed::NeedMore(_)) => return None,
+                Err(err) => {
+                    self.findings.push(meta_rules::unreadable(&err));
+                    return None;
+                }
+            },
+            None => None,
+        };
+        layout
+            .is_dicom()
+            .then(|| Inspection::new(classification, meta, self.file_len))
+    }
+
+    /// The checks over the file: see [`FileScan::check`].
+    pub(super) fn file_checks(&mut self, head: &[u8], tail: (u64, &[u8])) {
+        self.file.check(head, tail, &mut self.findings);
+    }
+
+    /// Records the plan the data set is walked by.
+    pub(super) fn set_plan(&mut self, plan: DataSetPlan) {
+        self.report.data_set_offset = Some(plan.start);
+        self.report.encoding = Some(plan.encoding);
+        self.report.deflated = plan.deflated;
+        meta_rules::check_plan(&plan, &mut self.findings);
+    }
+
+    /// Walks the data set, checking each header. Errors only on I/O failure.
+    pub(super) fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
+        let first = self.findings.list.len();
+        let ended = self.walk_elements(&mut walk)?;
+        if plan.deflated {
+            // An element of a deflated data set can claim more bytes than the stream holds (a
+            // stream learns its end only when it gets there): its findings cover what exists.
+            let end = walk
+                .end()
+                .unwrap_or_else(|| plan.start.saturating_add(self.limits.max_inflated_len));
+            for finding in self.findings.list.iter_mut().skip(first) {
+                if let Some(length) = finding.length.as_mut() {
+                    *length = (*length).min(end.saturating_sub(finding.offset));
+                }
+            }
+        }
+        if !ended {
+            return Ok(());
+        }
+        if let (true, Some(consumed)) = (plan.deflated, walk.compressed_len()) {
+            let inflated = walk.end().unwrap_or(plan.start).saturating_sub(plan.start);
+            let end = plan.start.saturating_add(consumed);
+            self.report.data_end = Some(end);
+            self.file.after_deflate(end, inflated, &mut self.findings);
+        } else {
+            self.report.data_end = Some(walk.offset());
+        }
+        Ok(())
+    }
+
+    /// Walks the elements, checking each; whether the walk reached the data set's end (and
+    /// not an error that stopped it, reported as a finding). Errors only on I/O failure.
+    fn walk_elements(&mut self, walk: &mut Walk<'_>) -> Result<bool, Error> {
+        // The last top-level element yielded: its offset and tag.
+        let mut last_top: Option<(u64, Tag)> = None;
+        loop {
+            // Most values need only a look at their tag: taken in a tight loop while no
+            // payload or PDF header is to be placed, in the scope of the data set or item the
+            // walk is in (`element` made it the innermost one when the item began).
+            let depth = walk.depth();
+            let fast =
+                !self.general_path_only && !self.values.places_payload() && !self.file.places_pdf();
+            if fast {
+                if let Some(run) = self.elements.take_plain_values(walk, depth) {
+                    self.report.elements = self.report.elements.saturating_add(run.count);
+                    if depth == 0 {
+                        last_top = Some(run.last);
+                    }
+                }
+            }
+            // Matched by reference: the element is read field by field where the walk wrote
+            // it (copying it whole right after it was written stalls store forwarding).
+            let next = walk.next();
+            match &next {
+                None => break,
+                Some(Ok(element)) => {
+                    if element.depth == 0 && element.kind != ElementKind::SequenceDelimiter {
+                        last_top = Some((element.offset, element.tag()));
+                    }
+                    // Looking into a value reads as the walk does, and can fail as it can
+                    // (a deflate stream cut short, the inflation limit): the walk stops.
+                    let looked = self.element(walk, element);
+                    if !self.go_on_after(looked)? {
+                        return Ok(false);
+                    }
+                }
+                Some(Err(_)) => {
+                    if let Some(Err(err)) = next {
+                        return match err {
+                            Error::Io { .. } => Err(err),
+                            err => self.walk_error(walk, err, last_top).map(|()| false),
+                        };
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Checks one element the walk yielded: its header, then its value.
+    fn element(&mut self, walk: &mut Walk<'_>, e: &Element) -> Result<(), Error> {
+        self.report.elements = self.report.elements.saturating_add(1);
+        self.report.max_depth = self.report.max_depth.max(e.depth);
+        self.elements.check(e, &mut self.findings);
+        if matches!(e.kind, ElementKind::Value | ElementKind::Fragment) {
+            self.file.locate_pdf(e);
+            self.values.look(walk, e, &mut self.findings)?;
+        }
+        Ok(())
+    }
+
+    /// Turns the error that stopped the walk into findings.
+    fn walk_error(
+        &mut self,
+        walk: &mut Walk<'_>,
+        err: Error,
+        last_top: Option<(u64, Tag)>,
+    ) -> Result<(), Error> {
+        let at_top = walk.depth() == 0;
+        let offset = err.offset().unwrap_or_else(|| walk.offset());
+        // At top level, bytes that do not read as the next element are trailing data.
+        let not_an_element = match &err {
+            Error::InvalidVr { .. } | Error::UnexpectedTag { .. } => true,
+            Error::Truncated {
+                structure: Structure::ElementHeader,
+                ..
+            } => true,
+            // A stream learns that the input ends inside a value only after it yielded the
+            // element and read past its header: that element is sound, its value is cut short
+            // (and the bytes behind the stream are gone, so they cannot be looked at again).
+            Error::LengthPastEnd { offset, .. }
+                if last_top.is_some_and(|(at, _)| at == *offset) =>
+            {
+                false
+            }
+            Error::LengthPastEnd { tag, .. } => {
+                last_top.is_some_and(|(_, last)| *tag <= last) || tag.group() == 0
+            }
+            _ => false,
+        };
+        if at_top && not_an_element {
+            if !self.report.deflated {
+                self.report.data_end = Some(offset);
+            }
+            let looked =
+                self.file
+                    .trailing(walk, offset, self.limits.max_scan_len, &mut self.findings);
+            return self.go_on_after(looked).map(|_| ());
+        }
+        self.stop(&err);
+        Ok(())
+    }
+
+    /// Whether the walk goes on after looking into bytes it reached: an I/O error fails the
+    /// validation; any other error stops the walk as a structural finding (false).
+    fn go_on_after(&mut self, looked: Result<(), Error>) -> Result<bool, Error> {
+        match looked {
+            Ok(()) => Ok(true),
+            Err(err @ Error::Io { .. }) => Err(err),
+            Err(err) => {
+                self.stop(&err);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Reports the error that stops the walk as a structural finding.
+    fn stop(&mut self, err: &Error) {
+        let code = match err {
+            Error::InvalidVr { .. } => FindingCode::StructureInvalidVr,
+            Error::UnexpectedTag { .. } => FindingCode::StructureUnexpectedTag,
+            Error::LengthPastEnd { .. } => FindingCode::StructureLengthPastEnd,
+            Error::LimitExceeded {
+                limit: LimitKind::Depth,
+                ..
+            } => FindingCode::StructureNestingLimit,
+            Error::Inflate { .. }
+            | Error::LimitExceeded {
+                limit: LimitKind::InflatedLength,
+                ..
+            } => FindingCode::StructureInflate,
+            _ => FindingCode::StructureTruncated,
+        };
+        let mut finding = Finding::from_error(code, err);
+        finding.message.push_str("; the walk stops here");
+        self.findings.push(finding);
+    }
+
+    /// The report, with the findings left for the end.
+    pub(super) fn finish(mut self) -> Report {
+        self.file.finish(&mut self.findings);
+        self.report.findings = self.findings.list;
+        self.report.suppressed = self.findings.suppressed;
+        self.report
+    }
+}
