@@ -15,6 +15,7 @@
 //! 8. `walk`: the header walk over a data set.
 //! 9. `inspector`: the configured reader and the one-call functions.
 
+pub(crate) mod carrier;
 pub(crate) mod cursor;
 pub(crate) mod deflate;
 pub(crate) mod dictionary;
