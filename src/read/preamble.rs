@@ -12,7 +12,7 @@ use crate::read::executable::{self, ExecutableInfo};
 use crate::read::probe::Probe;
 use crate::read::signature::{self, Format, Text};
 use crate::read::tiff::{HeaderMatch, TiffGrade, TiffHeader};
-use crate::validate::findings::Severity;
+use crate::severity::Severity;
 
 /// Length of the preamble.
 pub const PREAMBLE_LEN: usize = 128;
