@@ -10,7 +10,7 @@
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::read::cursor::{self, Endian};
-use crate::read::probe::{Miss, Probe};
+use crate::read::probe::Probe;
 
 /// What following an executable header's pointers found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,29 +26,6 @@ pub struct ExecutableInfo {
     pub payload_offset: Option<u64>,
 }
 
-/// The outcome of a probe read: `Ok(None)` when the bytes are outside the file or the budget
-/// is spent (the structure is then unconfirmed), `Err` only on I/O failure.
-fn read<const N: usize>(probe: &mut Probe<'_>, offset: u64) -> Result<Option<[u8; N]>, Error> {
-    read_padded(probe, offset, N as u64)
-}
-
-/// Reads `len` bytes (at most `N`) at `offset` into a zero-padded array.
-fn read_padded<const N: usize>(
-    probe: &mut Probe<'_>,
-    offset: u64,
-    len: u64,
-) -> Result<Option<[u8; N]>, Error> {
-    let mut buf = [0u8; N];
-    let Some(dst) = usize::try_from(len).ok().and_then(|len| buf.get_mut(..len)) else {
-        return Ok(None);
-    };
-    match probe.read_into(offset, dst) {
-        Ok(()) => Ok(Some(buf)),
-        Err(Miss::OutOfBounds | Miss::Budget) => Ok(None),
-        Err(Miss::Io(err)) => Err(err),
-    }
-}
-
 const UNCONFIRMED: ExecutableInfo = ExecutableInfo {
     confirmed: false,
     payload_offset: None,
@@ -62,7 +39,7 @@ pub(crate) fn confirm_pe(
     let Some(e_lfanew) = cursor::u32_at(preamble, 0x3C, Endian::Little).map(u64::from) else {
         return Ok(UNCONFIRMED);
     };
-    let signature = read::<4>(probe, e_lfanew)?;
+    let signature = probe.fetch::<4>(e_lfanew)?;
     Ok(ExecutableInfo {
         confirmed: signature == Some(*b"PE\0\0"),
         payload_offset: (e_lfanew < probe.len()).then_some(e_lfanew),
@@ -151,7 +128,7 @@ pub(crate) fn elf_load_segments(
     }
     let mut at = h.phoff;
     for _ in 0..h.phnum {
-        let Some(ph) = read_padded::<56>(probe, at, min_entry)? else {
+        let Some(ph) = probe.fetch_padded::<56>(at, min_entry)? else {
             return Ok(false);
         };
         let e = h.endian;
@@ -244,7 +221,7 @@ pub(crate) fn confirm_macho(
     let mut entry = None;
     let mut segment = None;
     for _ in 0..ncmds {
-        let Some(head) = read::<8>(probe, at)? else {
+        let Some(head) = probe.fetch::<8>(at)? else {
             return Ok(UNCONFIRMED);
         };
         let (Some(cmd), Some(cmdsize)) = (
@@ -258,21 +235,22 @@ pub(crate) fn confirm_macho(
             return Ok(UNCONFIRMED);
         }
         let placement = match cmd {
-            LC_SEGMENT => read::<40>(probe, at)?.and_then(|c| {
+            LC_SEGMENT => probe.fetch::<40>(at)?.and_then(|c| {
                 Some((
                     u64::from(cursor::u32_at(&c, 32, endian)?),
                     u64::from(cursor::u32_at(&c, 36, endian)?),
                 ))
             }),
-            LC_SEGMENT_64 => read::<56>(probe, at)?.and_then(|c| {
+            LC_SEGMENT_64 => probe.fetch::<56>(at)?.and_then(|c| {
                 Some((
                     cursor::u64_at(&c, 40, endian)?,
                     cursor::u64_at(&c, 48, endian)?,
                 ))
             }),
             LC_MAIN => {
-                entry =
-                    entry.or(read::<16>(probe, at)?.and_then(|c| cursor::u64_at(&c, 8, endian)));
+                entry = entry.or(probe
+                    .fetch::<16>(at)?
+                    .and_then(|c| cursor::u64_at(&c, 8, endian)));
                 None
             }
             _ => None,
@@ -312,7 +290,7 @@ pub(crate) fn confirm_fat(
     let mut first = None;
     let mut at = 8u64;
     for _ in 0..count {
-        let Some(arch) = read_padded::<32>(probe, at, entry_len)? else {
+        let Some(arch) = probe.fetch_padded::<32>(at, entry_len)? else {
             return Ok(UNCONFIRMED);
         };
         let placement = if wide {
@@ -332,7 +310,7 @@ pub(crate) fn confirm_fat(
     let Some(first) = first else {
         return Ok(UNCONFIRMED);
     };
-    let magic = read::<4>(probe, first)?;
+    let magic = probe.fetch::<4>(first)?;
     let thin = matches!(
         magic,
         Some([0xFE, 0xED, 0xFA, 0xCE | 0xCF] | [0xCE | 0xCF, 0xFA, 0xED, 0xFE])

@@ -178,6 +178,16 @@ pub(crate) enum Miss {
     Io(Error),
 }
 
+/// The outcome of a budgeted read: `Ok(None)` when the bytes lie outside the input or the
+/// budget is spent (a structure there is then unconfirmed), `Err` only when the read failed.
+fn settled<T>(read: Result<(), Miss>, value: T) -> Result<Option<T>, Error> {
+    match read {
+        Ok(()) => Ok(Some(value)),
+        Err(Miss::OutOfBounds | Miss::Budget) => Ok(None),
+        Err(Miss::Io(err)) => Err(err),
+    }
+}
+
 /// Budgeted random reads over an input.
 pub(crate) struct Probe<'s> {
     source: &'s mut dyn RandomAccess,
@@ -204,6 +214,43 @@ impl<'s> Probe<'s> {
         self.source
             .read_exact_at(offset, buf)
             .map_err(|e| Miss::Io(Error::io(offset, &e)))
+    }
+
+    /// `N` bytes at `offset`; `Ok(None)` outside the input or past the budget.
+    pub(crate) fn fetch<const N: usize>(&mut self, offset: u64) -> Result<Option<[u8; N]>, Error> {
+        self.fetch_padded(offset, N as u64)
+    }
+
+    /// `len` bytes (at most `N`) at `offset`, zero-padded to `N`; `Ok(None)` outside the input
+    /// or past the budget.
+    pub(crate) fn fetch_padded<const N: usize>(
+        &mut self,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<[u8; N]>, Error> {
+        let mut buf = [0u8; N];
+        let Some(dst) = usize::try_from(len).ok().and_then(|len| buf.get_mut(..len)) else {
+            return Ok(None);
+        };
+        let read = self.read_into(offset, dst);
+        settled(read, buf)
+    }
+
+    /// Up to `len` bytes at `offset`, fewer at the input's end; `Ok(None)` at or past the end,
+    /// or past the budget.
+    pub(crate) fn fetch_up_to(
+        &mut self,
+        offset: u64,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let available = self.len().saturating_sub(offset);
+        let len = usize::try_from(available).map_or(len, |a| a.min(len));
+        if len == 0 {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; len];
+        let read = self.read_into(offset, &mut buf);
+        settled(read, buf)
     }
 
     /// `N` bytes at `offset`.

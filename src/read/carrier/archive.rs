@@ -1,7 +1,7 @@
 //! Archives and disc images anywhere in a file, by the archivers' rules.
 
 use super::crc::crc32;
-use super::{read, read_up_to, Carrier, Confirmation};
+use super::{Carrier, Confirmation};
 use crate::error::Error;
 use crate::read::cursor::{self, Endian};
 use crate::read::probe::Probe;
@@ -19,7 +19,7 @@ const CENTRAL_HEADER: [u8; 4] = *b"PK\x01\x02";
 /// other bytes precede this way) or at its recorded offset; for ZIP64, through the locator
 /// and the ZIP64 record before it.
 pub(super) fn zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(end) = read::<22>(probe, at)? else {
+    let Some(end) = probe.fetch::<22>(at)? else {
         return Ok(None);
     };
     let u16_field = |off: u64| u64::from(cursor::u16_at(&end, off, Endian::Little).unwrap_or(0));
@@ -31,7 +31,9 @@ pub(super) fn zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
         // The ZIP64 end-of-central-directory locator sits right before the record.
         let locator = at.checked_sub(20);
         let locator = match locator {
-            Some(l) => read::<20>(probe, l)?.filter(|b| b.starts_with(b"PK\x06\x07")),
+            Some(l) => probe
+                .fetch::<20>(l)?
+                .filter(|b| b.starts_with(b"PK\x06\x07")),
             None => None,
         };
         let (Some(locator_at), Some(_)) = (at.checked_sub(20), locator) else {
@@ -41,7 +43,7 @@ pub(super) fn zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
         let Some(record_at) = locator_at.checked_sub(56) else {
             return Ok(None);
         };
-        let Some(record) = read::<56>(probe, record_at)? else {
+        let Some(record) = probe.fetch::<56>(record_at)? else {
             return Ok(None);
         };
         if !record.starts_with(b"PK\x06\x06") {
@@ -59,7 +61,7 @@ pub(super) fn zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
     }
     let mut directory_at = |start: Option<u64>| -> Result<bool, Error> {
         Ok(match start {
-            Some(start) => read::<4>(probe, start)? == Some(CENTRAL_HEADER),
+            Some(start) => probe.fetch::<4>(start)? == Some(CENTRAL_HEADER),
             None => false,
         })
     };
@@ -95,7 +97,7 @@ pub(super) fn tar(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
     let Some(start) = at.checked_sub(257) else {
         return Ok(None);
     };
-    let Some(header) = read::<512>(probe, start)? else {
+    let Some(header) = probe.fetch::<512>(start)? else {
         return Ok(None);
     };
     let magic = cursor::slice_at(&header, 257, 8).unwrap_or_default();
@@ -154,7 +156,7 @@ pub(super) fn iso9660(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmat
     let Some(descriptor) = at.checked_sub(1) else {
         return Ok(None);
     };
-    let Some(d) = read::<136>(probe, descriptor)? else {
+    let Some(d) = probe.fetch::<136>(descriptor)? else {
         return Ok(None);
     };
     let both16 = |off: u64| {
@@ -184,7 +186,7 @@ pub(super) fn iso9660(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmat
 
 /// 7-Zip: the signature header's version and its start-header CRC over the next 20 bytes.
 pub(super) fn seven_zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<32>(probe, at)? else {
+    let Some(h) = probe.fetch::<32>(at)? else {
         return Ok(None);
     };
     let crc = cursor::u32_at(&h, 8, Endian::Little);
@@ -204,20 +206,19 @@ pub(super) fn seven_zip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirm
 /// RAR: after the marker, the main archive header with a valid CRC (RAR 1.5 to 4: CRC-16 as
 /// the low half of a CRC-32 from the header type on; RAR 5: CRC-32 of the header).
 pub(super) fn rar(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(marker) = read::<8>(probe, at)? else {
+    let Some(marker) = probe.fetch::<8>(at)? else {
         return Ok(None);
     };
     let confirmed = match cursor::slice_at(&marker, 6, 2) {
         // RAR 1.5-4: marker `Rar!\x1A\x07\x00`, then HEAD_CRC, HEAD_TYPE 0x73, flags, size.
         Some([0x00, _]) => {
             let header_at = at.saturating_add(7);
-            match read::<7>(probe, header_at)? {
+            match probe.fetch::<7>(header_at)? {
                 Some(h) if cursor::array_at::<1>(&h, 2) == Some([0x73]) => {
                     let size = cursor::u16_at(&h, 5, Endian::Little).map_or(0, u64::from);
                     let stored = cursor::u16_at(&h, 0, Endian::Little);
                     let body = if size >= 7 {
-                        read_up_to(
-                            probe,
+                        probe.fetch_up_to(
                             header_at.saturating_add(2),
                             usize::try_from(size.saturating_sub(2)).unwrap_or(0),
                         )?
@@ -235,13 +236,12 @@ pub(super) fn rar(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
         // RAR 5: marker `Rar!\x1A\x07\x01\x00`, then CRC32, size (vint), type 1 (vint).
         Some([0x01, 0x00]) => {
             let header_at = at.saturating_add(8);
-            let head = read_up_to(probe, header_at, 16)?.unwrap_or_default();
+            let head = probe.fetch_up_to(header_at, 16)?.unwrap_or_default();
             let stored = cursor::u32_at(&head, 0, Endian::Little);
             match vint(cursor::tail_at(&head, 4).unwrap_or_default()) {
                 Some((size, size_len)) if (1..=0x10_0000).contains(&size) => {
                     let covered_len = size.saturating_add(size_len as u64);
-                    let covered = read_up_to(
-                        probe,
+                    let covered = probe.fetch_up_to(
                         header_at.saturating_add(4),
                         usize::try_from(covered_len).unwrap_or(0),
                     )?;
@@ -282,7 +282,7 @@ fn vint(bytes: &[u8]) -> Option<(u64, usize)> {
 /// Cabinet: `MSCF` with its reserved fields zero, version 1.3, at least one folder and one
 /// file, the first file entry inside the cabinet and the cabinet inside the input.
 pub(super) fn cab(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<36>(probe, at)? else {
+    let Some(h) = probe.fetch::<36>(at)? else {
         return Ok(None);
     };
     let u32_field = |off: u64| cursor::u32_at(&h, off, Endian::Little).unwrap_or(u32::MAX);
@@ -308,7 +308,7 @@ pub(super) fn cab(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
 /// OLE compound file: major version 3 or 4 with its sector size, the little-endian byte order
 /// mark and 64-byte mini sectors.
 pub(super) fn cfb(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<40>(probe, at)? else {
+    let Some(h) = probe.fetch::<40>(at)? else {
         return Ok(None);
     };
     let field = |off: u64| cursor::u16_at(&h, off, Endian::Little).unwrap_or(0);

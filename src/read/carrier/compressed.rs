@@ -1,7 +1,7 @@
 //! Compressed streams anywhere in a file, by the decompressors' rules: a header that decodes.
 
 use super::crc::crc32;
-use super::{read, Carrier, Confirmation};
+use super::{Carrier, Confirmation};
 use crate::error::Error;
 use crate::read::cursor::{self, Endian};
 use crate::read::probe::Probe;
@@ -18,7 +18,7 @@ fn found(carrier: Carrier, at: u64, detail: &str) -> Option<Confirmation> {
 /// gzip: method 8 (deflate), no reserved flag, a known extra-flags value and operating
 /// system, and (with the `deflate` feature) a deflate stream after the header that inflates.
 pub(super) fn gzip(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<10>(probe, at)? else {
+    let Some(h) = probe.fetch::<10>(at)? else {
         return Ok(None);
     };
     let [_, _, _, flags, _, _, _, _, extra_flags, os] = h;
@@ -45,7 +45,7 @@ const INFLATE_PROBE: usize = 4096;
 fn inflates_after_header(probe: &mut Probe<'_>, at: u64, flags: u8) -> Result<bool, Error> {
     use std::io::Read;
 
-    let Some(bytes) = super::read_up_to(probe, at, INFLATE_PROBE)? else {
+    let Some(bytes) = probe.fetch_up_to(at, INFLATE_PROBE)? else {
         return Ok(false);
     };
     let mut at_field: usize = 10;
@@ -85,7 +85,7 @@ fn inflates_after_header(_: &mut Probe<'_>, _: u64, _: u8) -> Result<bool, Error
 
 /// xz: stream flags with their CRC-32.
 pub(super) fn xz(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<12>(probe, at)? else {
+    let Some(h) = probe.fetch::<12>(at)? else {
         return Ok(None);
     };
     let flags = cursor::slice_at(&h, 6, 2).unwrap_or_default();
@@ -99,7 +99,7 @@ pub(super) fn xz(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>,
 /// Zstandard: a frame header descriptor without its reserved bit, a window no larger than
 /// decoders accept, and a first block header of a defined type and size.
 pub(super) fn zstd(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = super::read_up_to(probe, at, 6)? else {
+    let Some(h) = probe.fetch_up_to(at, 6)? else {
         return Ok(None);
     };
     let Some([descriptor]) = cursor::array_at::<1>(&h, 4) else {
@@ -131,7 +131,7 @@ pub(super) fn zstd(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation
         (2, _) => 4,
         _ => 8,
     });
-    let Some(block) = read::<3>(probe, at.saturating_add(4).saturating_add(header_len))? else {
+    let Some(block) = probe.fetch::<3>(at.saturating_add(4).saturating_add(header_len))? else {
         return Ok(None);
     };
     let [b0, b1, b2] = block;
@@ -149,7 +149,7 @@ pub(super) fn zstd(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation
 
 /// bzip2: a block size digit and the magic of a first block (or of an empty stream's end).
 pub(super) fn bzip2(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<10>(probe, at)? else {
+    let Some(h) = probe.fetch::<10>(at)? else {
         return Ok(None);
     };
     let level = cursor::array_at::<1>(&h, 3).is_some_and(|[l]| (b'1'..=b'9').contains(&l));

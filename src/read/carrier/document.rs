@@ -2,7 +2,7 @@
 
 use memchr::memmem;
 
-use super::{read, read_up_to, Carrier, Confirmation};
+use super::{Carrier, Confirmation};
 use crate::error::Error;
 use crate::read::cursor;
 use crate::read::probe::Probe;
@@ -17,7 +17,7 @@ const PDF_READERS_WINDOW: u64 = 1024;
 /// reader parses: an indirect object (`N G obj`), a cross-reference table or stream
 /// (`xref`), a `trailer` or the `%%EOF` marker. A `%PDF-` in running text has none of them.
 pub(super) fn pdf(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(version) = read::<8>(probe, at)? else {
+    let Some(version) = probe.fetch::<8>(at)? else {
         return Ok(None);
     };
     let versioned = matches!(
@@ -27,7 +27,7 @@ pub(super) fn pdf(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>
     if !versioned {
         return Ok(None);
     }
-    let Some(window) = read_up_to(probe, at.saturating_add(8), PDF_WINDOW)? else {
+    let Some(window) = probe.fetch_up_to(at.saturating_add(8), PDF_WINDOW)? else {
         return Ok(None);
     };
     let structure = ["xref", "trailer", "%%EOF"]

@@ -5,7 +5,7 @@
 //! the header in the host's own class and byte order and never looks at `EI_CLASS`, `EI_DATA`
 //! or `EI_VERSION`, so neither do we.
 
-use super::{read, read_padded, Carrier, Confirmation};
+use super::{Carrier, Confirmation};
 use crate::error::Error;
 use crate::read::cursor::{self, Endian};
 use crate::read::probe::Probe;
@@ -47,7 +47,7 @@ pub(super) fn elf(
     at: u64,
     max_headers: u32,
 ) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<64>(probe, at)? else {
+    let Some(h) = probe.fetch::<64>(at)? else {
         return Ok(None);
     };
     let le = |off: u64| cursor::u16_at(&h, off, Endian::Little).unwrap_or(0);
@@ -85,7 +85,7 @@ pub(super) fn elf(
     }
     let mut header_at = at.saturating_add(phoff);
     for _ in 0..phnum {
-        let Some(ph) = read_padded::<56>(probe, header_at, entry_size)? else {
+        let Some(ph) = probe.fetch_padded::<56>(header_at, entry_size)? else {
             return Ok(None);
         };
         if loadable(&ph, wide, endian, image_len) {
@@ -132,7 +132,7 @@ fn found_elf(at: u64, machine: &str, e_type: u16) -> Confirmation {
 /// file (possibly in another element's value), followed by a known machine and an optional
 /// header with a PE32 or PE32+ magic.
 pub(super) fn pe(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>, Error> {
-    let Some(dos) = read::<64>(probe, at)? else {
+    let Some(dos) = probe.fetch::<64>(at)? else {
         return Ok(None);
     };
     let Some(e_lfanew) = cursor::u32_at(&dos, 0x3C, Endian::Little).map(u64::from) else {
@@ -141,7 +141,7 @@ pub(super) fn pe(probe: &mut Probe<'_>, at: u64) -> Result<Option<Confirmation>,
     let Some(header_at) = at.checked_add(e_lfanew) else {
         return Ok(None);
     };
-    let Some(nt) = read::<26>(probe, header_at)? else {
+    let Some(nt) = probe.fetch::<26>(header_at)? else {
         return Ok(None);
     };
     let field = |off: u64| cursor::u16_at(&nt, off, Endian::Little).unwrap_or(0);
@@ -195,7 +195,7 @@ pub(super) fn macho(
 ) -> Result<Option<Confirmation>, Error> {
     const LC_SEGMENT: u32 = 0x1;
     const LC_SEGMENT_64: u32 = 0x19;
-    let Some(h) = read::<32>(probe, at)? else {
+    let Some(h) = probe.fetch::<32>(at)? else {
         return Ok(None);
     };
     let (endian, header_len) = match cursor::array_at::<4>(&h, 0) {
@@ -222,7 +222,7 @@ pub(super) fn macho(
     }
     let mut command = header_len;
     for _ in 0..ncmds {
-        let Some(head) = read::<8>(probe, at.saturating_add(command))? else {
+        let Some(head) = probe.fetch::<8>(at.saturating_add(command))? else {
             return Ok(None);
         };
         let (Some(cmd), Some(cmdsize)) = (
@@ -241,7 +241,7 @@ pub(super) fn macho(
             _ => 0,
         };
         let c = if wanted > 0 && u64::from(cmdsize) >= wanted {
-            read_padded::<56>(probe, at.saturating_add(command), wanted)?
+            probe.fetch_padded::<56>(at.saturating_add(command), wanted)?
         } else {
             None
         };
@@ -274,7 +274,7 @@ pub(super) fn fat(
     at: u64,
     max_headers: u32,
 ) -> Result<Option<Confirmation>, Error> {
-    let Some(h) = read::<8>(probe, at)? else {
+    let Some(h) = probe.fetch::<8>(at)? else {
         return Ok(None);
     };
     let wide = cursor::array_at::<4>(&h, 0) == Some([0xCA, 0xFE, 0xBA, 0xBF]);
@@ -287,7 +287,7 @@ pub(super) fn fat(
     let mut entry = 8u64;
     let mut first = None;
     for _ in 0..count {
-        let Some(arch) = read_padded::<32>(probe, at.saturating_add(entry), entry_len)? else {
+        let Some(arch) = probe.fetch_padded::<32>(at.saturating_add(entry), entry_len)? else {
             return Ok(None);
         };
         let placement = if wide {
@@ -308,7 +308,7 @@ pub(super) fn fat(
         entry = entry.saturating_add(entry_len);
     }
     let Some(first) = first else { return Ok(None) };
-    let magic = read::<4>(probe, at.saturating_add(first))?;
+    let magic = probe.fetch::<4>(at.saturating_add(first))?;
     let thin = matches!(
         magic,
         Some([0xFE, 0xED, 0xFA, 0xCE | 0xCF] | [0xCE | 0xCF, 0xFA, 0xED, 0xFE])

@@ -24,7 +24,7 @@ pub(crate) mod search;
 use std::ops::ControlFlow;
 
 use crate::error::Error;
-use crate::read::probe::{Miss, Probe};
+use crate::read::probe::Probe;
 
 /// A kind of payload carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -297,50 +297,6 @@ pub(crate) fn search(
         }
     });
     failed.map_or(Ok(()), Err)
-}
-
-/// `N` bytes at `offset`: `Ok(None)` when they lie outside the input or the budget is spent.
-fn read<const N: usize>(probe: &mut Probe<'_>, offset: u64) -> Result<Option<[u8; N]>, Error> {
-    let mut buf = [0u8; N];
-    match probe.read_into(offset, &mut buf) {
-        Ok(()) => Ok(Some(buf)),
-        Err(Miss::OutOfBounds | Miss::Budget) => Ok(None),
-        Err(Miss::Io(err)) => Err(err),
-    }
-}
-
-/// `len` bytes (at most `N`) at `offset`, zero-padded to `N`: `Ok(None)` when they lie
-/// outside the input or the budget is spent.
-fn read_padded<const N: usize>(
-    probe: &mut Probe<'_>,
-    offset: u64,
-    len: u64,
-) -> Result<Option<[u8; N]>, Error> {
-    let mut buf = [0u8; N];
-    let Some(dst) = usize::try_from(len).ok().and_then(|len| buf.get_mut(..len)) else {
-        return Ok(None);
-    };
-    match probe.read_into(offset, dst) {
-        Ok(()) => Ok(Some(buf)),
-        Err(Miss::OutOfBounds | Miss::Budget) => Ok(None),
-        Err(Miss::Io(err)) => Err(err),
-    }
-}
-
-/// Up to `len` bytes at `offset` (fewer at the input's end): `Ok(None)` when the budget is
-/// spent or `offset` is past the end.
-fn read_up_to(probe: &mut Probe<'_>, offset: u64, len: usize) -> Result<Option<Vec<u8>>, Error> {
-    let available = probe.len().saturating_sub(offset);
-    let len = usize::try_from(available).map_or(len, |a| a.min(len));
-    if len == 0 {
-        return Ok(None);
-    }
-    let mut buf = vec![0u8; len];
-    match probe.read_into(offset, &mut buf) {
-        Ok(()) => Ok(Some(buf)),
-        Err(Miss::OutOfBounds | Miss::Budget) => Ok(None),
-        Err(Miss::Io(err)) => Err(err),
-    }
 }
 
 #[cfg(test)]
