@@ -54,9 +54,10 @@
 //!   [`walk_reader`].
 //! * Validation: [`validate`], [`Validator`] ([`Validator::validate_reader`],
 //!   [`Validator::validate_file`]), giving a [`Report`] of [`Finding`]s.
-//! * Sanitizing: [`Policy`] and its sinks: [`Policy::sanitize`], [`Policy::sanitize_bytes`],
-//!   [`Policy::sanitize_reader`], [`Policy::sanitize_in_place`], [`Policy::sanitize_file`],
-//!   [`Policy::sanitize_file_to`].
+//! * Sanitizing: [`sanitize`] with the default policy, or a [`Policy`] and its sinks:
+//!   [`Policy::sanitize`], [`Policy::sanitize_bytes`], [`Policy::sanitize_reader`],
+//!   [`Policy::sanitize_in_place`], [`Policy::sanitize_file`], [`Policy::sanitize_file_to`];
+//!   [`Policy::review_file`] for a file's report and its sanitization from one read.
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
@@ -109,12 +110,14 @@ pub use read::tiff::{TiffGrade, TiffHeader};
 pub use read::walk::{Element, ElementKind, Walk};
 pub use read::{executable, meta, signature, tiff, walk};
 pub use rewrite::fs::FileError;
+pub use rewrite::plan::Outcome;
 pub use rewrite::policy::{
     Action, DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, TrailingAction,
 };
 #[cfg(feature = "serde")]
 pub use rewrite::policy_file;
-pub use rewrite::sinks::{Outcome, Sanitized, SanitizedBytes};
+pub use rewrite::review::FileReview;
+pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
 pub use severity::Severity;
 pub use validate::findings::{Category, Finding, FindingCode};

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
-use crate::rewrite::policy::{Decision, Policy};
-use crate::rewrite::sinks::{Layout, Outcome, ZEROS};
+use crate::rewrite::input::{OpenFile, Reader};
+use crate::rewrite::plan::{Outcome, Plan, Splice};
+use crate::rewrite::policy::Policy;
 
 /// Opens `path` with `options`, asking the kernel not to update its access time when we read
 /// it (`O_NOATIME`, Linux; backup tools do the same): reading a file only to find it clean
@@ -42,14 +43,14 @@ pub struct FileError {
 }
 
 impl FileError {
-    fn new(path: &Path, error: Error) -> Self {
+    pub(crate) fn new(path: &Path, error: Error) -> Self {
         FileError {
             path: path.to_path_buf(),
             error,
         }
     }
 
-    fn io(path: &Path, err: &io::Error) -> Self {
+    pub(crate) fn io(path: &Path, err: &io::Error) -> Self {
         FileError::new(path, Error::io(0, err))
     }
 }
@@ -79,15 +80,15 @@ impl Policy {
         &self,
         file: &mut F,
     ) -> Result<Outcome, Error> {
-        let (plan, outcome) = self.assess_reader(file)?;
-        check_in_place(&plan, &outcome)?;
-        if plan.decision == Decision::Zero {
+        let plan = self.plan_input(Reader::new(file)?)?.plan?;
+        let head = plan.in_place()?;
+        if !head.is_empty() {
             let io = |e: io::Error| Error::io(0, &e);
             file.seek(SeekFrom::Start(0)).map_err(io)?;
-            file.write_all(&ZEROS).map_err(io)?;
+            file.write_all(head).map_err(io)?;
             file.flush().map_err(io)?;
         }
-        Ok(outcome)
+        Ok(*plan.outcome())
     }
 
     /// Sanitizes the file at `path` in place, as [`Policy::sanitize_in_place`]: the file
@@ -113,14 +114,8 @@ impl Policy {
         let path = path.as_ref();
         let file = open_without_atime(path, OpenOptions::new().read(true).write(true))
             .map_err(|e| FileError::io(path, &e))?;
-        let (plan, outcome) = self
-            .assess_file(&file)
-            .map_err(|e| FileError::new(path, e))?;
-        check_in_place(&plan, &outcome).map_err(|e| FileError::new(path, e))?;
-        if plan.decision == Decision::Zero {
-            write_preamble(&file).map_err(|e| FileError::io(path, &e))?;
-        }
-        Ok(outcome)
+        let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
+        write_in_place(&file, &plan, path)
     }
 
     /// Sanitizes the file at `path`, replacing it atomically when anything changes: the new
@@ -197,17 +192,19 @@ impl Policy {
     /// # Ok::<(), dicom_sanitize::FileError>(())
     /// ```
     pub fn check_file(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
-        self.prepare(path.as_ref()).map(|(_, _, outcome)| outcome)
+        self.prepare(path.as_ref()).map(|(_, plan)| *plan.outcome())
     }
 
-    /// Opens the file at `path` and plans its sanitization.
-    fn prepare(&self, path: &Path) -> Result<(File, Layout, Outcome), FileError> {
-        let file = open_without_atime(path, OpenOptions::new().read(true))
-            .map_err(|e| FileError::io(path, &e))?;
-        let (plan, outcome) = self
-            .assess_file(&file)
-            .map_err(|e| FileError::new(path, e))?;
-        Ok((file, Layout::new(&plan, outcome.input_len), outcome))
+    /// The plan for an open file: see [`Policy::plan_input`].
+    pub(crate) fn plan_file(&self, file: &File) -> Result<Plan, Error> {
+        self.plan_input(OpenFile::new(file)?)?.plan
+    }
+
+    /// Opens the file at `path` for reading and plans its sanitization.
+    fn prepare(&self, path: &Path) -> Result<(File, Plan), FileError> {
+        let file = open_for_reading(path)?;
+        let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
+        Ok((file, plan))
     }
 
     /// Reads `from`, plans, and writes the output to `to` through a temporary file with
@@ -217,34 +214,64 @@ impl Policy {
         from: &Path,
         to: &Path,
         mode: Rewrite,
-        write: impl FnOnce(&mut File, &mut File, &Layout) -> io::Result<()>,
+        write: impl FnOnce(&mut File, &File, &Splice) -> io::Result<()>,
     ) -> Result<Outcome, FileError> {
-        let (mut source, layout, outcome) = self.prepare(from)?;
-        if outcome.is_unchanged() && mode == Rewrite::ReplaceDurably {
-            return Ok(outcome);
-        }
-        let permissions = source
-            .metadata()
-            .map_err(|e| FileError::io(from, &e))?
-            .permissions();
-        let durable = mode == Rewrite::ReplaceDurably;
-        replace_atomically(to, permissions, durable, |temp| {
-            write(temp, &mut source, &layout)
-        })
-        .map_err(|e| FileError::io(to, &e))?;
-        Ok(outcome)
+        let (source, plan) = self.prepare(from)?;
+        rewrite(&source, &plan, from, to, mode, write)
     }
 }
 
-/// Writes the output laid out by `layout` to `writer`: the head, then the body's range of
+/// Opens the file at `path` for reading (see [`open_without_atime`]).
+pub(crate) fn open_for_reading(path: &Path) -> Result<File, FileError> {
+    open_without_atime(path, OpenOptions::new().read(true)).map_err(|e| FileError::io(path, &e))
+}
+
+/// Carries `plan` out on `file` (at `path`) in place: writes the new preamble bytes, if any,
+/// and nothing else.
+pub(crate) fn write_in_place(file: &File, plan: &Plan, path: &Path) -> Result<Outcome, FileError> {
+    let head = plan.in_place().map_err(|e| FileError::new(path, e))?;
+    if !head.is_empty() {
+        write_preamble(file, head).map_err(|e| FileError::io(path, &e))?;
+    }
+    Ok(*plan.outcome())
+}
+
+/// Writes the output `plan` lays out for `source` (the file at `from`) to `to` through a
+/// temporary file with `write`; skips unchanged files when the destination is the input
+/// itself.
+pub(crate) fn rewrite(
+    source: &File,
+    plan: &Plan,
+    from: &Path,
+    to: &Path,
+    mode: Rewrite,
+    write: impl FnOnce(&mut File, &File, &Splice) -> io::Result<()>,
+) -> Result<Outcome, FileError> {
+    let outcome = *plan.outcome();
+    if outcome.is_unchanged() && mode == Rewrite::ReplaceDurably {
+        return Ok(outcome);
+    }
+    let permissions = source
+        .metadata()
+        .map_err(|e| FileError::io(from, &e))?
+        .permissions();
+    let durable = mode == Rewrite::ReplaceDurably;
+    replace_atomically(to, permissions, durable, |temp| {
+        write(temp, source, plan.splice())
+    })
+    .map_err(|e| FileError::io(to, &e))?;
+    Ok(outcome)
+}
+
+/// Writes the output laid out by `splice` to `writer`: the head, then the body's range of
 /// `source`, copied by the kernel where it can (`copy_file_range` between files on Linux).
 pub(crate) fn write_output<W: Write>(
     writer: &mut W,
-    source: &mut File,
-    layout: &Layout,
+    source: &File,
+    splice: &Splice,
 ) -> io::Result<()> {
-    writer.write_all(layout.head)?;
-    copy_range(source, layout.body.clone(), writer)?;
+    writer.write_all(splice.head)?;
+    copy_range(source, splice.body.clone(), writer)?;
     writer.flush()
 }
 
@@ -258,38 +285,23 @@ pub(crate) enum Rewrite {
     Copy,
 }
 
-/// Refuses plans that change the length of a file sanitized in place.
-fn check_in_place(plan: &crate::rewrite::policy::Plan, outcome: &Outcome) -> Result<(), Error> {
-    if plan.decision == Decision::Strip {
-        return Err(Error::NotInPlace {
-            what: "strip the preamble",
-        });
-    }
-    if plan.keep_end < outcome.input_len {
-        return Err(Error::NotInPlace {
-            what: "truncate trailing data",
-        });
-    }
-    Ok(())
-}
-
-/// Writes 128 zero bytes at offset 0 of `file`.
-fn write_preamble(file: &File) -> io::Result<()> {
+/// Writes `head` (the new preamble) at offset 0 of `file`.
+fn write_preamble(file: &File, head: &[u8]) -> io::Result<()> {
     #[cfg(unix)]
     {
-        std::os::unix::fs::FileExt::write_all_at(file, &ZEROS, 0)
+        std::os::unix::fs::FileExt::write_all_at(file, head, 0)
     }
     #[cfg(not(unix))]
     {
         let mut file = file;
         file.seek(SeekFrom::Start(0))?;
-        file.write_all(&ZEROS)
+        file.write_all(head)
     }
 }
 
 /// Copies `range` of `source` to `writer`; fails if the source is shorter than the range.
 fn copy_range(
-    source: &mut File,
+    mut source: &File,
     range: std::ops::Range<u64>,
     writer: &mut impl Write,
 ) -> io::Result<()> {

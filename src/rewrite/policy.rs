@@ -5,12 +5,11 @@ use std::fmt::Write as _;
 use crate::error::Error;
 use crate::error::Rejection;
 use crate::limits::Limits;
-use crate::read::cursor;
 use crate::read::layout::Layout;
-use crate::read::meta;
-use crate::read::preamble::{PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
+use crate::read::preamble::{PreambleKind, HEADER_LEN};
 use crate::read::tiff::TiffGrade;
-use crate::validate::findings::{Finding, FindingCode, Severity};
+use crate::rewrite::plan::{Decision, Facts, Plan};
+use crate::validate::findings::Severity;
 use crate::validate::report::Report;
 use crate::validate::Validator;
 
@@ -150,14 +149,6 @@ impl Default for Policy {
     }
 }
 
-/// The decision on one input's preamble.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Decision {
-    Keep,
-    Zero,
-    Strip,
-}
-
 impl Policy {
     /// A builder starting from the default policy.
     pub fn builder() -> PolicyBuilder {
@@ -224,7 +215,7 @@ impl Policy {
 
     /// What the policy does with the preamble of an input of this layout and preamble kind;
     /// `strippable` says whether stripping leaves a file that starts with its File Meta group
-    /// (see [`strippable`]): when it does not, a decision to strip is a rejection.
+    /// (see [`strippable`](crate::rewrite::plan::strippable)): when it does not, a decision to strip is a rejection.
     pub(crate) fn decide(
         &self,
         layout: Layout,
@@ -310,15 +301,16 @@ impl Policy {
     /// ```
     pub fn action(&self, report: &Report) -> Action {
         match self.plan(&Facts::from(report)) {
-            Ok(plan) => plan.action(report.preamble),
+            Ok(plan) => plan.action(),
             // Not DICOM: nothing for a DICOM policy to do.
             Err(Error::NotDicom) => Action::None,
             Err(_) => Action::Reject,
         }
     }
 
-    /// Decides everything for an input: preamble, trailing bytes, and rejection. The facts
-    /// must hold a report when [`Policy::needs_validation`].
+    /// Decides everything for an input (preamble, trailing bytes, and rejection) and lays
+    /// the decision out as the input's [`Plan`]. The facts must hold a report when
+    /// [`Policy::needs_validation`].
     pub(crate) fn plan(&self, facts: &Facts<'_>) -> Result<Plan, Error> {
         let decision = self.decide(facts.layout, facts.preamble, facts.strippable)?;
         let report = facts.report;
@@ -335,7 +327,7 @@ impl Policy {
             (TrailingAction::Truncate, Some(offset)) => offset,
             _ => facts.file_len,
         };
-        let plan = Plan { decision, keep_end };
+        let plan = Plan::new(decision, keep_end, facts);
         if let (Some(threshold), Some(report)) = (self.reject_at, report) {
             let remaining = report
                 .findings
@@ -452,80 +444,6 @@ impl Policy {
             }
         }
         s
-    }
-}
-
-/// What a policy decides from: an input's layout, preamble and length, and its validation
-/// report when the policy needs one.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Facts<'r> {
-    pub(crate) layout: Layout,
-    pub(crate) preamble: Option<PreambleKind>,
-    pub(crate) file_len: u64,
-    /// Whether stripping leaves a file that starts with its File Meta group: see
-    /// [`strippable`].
-    pub(crate) strippable: bool,
-    pub(crate) report: Option<&'r Report>,
-}
-
-impl<'r> From<&'r Report> for Facts<'r> {
-    /// The facts a report alone gives. It does not hold the bytes [`strippable`] looks at:
-    /// only a missing File Meta group (`meta.missing`) stands in for them, so a policy that
-    /// strips may still refuse an input the report lets pass ([`Policy::sanitize`] decides).
-    fn from(report: &'r Report) -> Self {
-        Facts {
-            layout: report.layout,
-            preamble: report.preamble,
-            file_len: report.file_len,
-            strippable: !report
-                .findings
-                .iter()
-                .any(|f| f.code == FindingCode::MetaMissing),
-            report: Some(report),
-        }
-    }
-}
-
-/// Bytes of an input's start that [`strippable`] looks at: the header, and the `DICM` a
-/// stripped output would have at offset 128.
-pub(crate) const STRIP_CHECK_LEN: usize = 264;
-
-/// Whether stripping the first 132 bytes of a Part 10 input (whose first bytes, at least
-/// [`STRIP_CHECK_LEN`] of them when it has them, are `data`) leaves a file that starts with a
-/// File Meta group in explicit VR, as [`Layout::MetaWithoutPreamble`] is recognised, and that
-/// does not have `DICM` at offset 128 again (which would make it a Part 10 file whose
-/// "preamble" is the old meta group, and whose meta group is whatever follows).
-pub(crate) fn strippable(data: &[u8]) -> bool {
-    let again = (HEADER_LEN as usize).saturating_add(PREAMBLE_LEN);
-    meta::plausible_at(data, HEADER_LEN)
-        && cursor::slice_at(data, again as u64, 4) != Some(MAGIC.as_slice())
-}
-
-/// What sanitizing one input does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Plan {
-    pub(crate) decision: Decision,
-    /// The input is kept up to here (its length unless trailing bytes are truncated).
-    pub(crate) keep_end: u64,
-}
-
-impl Plan {
-    /// Whether applying the plan removes what `finding` is about: the preamble it concerns is
-    /// rewritten or removed, or the bytes it concerns are truncated.
-    pub(crate) fn resolves(&self, finding: &Finding) -> bool {
-        let preamble_rewritten = self.decision != Decision::Keep;
-        let about_preamble = finding.code.as_str().starts_with("preamble.");
-        (preamble_rewritten && about_preamble) || finding.offset >= self.keep_end
-    }
-
-    /// The report's name for what the plan does to a preamble of `kind`.
-    pub(crate) fn action(&self, kind: Option<PreambleKind>) -> Action {
-        match (self.decision, kind) {
-            (Decision::Zero, _) => Action::Zero,
-            (Decision::Strip, _) => Action::Strip,
-            (Decision::Keep, Some(PreambleKind::Tiff { .. })) => Action::KeepTiff,
-            (Decision::Keep, _) => Action::None,
-        }
     }
 }
 

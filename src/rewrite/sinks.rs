@@ -5,107 +5,15 @@
 //! policy truncates trailing data; with [`PreambleAction::Strip`](crate::PreambleAction::Strip)
 //! the output is exactly the input minus its first 132 bytes.
 
-use std::fs::File;
-use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
-use std::ops::Range;
+use std::io::{self, IoSlice, Write};
 
 use bytes::{Buf, Bytes};
 
 use crate::error::Error;
-use crate::read::preamble::{PreambleKind, HEADER_LEN, PREAMBLE_LEN};
-#[cfg(unix)]
-use crate::read::probe::FileAt;
-use crate::read::probe::{read_at, RandomAccess, SeekSource};
-use crate::rewrite::policy::Action;
-use crate::rewrite::policy::{strippable, Decision, Facts, Plan, Policy, STRIP_CHECK_LEN};
+use crate::rewrite::input::InMemory;
+use crate::rewrite::plan::Outcome;
+use crate::rewrite::policy::Policy;
 use crate::validate::report::Report;
-
-/// The replacement preamble.
-pub(crate) static ZEROS: [u8; PREAMBLE_LEN] = [0; PREAMBLE_LEN];
-
-/// What sanitizing an input did, or will do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Outcome {
-    /// What was done to the preamble: `None`, `Zero`, `Strip` or `KeepTiff`.
-    pub action: Action,
-    /// The input's layout.
-    pub layout: crate::Layout,
-    /// The input's preamble (`None` when it has none).
-    pub before: Option<PreambleKind>,
-    /// The output's preamble (`None` when it has none).
-    pub after: Option<PreambleKind>,
-    /// Length of the input.
-    pub input_len: u64,
-    /// Bytes whose value changed (non-zero preamble bytes zeroed).
-    pub bytes_changed: u64,
-    /// Bytes removed (132 when stripping, plus truncated trailing data).
-    pub bytes_removed: u64,
-}
-
-impl Outcome {
-    /// Whether the output is identical to the input.
-    pub fn is_unchanged(&self) -> bool {
-        self.bytes_changed == 0 && self.bytes_removed == 0
-    }
-
-    /// Length of the output.
-    pub fn output_len(&self) -> u64 {
-        self.input_len.saturating_sub(self.bytes_removed)
-    }
-}
-
-/// Where the output's bytes come from: a replacement head, then a range of the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Layout {
-    pub(crate) head: &'static [u8],
-    pub(crate) body: Range<u64>,
-}
-
-impl Layout {
-    /// The output layout for a plan on an input of `len` bytes whose preamble is `preamble`
-    /// (needed to count the bytes zeroing changes).
-    pub(crate) fn new(plan: &Plan, len: u64) -> Self {
-        let end = plan.keep_end.min(len);
-        let (head, start): (&'static [u8], u64) = match plan.decision {
-            Decision::Keep => (&[], 0),
-            Decision::Zero => (&ZEROS, PREAMBLE_LEN as u64),
-            Decision::Strip => (&[], HEADER_LEN),
-        };
-        Layout {
-            head,
-            body: start.min(end)..end,
-        }
-    }
-}
-
-/// Builds the outcome of a plan.
-pub(crate) fn outcome(plan: &Plan, facts: &Facts<'_>, preamble_bytes: Option<&[u8]>) -> Outcome {
-    let before = facts.preamble;
-    let after = match plan.decision {
-        Decision::Keep => before,
-        Decision::Zero => Some(PreambleKind::Zero),
-        Decision::Strip => None,
-    };
-    let bytes_changed = match plan.decision {
-        Decision::Zero => {
-            preamble_bytes.map_or(0, |p| p.iter().filter(|&&b| b != 0).count() as u64)
-        }
-        _ => 0,
-    };
-    let layout = Layout::new(plan, facts.file_len);
-    let kept = (layout.head.len() as u64)
-        .saturating_add(layout.body.end.saturating_sub(layout.body.start));
-    Outcome {
-        action: plan.action(before),
-        layout: facts.layout,
-        before,
-        after,
-        input_len: facts.file_len,
-        bytes_changed,
-        bytes_removed: facts.file_len.saturating_sub(kept),
-    }
-}
 
 /// A sanitized input, borrowing it: the plan, ready to be written to any sink.
 ///
@@ -203,74 +111,7 @@ impl SanitizedBytes {
     }
 }
 
-/// Bytes read to decide from the preamble alone: the header, the first meta element, and
-/// the bytes that tell whether the input can be stripped (see [`STRIP_CHECK_LEN`]).
-const DECIDE_LEN: u64 = STRIP_CHECK_LEN as u64;
-
 impl Policy {
-    /// Decides for an input read through `reader`: from its first bytes, or from a full
-    /// validation when the policy needs one.
-    pub(crate) fn assess_reader<R: Read + Seek>(
-        &self,
-        reader: &mut R,
-    ) -> Result<(Plan, Outcome), Error> {
-        if self.needs_validation() {
-            let report = self.validator().validate_reader(reader)?;
-            let prefix = read_at(reader, 0, STRIP_CHECK_LEN)?;
-            let facts = Facts {
-                strippable: strippable(&prefix),
-                ..Facts::from(&report)
-            };
-            return self.assess(&facts, &prefix);
-        }
-        let len = reader
-            .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(0, &e))?;
-        let prefix = read_at(reader, 0, usize::try_from(DECIDE_LEN.min(len)).unwrap_or(0))?;
-        let mut source = SeekSource { reader, len };
-        self.assess_prefix(&prefix, len, &mut source)
-    }
-
-    /// As [`Policy::assess_reader`], with positional reads that leave the file's cursor alone
-    /// and spare the seeks.
-    pub(crate) fn assess_file(&self, file: &File) -> Result<(Plan, Outcome), Error> {
-        #[cfg(unix)]
-        if !self.needs_validation() {
-            let len = file.metadata().map_err(|e| Error::io(0, &e))?.len();
-            let mut prefix = vec![0; usize::try_from(DECIDE_LEN.min(len)).unwrap_or(0)];
-            std::os::unix::fs::FileExt::read_exact_at(file, &mut prefix, 0)
-                .map_err(|e| Error::io(0, &e))?;
-            return self.assess_prefix(&prefix, len, &mut FileAt { file, len });
-        }
-        self.assess_reader(&mut &*file)
-    }
-
-    /// Decides from the first bytes of an input of `len` bytes, reachable through `source`.
-    fn assess_prefix(
-        &self,
-        prefix: &[u8],
-        len: u64,
-        source: &mut dyn RandomAccess,
-    ) -> Result<(Plan, Outcome), Error> {
-        let verdict = self
-            .validator()
-            .inspector()
-            .classify_input(prefix, len, source)?;
-        let facts = Facts {
-            layout: verdict.layout(),
-            preamble: verdict.preamble().map(|p| p.kind()),
-            file_len: len,
-            strippable: strippable(prefix),
-            report: None,
-        };
-        self.assess(&facts, prefix)
-    }
-
-    fn assess(&self, facts: &Facts<'_>, prefix: &[u8]) -> Result<(Plan, Outcome), Error> {
-        let plan = self.plan(facts)?;
-        Ok((plan, outcome(&plan, facts, prefix.get(..PREAMBLE_LEN))))
-    }
-
     /// Sanitizes a complete input held in memory, borrowing it.
     ///
     /// # Errors
@@ -291,38 +132,18 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sanitize<'a>(&self, input: &'a [u8]) -> Result<Sanitized<'a>, Error> {
-        let report = self
-            .needs_validation()
-            .then(|| self.validator().validate(input));
-        let facts = match &report {
-            Some(report) => Facts {
-                strippable: strippable(input),
-                ..Facts::from(report)
-            },
-            None => {
-                let verdict = self.validator().inspector().classify(input);
-                Facts {
-                    layout: verdict.layout(),
-                    preamble: verdict.preamble().map(|p| p.kind()),
-                    file_len: input.len() as u64,
-                    strippable: strippable(input),
-                    report: None,
-                }
-            }
-        };
-        let plan = self.plan(&facts)?;
-        let layout = Layout::new(&plan, input.len() as u64);
-        let body = usize::try_from(layout.body.start)
+        let plan = self.plan_input(InMemory::complete(input))?.plan?;
+        let splice = plan.splice();
+        let body = usize::try_from(splice.body.start)
             .ok()
-            .zip(usize::try_from(layout.body.end).ok())
+            .zip(usize::try_from(splice.body.end).ok())
             .and_then(|(start, end)| input.get(start..end))
             .unwrap_or_default();
-        let outcome = outcome(&plan, &facts, input.get(..PREAMBLE_LEN));
         Ok(Sanitized {
-            head: layout.head,
+            head: splice.head,
             body,
-            outcome,
-            report,
+            outcome: *plan.outcome(),
+            report: plan.into_report(),
         })
     }
 
@@ -350,4 +171,30 @@ impl Policy {
             outcome: sanitized.outcome,
         })
     }
+}
+
+/// Sanitizes a complete input held in memory with the default policy, borrowing it: the
+/// one-call form of [`Policy::default`] and [`Policy::sanitize`]. The default keeps a
+/// preamble only when it is a strictly valid TIFF header whose IFD chain works, zeroes every
+/// other non-zero preamble, and keeps every other byte.
+///
+/// # Errors
+/// [`Error::NotDicom`] for input that is not DICOM (the default policy refuses nothing else).
+///
+/// ```
+/// use dicom_sanitize::{sanitize, Action};
+///
+/// // A shipped sample: pydicom's CT_small.dcm with a confirmed Windows PE header in front.
+/// let upload = std::fs::read("examples/data/pe_polyglot.dcm")?;
+/// let sanitized = sanitize(&upload)?;
+/// assert_eq!(sanitized.outcome().action, Action::Zero);
+/// let stored = sanitized.to_vec();
+/// assert_eq!(&stored[..128], &[0u8; 128][..]);
+/// assert_eq!(&stored[128..], &upload[128..]);
+///
+/// assert!(sanitize(b"not a DICOM file").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sanitize(input: &[u8]) -> Result<Sanitized<'_>, Error> {
+    Policy::default().sanitize(input)
 }

@@ -4,13 +4,12 @@ use std::fmt;
 use std::io::{self, Read};
 
 use crate::error::Error;
-use crate::read::layout::{detect_layout, Layout as FileLayout};
 use crate::read::meta;
 use crate::read::preamble::{self, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-use crate::read::probe::{read_up_to, Probe};
-use crate::rewrite::policy::Action;
-use crate::rewrite::policy::{Decision, Policy, TrailingAction};
-use crate::rewrite::sinks::ZEROS;
+use crate::read::probe::read_up_to;
+use crate::rewrite::input::{InMemory, Planned};
+use crate::rewrite::plan::STRIP_CHECK_LEN;
+use crate::rewrite::policy::{Action, Policy, TrailingAction};
 
 /// Bytes a [`SanitizingReader`] reads before deciding on a TIFF header (or an input that is not
 /// clearly Part 10), by default: 1 MiB.
@@ -18,7 +17,7 @@ pub const DEFAULT_LOOKAHEAD: usize = 1 << 20;
 
 /// Bytes read before deciding on any other Part 10 input: enough to tell whether it can be
 /// stripped.
-const QUICK_LEN: usize = crate::rewrite::policy::STRIP_CHECK_LEN;
+const QUICK_LEN: usize = STRIP_CHECK_LEN;
 
 /// A `Read` adapter that sanitizes the stream it wraps, in bounded memory.
 ///
@@ -195,45 +194,30 @@ impl<R: Read> SanitizingReader<R> {
             }
         };
         let known_len = if complete { buf.len() as u64 } else { u64::MAX };
-        let layout = detect_layout(&buf, known_len);
-        let kind = match (layout, buf.first_chunk::<PREAMBLE_LEN>()) {
-            (FileLayout::Part10, Some(bytes)) => {
-                let limits = *self.policy.validator().limits();
-                let mut source: &[u8] = &buf;
-                let mut probe = Probe::new(&mut source, limits.max_probe_bytes);
-                // Reading from a slice cannot fail.
-                Some(
-                    preamble::classify(bytes, &mut probe, &limits)
-                        .unwrap_or(PreambleKind::Unknown { tiff_magic: false }),
-                )
-            }
-            _ => None,
-        };
-        self.preamble = kind;
-        let strippable = crate::rewrite::policy::strippable(&buf);
-        let decision = match self.policy.decide(layout, kind, strippable) {
-            Ok(decision) => decision,
+        let planned = self
+            .policy
+            .plan_input(InMemory::look_ahead(&buf, known_len))
+            // Bytes in memory cannot fail to read.
+            .unwrap_or_else(|err| Planned {
+                preamble: None,
+                plan: Err(err),
+            });
+        self.preamble = planned.preamble;
+        let plan = match planned.plan {
+            Ok(plan) => plan,
             Err(err) => {
                 self.action = Some(Action::Reject);
                 return Ok(State::Failed(err));
             }
         };
-        self.action = Some(
-            crate::rewrite::policy::Plan {
-                decision,
-                keep_end: u64::MAX,
-            }
-            .action(kind),
-        );
-        let (head, pos): (&'static [u8], u64) = match decision {
-            Decision::Keep => (&[], 0),
-            Decision::Zero => (&ZEROS, PREAMBLE_LEN as u64),
-            Decision::Strip => (&[], HEADER_LEN),
-        };
+        self.action = Some(plan.action());
+        let splice = plan.splice();
         Ok(State::Yielding {
-            head,
+            head: splice.head,
             head_pos: 0,
-            pos: usize::try_from(pos).unwrap_or(usize::MAX).min(buf.len()),
+            pos: usize::try_from(splice.body.start)
+                .unwrap_or(usize::MAX)
+                .min(buf.len()),
             buf,
         })
     }

@@ -1,0 +1,248 @@
+//! A file's full validation report and its sanitization, from one open and one read.
+//!
+//! [`Policy::sanitize_file`] and its friends read only what their policy needs (for most
+//! policies, just the header). A caller that wants the report *and* the sanitization, as a
+//! tool that logs what it fixes does, reviews the file instead: it is opened once and walked
+//! once, and the review then writes the plan from the same open handle.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::rewrite::fs::{self as file_sinks, open_for_reading, write_output, FileError, Rewrite};
+use crate::rewrite::input::OpenFile;
+use crate::rewrite::plan::{Outcome, Plan};
+use crate::rewrite::policy::Policy;
+use crate::validate::report::Report;
+
+/// An open file, its full validation report, and what the policy does with it: its plan or
+/// its refusal. Obtained from [`Policy::review_file`] or [`Policy::review_opened`]; apply it
+/// with [`FileReview::replace`], [`FileReview::write_in_place`] or [`FileReview::copy_to`],
+/// or only look ([`FileReview::outcome`]) for a dry run.
+///
+/// The review reads the file as it was when reviewed: if something else changes the file
+/// meanwhile, applying the review may write a mix (as it would with any tool that reads,
+/// then writes).
+///
+/// ```
+/// use dicom_sanitize::{Action, Policy, Status};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("upload.dcm");
+/// std::fs::copy("examples/data/pe_polyglot.dcm", &path)?;
+///
+/// let review = Policy::default().review_file(&path)?;
+/// assert_eq!(review.report().status(), Status::Flagged);
+/// assert_eq!(review.outcome()?.action, Action::Zero);
+/// let outcome = review.replace()?;
+/// assert_eq!(outcome.bytes_removed, 0);
+/// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct FileReview {
+    path: PathBuf,
+    file: File,
+    report: Report,
+    plan: Result<Plan, Error>,
+}
+
+impl Policy {
+    /// Opens the file at `path` for reading, validates it fully and plans its sanitization:
+    /// the report and the plan from one read. To sanitize in place, open the file for writing
+    /// yourself and use [`Policy::review_opened`].
+    ///
+    /// # Errors
+    /// When the file cannot be opened or read, or is not a regular file (error kind
+    /// `InvalidInput`); the error names the path. A refusal by the policy is not an error
+    /// here: it is the review's [`FileReview::outcome`].
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy};
+    ///
+    /// let review = Policy::strip().review_file("tests/data/pydicom/CT_small.dcm")?;
+    /// assert_eq!(review.report().preamble.unwrap().name(), "tiff-dangling");
+    /// assert_eq!(review.outcome()?.action, Action::Strip);
+    /// assert_eq!(review.outcome()?.bytes_removed, 132);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn review_file(&self, path: impl AsRef<Path>) -> Result<FileReview, FileError> {
+        let path = path.as_ref();
+        let file = open_for_reading(path)?;
+        self.review_opened(file, path)
+    }
+
+    /// As [`Policy::review_file`], for a file the caller opened (with flags of its own, or
+    /// for writing, which [`FileReview::write_in_place`] needs). `path` is the file's name:
+    /// errors name it, and [`FileReview::replace`] replaces the file it names.
+    ///
+    /// # Errors
+    /// As [`Policy::review_file`].
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("ct.dcm");
+    /// std::fs::copy("tests/data/pydicom/CT_small.dcm", &path)?;
+    /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path)?;
+    /// let review = Policy::default().review_opened(file, &path)?;
+    /// let outcome = review.write_in_place()?;
+    /// assert_eq!(outcome.bytes_changed, 6); // the vestigial TIFF header's non-zero bytes
+    /// review.file().sync_data()?; // when the change must be durable
+    /// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn review_opened(
+        &self,
+        file: File,
+        path: impl AsRef<Path>,
+    ) -> Result<FileReview, FileError> {
+        let path = path.as_ref();
+        let input = OpenFile::new(&file).map_err(|e| FileError::new(path, e))?;
+        let (report, plan) = self
+            .review_input(input)
+            .map_err(|e| FileError::new(path, e))?;
+        Ok(FileReview {
+            path: path.to_path_buf(),
+            file,
+            report,
+            plan,
+        })
+    }
+}
+
+impl FileReview {
+    /// The file's name, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The file's full validation report.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// The report, giving up the open file.
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+
+    /// What sanitizing does (nothing is written until the review is applied), or why the
+    /// policy refuses the file: [`Error::NotDicom`] or [`Error::Rejected`].
+    ///
+    /// # Errors
+    /// The policy's refusal.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Error, Policy, PreambleAction};
+    ///
+    /// let strict = Policy::builder().preamble(PreambleAction::Reject).build()?;
+    /// let review = strict.review_file("tests/data/pydicom/CT_small.dcm")?;
+    /// assert!(matches!(review.outcome(), Err(Error::Rejected { offset: 0, .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn outcome(&self) -> Result<&Outcome, &Error> {
+        self.plan.as_ref().map(Plan::outcome)
+    }
+
+    /// The plan, or the policy's refusal naming the path.
+    fn plan(&self) -> Result<&Plan, FileError> {
+        self.plan
+            .as_ref()
+            .map_err(|e| FileError::new(&self.path, e.clone()))
+    }
+
+    /// Sanitizes the file as [`Policy::sanitize_file`] does, from the review: when anything
+    /// changes, the file (a symbolic link's target) is replaced atomically and durably by a
+    /// new one; an unchanged file is left alone.
+    ///
+    /// # Errors
+    /// The policy's refusal, or an I/O failure (the original is then untouched); the error
+    /// names the path.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("mr.dcm");
+    /// std::fs::copy("tests/data/pydicom/MR_small.dcm", &path)?;
+    /// let outcome = Policy::strip().review_file(&path)?.replace()?;
+    /// assert_eq!(outcome.bytes_removed, 132);
+    /// let original = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
+    /// assert_eq!(std::fs::read(&path)?, &original[132..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replace(&self) -> Result<Outcome, FileError> {
+        let plan = self.plan()?;
+        if plan.outcome().is_unchanged() {
+            return Ok(*plan.outcome());
+        }
+        let path = &self.path;
+        let target = fs::canonicalize(path).map_err(|e| FileError::io(path, &e))?;
+        file_sinks::rewrite(
+            &self.file,
+            plan,
+            &target,
+            &target,
+            Rewrite::ReplaceDurably,
+            write_output,
+        )
+        .map_err(|e| FileError::new(path, e.error))
+    }
+
+    /// Sanitizes the file in place as [`Policy::sanitize_file_in_place`] does, from the
+    /// review: writes its 128 new preamble bytes, if any, and nothing else, through the open
+    /// file (which must then be open for writing: see [`Policy::review_opened`]). The change
+    /// is not synced: `review.file().sync_data()` makes it durable.
+    ///
+    /// # Errors
+    /// The policy's refusal; [`Error::NotInPlace`] for a plan that changes the file's length
+    /// (stripping, truncating); an I/O failure. The error names the path.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Error, Policy};
+    ///
+    /// let review = Policy::strip().review_file("tests/data/pydicom/MR_small.dcm")?;
+    /// let refused = review.write_in_place().unwrap_err();
+    /// assert!(matches!(refused.error, Error::NotInPlace { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_in_place(&self) -> Result<Outcome, FileError> {
+        file_sinks::write_in_place(&self.file, self.plan()?, &self.path)
+    }
+
+    /// Writes the sanitized content to `dest` as [`Policy::sanitize_file_to`] does, from the
+    /// review: `dest` is replaced atomically if it exists, also when nothing changes, and is
+    /// not synced. The reviewed file is never modified.
+    ///
+    /// # Errors
+    /// The policy's refusal (nothing is written); an I/O failure, naming the file it concerns.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let dest = dir.path().join("clean.dcm");
+    /// let review = Policy::default().review_file("examples/data/pe_polyglot.dcm")?;
+    /// assert!(review.report().is_threat());
+    /// review.copy_to(&dest)?;
+    /// assert!(!dicom_sanitize::validate(&std::fs::read(&dest)?).is_threat());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn copy_to(&self, dest: impl AsRef<Path>) -> Result<Outcome, FileError> {
+        file_sinks::rewrite(
+            &self.file,
+            self.plan()?,
+            &self.path,
+            dest.as_ref(),
+            Rewrite::Copy,
+            write_output,
+        )
+    }
+}
