@@ -355,6 +355,7 @@ pub fn check_sinks(name: &str, policy: &Policy, data: &[u8], chunks: &[usize]) {
         data,
         "{name}: copy-out modified its input"
     );
+    check_review(name, policy, data, &from, &to, &expected, outcome);
     let in_file = policy.sanitize_file_in_place(&from).map_err(|e| e.error);
     let file_bytes = std::fs::read(&from).unwrap();
     check_in_place(
@@ -367,6 +368,67 @@ pub fn check_sinks(name: &str, policy: &Policy, data: &[u8], chunks: &[usize]) {
     );
     let _ = std::fs::remove_file(&from);
     let _ = std::fs::remove_file(&to);
+}
+
+/// The review of the file at `from` (holding `data`): validate's report, and the slice
+/// sink's outcome or refusal; copied out to `to`, and written in place to a copy of `from`,
+/// it gives the same bytes.
+fn check_review(
+    name: &str,
+    policy: &Policy,
+    data: &[u8],
+    from: &std::path::Path,
+    to: &std::path::Path,
+    expected: &SinkResult,
+    outcome: Option<Outcome>,
+) {
+    let review = policy
+        .review_file(from)
+        .unwrap_or_else(|e| panic!("{name}: review_file failed with {e}"));
+    assert!(
+        *review.report() == policy.validator().validate(data),
+        "{name}: the review's report is not validate's"
+    );
+    match (review.outcome(), expected) {
+        (Ok(o), Ok(_)) => assert_eq!(Some(*o), outcome, "{name}: review outcome"),
+        (Err(a), Err(b)) => assert!(same_rejection(a, b), "{name}: review {a}, not {b}"),
+        (got, _) => panic!("{name}: review {got:?}, sanitize {expected:?}"),
+    }
+    let _ = std::fs::remove_file(to);
+    let copied = review
+        .copy_to(to)
+        .map(|o| {
+            assert_eq!(Some(o), outcome, "{name}: review copy_to outcome");
+            std::fs::read(to).unwrap()
+        })
+        .map_err(|e| {
+            assert!(!to.exists(), "{name}: a refused review copy left a file");
+            e.error
+        });
+    assert_same_result(&format!("{name} / review copy_to"), expected, &copied);
+
+    let copy = from.with_extension("review");
+    std::fs::write(&copy, data).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&copy)
+        .unwrap();
+    let review = policy
+        .review_opened(file, &copy)
+        .unwrap_or_else(|e| panic!("{name}: review_opened failed with {e}"));
+    let in_place = review.write_in_place().map_err(|e| e.error);
+    drop(review);
+    let after = std::fs::read(&copy).unwrap();
+    check_in_place(
+        &format!("{name} / review in place"),
+        expected,
+        outcome,
+        in_place,
+        &after,
+        data,
+    );
+    let _ = std::fs::remove_file(&copy);
 }
 
 /// An in-place sink's result: the expected bytes, or a refusal (the slice sink's, or

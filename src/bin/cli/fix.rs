@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Error, FileError, Outcome, Policy, PreambleAction, Report, Validator};
+use dicom_sanitize::{Error, FileError, FileReview, Outcome, Policy, PreambleAction, Report};
 
 use crate::policy::PolicyChoice;
 use crate::record::{self, Fix};
@@ -54,7 +54,6 @@ pub fn run(args: &FixArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let validator = *policy.validator();
     let progress = Progress::new(args.run.quiet);
     let mut totals = Totals::default();
     let stdout = io::stdout();
@@ -63,7 +62,7 @@ pub fn run(args: &FixArgs) -> ExitCode {
         args.run.jobs(),
         walker.entries(&args.paths),
         |entry| match entry {
-            Entry::File { path, root, .. } => Some(fix_file(&policy, &validator, args, root, path)),
+            Entry::File { path, root, .. } => Some(fix_file(args, &policy, root, path)),
             _ => None,
         },
         |entry, result| {
@@ -89,52 +88,72 @@ fn mirror(output: &Path, root: &Path, path: &Path) -> PathBuf {
     }
 }
 
-fn fix_file(
-    policy: &Policy,
-    validator: &Validator,
-    args: &FixArgs,
-    root: &Path,
-    path: &Path,
-) -> Result<Done, String> {
-    // The report is for the log; the policy decides from the preamble unless it needs more.
-    let file = open_regular(path, false).map_err(|e| e.to_string())?;
-    let report = validator.validate_file(&file).map_err(|e| e.to_string())?;
-    drop(file);
-    if !report.layout.is_dicom() {
-        return Ok(Done::Skipped(report));
+fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result<Done, String> {
+    // Stripping changes the length (and a policy that needs validation may truncate): the
+    // library replaces such files atomically and durably. Otherwise fix writes just the
+    // preamble, keeping the file (and its hard links).
+    let replaces = policy.preamble_action() == PreambleAction::Strip || policy.needs_validation();
+    let in_place = !args.dry_run && args.output.is_none() && !replaces;
+    // One open and one walk give the log line's report and the plan.
+    let (review, unwritable) = review(policy, path, in_place)?;
+    if !review.report().layout.is_dicom() {
+        return Ok(Done::Skipped(review.into_report()));
+    }
+    if let Some(message) = unwritable {
+        return Err(message);
     }
     let destination = args
         .output
         .as_deref()
         .map(|output| mirror(output, root, path));
     let result = match &destination {
-        _ if args.dry_run => policy.check_file(path),
-        Some(dest) => copy_out(policy, path, dest, args.force, args.sync)?,
-        // Stripping changes the length: the library replaces the file atomically and durably.
-        None if policy.preamble_action() == PreambleAction::Strip || policy.needs_validation() => {
-            policy.sanitize_file(path)
-        }
-        // Otherwise write just the preamble, keeping the file (and its hard links).
-        None => in_place(policy, path, args.sync),
+        _ if args.dry_run => review.outcome().copied().map_err(|error| FileError {
+            path: path.to_path_buf(),
+            error: error.clone(),
+        }),
+        Some(dest) => copy_out(&review, dest, args.force, args.sync)?,
+        None if replaces => review.replace(),
+        None => write_in_place(&review, args.sync),
     };
     match result {
         Ok(outcome) => {
             let written_to =
                 destination.or_else(|| (!outcome.is_unchanged()).then(|| path.to_path_buf()));
-            Ok(Done::Fixed(report, outcome, written_to))
+            Ok(Done::Fixed(review.into_report(), outcome, written_to))
         }
         Err(FileError {
             error: error @ Error::Rejected { .. },
             ..
-        }) => Ok(Done::Rejected(report, error.to_string())),
+        }) => Ok(Done::Rejected(review.into_report(), error.to_string())),
         Err(err) => Err(err.to_string()),
     }
 }
 
-/// Writes the sanitized copy of `path` at `dest`, synced when asked.
-fn copy_out(
+/// Opens `path` (for writing too when it is to be sanitized in place) and reviews it. A file
+/// that cannot be opened for writing is reviewed for reading, with the message that is its
+/// error unless it is not DICOM (files that are not DICOM are skipped, writable or not).
+fn review(
     policy: &Policy,
     path: &Path,
+    write: bool,
+) -> Result<(FileReview, Option<String>), String> {
+    let (file, unwritable) = match write.then(|| open_regular(path, true)) {
+        Some(Ok(file)) => (file, None),
+        Some(Err(err)) => (
+            open_regular(path, false).map_err(|e| e.to_string())?,
+            Some(io_error(path, &err).to_string()),
+        ),
+        None => (open_regular(path, false).map_err(|e| e.to_string())?, None),
+    };
+    let review = policy
+        .review_opened(file, path)
+        .map_err(|e| e.error.to_string())?;
+    Ok((review, unwritable))
+}
+
+/// Writes the sanitized copy of the reviewed file at `dest`, synced when asked.
+fn copy_out(
+    review: &FileReview,
     dest: &Path,
     force: bool,
     sync: bool,
@@ -148,7 +167,7 @@ fn copy_out(
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
-    let result = policy.sanitize_file_to(path, dest);
+    let result = review.copy_to(dest);
     if result.is_ok() && sync {
         sync_path(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     }
@@ -164,23 +183,26 @@ fn sync_path(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Sanitizes `path` by writing its preamble in place.
-fn in_place(policy: &Policy, path: &Path, sync: bool) -> Result<Outcome, FileError> {
-    let file_error = |error| FileError {
+/// An I/O error about `path`, as the library names one.
+fn io_error(path: &Path, err: &io::Error) -> FileError {
+    FileError {
         path: path.to_path_buf(),
-        error,
-    };
-    let io_error = |e: io::Error| {
-        file_error(Error::Io {
+        error: Error::Io {
             offset: 0,
-            kind: e.kind(),
-            message: e.to_string(),
-        })
-    };
-    let mut file = open_regular(path, true).map_err(io_error)?;
-    let outcome = policy.sanitize_in_place(&mut file).map_err(file_error)?;
+            kind: err.kind(),
+            message: err.to_string(),
+        },
+    }
+}
+
+/// Sanitizes the reviewed file by writing its preamble in place.
+fn write_in_place(review: &FileReview, sync: bool) -> Result<Outcome, FileError> {
+    let outcome = review.write_in_place()?;
     if sync && !outcome.is_unchanged() {
-        file.sync_data().map_err(io_error)?;
+        review
+            .file()
+            .sync_data()
+            .map_err(|e| io_error(review.path(), &e))?;
     }
     Ok(outcome)
 }
