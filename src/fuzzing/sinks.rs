@@ -390,8 +390,8 @@ fn check_review(
         "{name}: the review's report is not validate's"
     );
     match (review.outcome(), expected) {
-        (Ok(o), Ok(_)) => assert_eq!(Some(*o), outcome, "{name}: review outcome"),
-        (Err(a), Err(b)) => assert!(same_rejection(a, b), "{name}: review {a}, not {b}"),
+        (Ok(o), Ok(_)) => assert_eq!(Some(o), outcome, "{name}: review outcome"),
+        (Err(a), Err(b)) => assert!(same_rejection(&a, b), "{name}: review {a}, not {b}"),
         (got, _) => panic!("{name}: review {got:?}, sanitize {expected:?}"),
     }
     let _ = std::fs::remove_file(to);

@@ -147,8 +147,11 @@ impl FileReview {
     /// assert!(matches!(review.outcome(), Err(Error::Rejected { offset: 0, .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn outcome(&self) -> Result<&Outcome, &Error> {
-        self.plan.as_ref().map(Plan::outcome)
+    pub fn outcome(&self) -> Result<Outcome, Error> {
+        match &self.plan {
+            Ok(plan) => Ok(*plan.outcome()),
+            Err(refusal) => Err(refusal.clone()),
+        }
     }
 
     /// The plan, or the policy's refusal naming the path.

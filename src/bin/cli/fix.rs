@@ -107,9 +107,9 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
         .as_deref()
         .map(|output| mirror(output, root, path));
     let result = match &destination {
-        _ if args.dry_run => review.outcome().copied().map_err(|error| FileError {
+        _ if args.dry_run => review.outcome().map_err(|error| FileError {
             path: path.to_path_buf(),
-            error: error.clone(),
+            error,
         }),
         Some(dest) => copy_out(&review, dest, args.force, args.sync)?,
         None if replaces => review.replace(),
