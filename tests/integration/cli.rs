@@ -665,3 +665,38 @@ fn fix_sync_and_in_place_keep_hard_links() {
         "no report or backup is written next to the files"
     );
 }
+
+#[test]
+fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others() {
+    // Running as root can write anything: only check read-only files when not root.
+    if effective_uid() == 0 {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, b"not a DICOM file").unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let locked = dir.path().join("locked.dcm");
+    std::fs::write(&locked, &pe).unwrap();
+    for path in [&notes, &locked] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    let output = run(&[
+        "fix",
+        "--in-place",
+        "--verbose",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{}: error:", locked.display())),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(&format!("{}: error", notes.display())),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read(&locked).unwrap(), pe);
+}
