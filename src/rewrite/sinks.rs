@@ -17,7 +17,8 @@ use crate::validate::report::Report;
 
 /// A sanitized input, borrowing it: the plan, ready to be written to any sink.
 ///
-/// Obtained from [`Policy::sanitize`]. Every sink writes the same bytes.
+/// Obtained from [`Policy::sanitize`] (or [`sanitize`], with the default policy). Every sink
+/// writes the same bytes.
 #[derive(Debug, Clone)]
 pub struct Sanitized<'a> {
     head: &'static [u8],
