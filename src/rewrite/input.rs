@@ -204,9 +204,10 @@ impl Policy {
     /// # Errors
     /// When reading the input fails; the policy's refusal is in [`Planned::plan`].
     pub(crate) fn plan_input<'a>(&self, mut input: impl PlanInput<'a>) -> Result<Planned, Error> {
-        let report = match self.needs_validation() {
-            true => Some(input.validate(self)?),
-            false => None,
+        let report = if self.needs_validation() {
+            Some(input.validate(self)?)
+        } else {
+            None
         };
         let planned = self.plan_from(&mut input, report.as_ref())?;
         Ok(Planned {
