@@ -116,6 +116,7 @@ pub use rewrite::policy::{
 pub use rewrite::policy_file;
 pub use rewrite::sinks::{Outcome, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
+pub use rewrite::verdict::Verdict;
 pub use severity::Severity;
 pub use validate::findings::{Category, Finding, FindingCode};
 pub use validate::report::{Report, Status, REPORT_SCHEMA};

@@ -4,7 +4,8 @@
 //! Built on [`read`](crate::read) and [`validate`](crate::validate), never the other way
 //! round. `policy` holds the decision rules, `policy_file` the policy's flat, serialisable
 //! form, `plan` the output splice, and `sinks`, `stream` and `fs` write it to buffers,
-//! `Write`, `Bytes`, streams and files.
+//! `Write`, `Bytes`, streams and files; `verdict` joins a report to the action of a policy
+//! (the JSON report).
 
 pub(crate) mod fs;
 pub(crate) mod policy;
@@ -12,3 +13,4 @@ pub(crate) mod policy;
 pub mod policy_file;
 pub(crate) mod sinks;
 pub(crate) mod stream;
+pub(crate) mod verdict;
