@@ -105,7 +105,7 @@ pub use read::inspector::{
 pub use read::layout::Layout;
 pub use read::meta::{FileMeta, MetaElement};
 pub use read::preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-pub use read::tiff::{TiffGrade, TiffHeader};
+pub use read::tiff::{ByteOrder, TiffDefect, TiffGrade, TiffHeader, TiffVariant};
 pub use read::walk::{Element, ElementKind, Walk};
 pub use read::{executable, meta, signature, tiff, walk};
 pub use rewrite::fs::FileError;
