@@ -186,8 +186,10 @@ pub(crate) mod serialize {
         Ok(())
     }
 
-    /// The fields of [`serialize_fields`]; no `action`, which depends on a policy (serialise
-    /// a [`Verdict`](crate::Verdict) for the JSON report with it).
+    /// Fields: `status`, `threat`, `layout`, `size`, `preamble`, `transfer_syntax`,
+    /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `data_end`,
+    /// `findings` and `suppressed`. No `action`, which depends on a policy: serialise a
+    /// [`Verdict`](crate::Verdict) for the JSON report with it.
     impl Serialize for Report {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let mut s = serializer.serialize_struct("Report", FIELDS)?;
