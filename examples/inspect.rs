@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{inspect, validate, Status};
+use dicom_sanitize::{inspect, validate, Policy, Status};
 
 fn main() -> ExitCode {
     let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -71,7 +71,7 @@ fn show(path: &Path, data: &[u8]) -> bool {
         "  verdict:   {}{}, default policy action: {}",
         report.status().as_str(),
         if report.is_threat() { " (threat)" } else { "" },
-        report.default_action().as_str()
+        Policy::default().action(&report).as_str()
     );
     for finding in &report.findings {
         println!("  finding:   {finding}");

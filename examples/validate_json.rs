@@ -1,9 +1,10 @@
 //! Validate DICOM files and print one JSON report per file (JSON Lines): the same lines as
 //! `dicom-sanitize scan --json`, schema `dicom-sanitize/report/v1`, for an audit log or a SIEM.
 //!
-//! It uses the crate's `serde` feature, which makes `Report` serializable, rather than building
-//! JSON from the report's fields by hand: the output then follows the documented schema (fields
-//! are only ever added) with no code to keep in step. In your project:
+//! It uses the crate's `serde` feature, which makes `Verdict` (a `Report` and the action of a
+//! policy, here the default policy) serializable, rather than building JSON from the report's
+//! fields by hand: the output then follows the documented schema (fields are only ever added)
+//! with no code to keep in step. In your project:
 //! `dicom-sanitize = { version = "0.1", features = ["serde"] }` and `serde_json = "1"`.
 //!
 //! ```text
@@ -20,16 +21,17 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Report, Status, Validator, REPORT_SCHEMA};
+use dicom_sanitize::{Policy, Status, Validator, Verdict, REPORT_SCHEMA};
 use serde::Serialize;
 
-/// One line: the schema and the path, then the report's own fields.
+/// One line: the schema and the path, then the report's own fields and the action of the
+/// policy (here the default policy: keep a functional TIFF header, zero any other preamble).
 #[derive(Serialize)]
 struct Line<'a> {
     schema: &'static str,
     path: &'a Path,
     #[serde(flatten)]
-    report: &'a Report,
+    verdict: Verdict<'a>,
 }
 
 /// The line for a file that could not be read: the fields every consumer reads, then `error`.
@@ -61,6 +63,8 @@ fn main() -> ExitCode {
     // A validator is cheap and `Copy`; `validate_file` reads the header, the meta group and the
     // element headers, never Pixel Data.
     let validator = Validator::default();
+    // The action in each line is the default policy's; a policy of your own goes here.
+    let policy = Policy::default();
     let (mut errors, mut flagged) = (false, false);
     let mut out = io::stdout().lock();
     for path in &paths {
@@ -73,7 +77,7 @@ fn main() -> ExitCode {
                 let line = Line {
                     schema: REPORT_SCHEMA,
                     path,
-                    report,
+                    verdict: Verdict::new(&policy, report),
                 };
                 serde_json::to_writer(&mut out, &line)
             }
@@ -83,7 +87,8 @@ fn main() -> ExitCode {
                 let line = ErrorLine {
                     schema: REPORT_SCHEMA,
                     path,
-                    status: Status::Error.as_str(),
+                    // Not a `Status`: validation never fails, only opening or reading does.
+                    status: "error",
                     threat: false,
                     preamble: None,
                     findings: [],

@@ -1,4 +1,8 @@
 //! The crate's error type.
+//!
+//! A root module, below reading: it names no higher module but for the two types a
+//! [`Rejection`] carries, the read layer's `PreambleKind` and the validate layer's
+//! `FindingCode` (`tests/layers.rs` holds that list).
 
 use std::fmt;
 use std::io;

@@ -106,7 +106,7 @@ pub use read::inspector::{
 pub use read::layout::Layout;
 pub use read::meta::{FileMeta, MetaElement};
 pub use read::preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
-pub use read::tiff::{TiffGrade, TiffHeader};
+pub use read::tiff::{ByteOrder, TiffDefect, TiffGrade, TiffHeader, TiffVariant};
 pub use read::walk::{Element, ElementKind, Walk};
 pub use read::{executable, meta, signature, tiff, walk};
 pub use rewrite::fs::FileError;
@@ -119,6 +119,7 @@ pub use rewrite::policy_file;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
+pub use rewrite::verdict::Verdict;
 pub use severity::Severity;
 pub use validate::findings::{Category, Finding, FindingCode};
 pub use validate::report::{Report, Status, REPORT_SCHEMA};

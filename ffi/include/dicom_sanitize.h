@@ -592,7 +592,8 @@ enum ds_status ds_sanitize(const struct ds_policy *policy,
 /**
  * Validates a buffer; `*report_out` receives the library's JSON report: one object with the
  * fields of the command line's report (schema dicom-sanitize/report/v1) other than "schema"
- * and "path": "status", "threat", "layout", "size", "preamble", "findings", "action", ...
+ * and "path": "status", "threat", "layout", "size", "preamble", "findings", ..., and last
+ * "action": what the default policy does (zero any preamble but a functional TIFF header).
  * Free it with ds_string_free.
  *
  * Validation itself never fails: input that is not DICOM or is malformed is described by the

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use dicom_sanitize::validate;
+use dicom_sanitize::{validate, Policy, Verdict};
 
 use crate::args;
 use crate::error::{guard, FfiError};
@@ -12,7 +12,8 @@ use crate::status::ds_status;
 
 /// Validates a buffer; `*report_out` receives the library's JSON report: one object with the
 /// fields of the command line's report (schema dicom-sanitize/report/v1) other than "schema"
-/// and "path": "status", "threat", "layout", "size", "preamble", "findings", "action", ...
+/// and "path": "status", "threat", "layout", "size", "preamble", "findings", ..., and last
+/// "action": what the default policy does (zero any preamble but a functional TIFF header).
 /// Free it with ds_string_free.
 ///
 /// Validation itself never fails: input that is not DICOM or is malformed is described by the
@@ -33,7 +34,9 @@ pub unsafe extern "C" fn ds_validate(
         report_out.write(ptr::null_mut());
         // SAFETY: forwarded from this function's contract.
         let data = unsafe { args::input(data, len, "data") }?;
-        let json = serde_json::to_string(&validate(data)).map_err(FfiError::internal)?;
+        let report = validate(data);
+        let verdict = Verdict::new(&Policy::default(), &report);
+        let json = serde_json::to_string(&verdict).map_err(FfiError::internal)?;
         report_out.write(c_string(json)?);
         Ok(())
     })

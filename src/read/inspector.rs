@@ -389,13 +389,14 @@ pub fn inspect_reader<'b, R: Read + Seek>(
 /// [`inspect`](crate::inspect())). Defects in the data set come from the iterator.
 ///
 /// ```
-/// use dicom_sanitize::{walk, ElementKind, Tag};
+/// use dicom_sanitize::walk::PIXEL_DATA; // (7FE0,0010)
+/// use dicom_sanitize::{walk, ElementKind};
 ///
 /// let data = std::fs::read("tests/data/pydicom/MR_small.dcm")?;
 /// let mut pixel_data = None;
 /// for element in walk(&data)? {
 ///     let element = element?;
-///     if element.tag() == Tag(0x7FE0, 0x0010) {
+///     if element.tag() == PIXEL_DATA {
 ///         pixel_data = Some(element);
 ///     }
 /// }

@@ -2,6 +2,7 @@
 
 use dicom_core::header::{DataElementHeader, Length};
 use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
 
 use crate::error::{Error, LimitKind, Structure, VrBytes};
 use crate::limits::Limits;
@@ -9,22 +10,25 @@ use crate::read::cursor::{self, Endian};
 use crate::read::encoding::{Encoding, TransferSyntax};
 use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
 
+// The File Meta group's tags, under the names this crate has always exported: aliases of
+// `dicom_dictionary_std::tags`.
+
 /// (0002,0000) File Meta Information Group Length.
-pub const GROUP_LENGTH: Tag = Tag(0x0002, 0x0000);
+pub const GROUP_LENGTH: Tag = tags::FILE_META_INFORMATION_GROUP_LENGTH;
 /// (0002,0001) File Meta Information Version.
-pub const INFORMATION_VERSION: Tag = Tag(0x0002, 0x0001);
+pub const INFORMATION_VERSION: Tag = tags::FILE_META_INFORMATION_VERSION;
 /// (0002,0002) Media Storage SOP Class UID.
-pub const MEDIA_STORAGE_SOP_CLASS_UID: Tag = Tag(0x0002, 0x0002);
+pub const MEDIA_STORAGE_SOP_CLASS_UID: Tag = tags::MEDIA_STORAGE_SOP_CLASS_UID;
 /// (0002,0003) Media Storage SOP Instance UID.
-pub const MEDIA_STORAGE_SOP_INSTANCE_UID: Tag = Tag(0x0002, 0x0003);
+pub const MEDIA_STORAGE_SOP_INSTANCE_UID: Tag = tags::MEDIA_STORAGE_SOP_INSTANCE_UID;
 /// (0002,0010) Transfer Syntax UID.
-pub const TRANSFER_SYNTAX_UID: Tag = Tag(0x0002, 0x0010);
+pub const TRANSFER_SYNTAX_UID: Tag = tags::TRANSFER_SYNTAX_UID;
 /// (0002,0012) Implementation Class UID.
-pub const IMPLEMENTATION_CLASS_UID: Tag = Tag(0x0002, 0x0012);
+pub const IMPLEMENTATION_CLASS_UID: Tag = tags::IMPLEMENTATION_CLASS_UID;
 /// (0002,0013) Implementation Version Name.
-pub const IMPLEMENTATION_VERSION_NAME: Tag = Tag(0x0002, 0x0013);
+pub const IMPLEMENTATION_VERSION_NAME: Tag = tags::IMPLEMENTATION_VERSION_NAME;
 /// (0002,0102) Private Information.
-pub const PRIVATE_INFORMATION: Tag = Tag(0x0002, 0x0102);
+pub const PRIVATE_INFORMATION: Tag = tags::PRIVATE_INFORMATION;
 
 /// One element of the File Meta group, borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,14 +1,16 @@
 //! Reading: inputs as borrowed views, from the first bytes to the header walk.
 //!
 //! Nothing here validates or rewrites. The modules build on each other in this order, each
-//! importing only from those before it:
+//! importing only from the steps before its own (modules of one step may use each other;
+//! `tests/layers.rs` checks it):
 //!
 //! 1. `cursor`: the one place that splits bytes, with checked offsets.
 //! 2. `probe`: budgeted random reads (`&[u8]`, `Read + Seek`, positional file reads);
 //!    `walk_source`: the sequential sources a walk reads from.
 //! 3. `header`, `encoding`, `dictionary`: element headers in every transfer syntax.
 //! 4. `deflate`: the inflating source of a deflated data set.
-//! 5. `signature`, `executable`, `tiff`, `preamble`: detect, then confirm, what a preamble is.
+//! 5. `signature`, `executable`, `tiff`, `preamble`: detect, then confirm, what a preamble is;
+//!    `carrier`: payload carriers anywhere in a file, confirmed the same way.
 //! 6. `meta`: the File Meta group.
 //! 7. `layout`: how an input is laid out and where its data set starts; `inspection`: the
 //!    borrowed views of a classified, inspected input.

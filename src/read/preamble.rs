@@ -14,12 +14,21 @@ use crate::read::signature::{self, Format, Text};
 use crate::read::tiff::{HeaderMatch, TiffGrade, TiffHeader};
 use crate::severity::Severity;
 
-/// Length of the preamble.
+// The layout constants keep the crate's integer convention: a length of bytes in memory is a
+// `usize` (the preamble is a `[u8; PREAMBLE_LEN]`, which an array length must be), an offset
+// in a file is a `u64` (as every offset in reports, errors and findings; a file read through
+// `Read + Seek` can be longer than memory), and the magic is its bytes.
+
+/// Length of the preamble, in memory: `Preamble::bytes` is a `&[u8; PREAMBLE_LEN]`.
 pub const PREAMBLE_LEN: usize = 128;
-/// Offset just past `DICM`: where the File Meta group of a Part 10 file starts.
+/// Offset just past `DICM`: where the File Meta group of a Part 10 file starts (a file
+/// offset, so `u64` like every offset in this crate).
 pub const HEADER_LEN: u64 = 132;
-/// The Part 10 magic at offset 128.
+/// The Part 10 magic at offset 128 (`PREAMBLE_LEN`).
 pub const MAGIC: &[u8; 4] = b"DICM";
+
+// The three agree: the preamble, then the magic, then the File Meta group.
+const _: () = assert!(HEADER_LEN == (PREAMBLE_LEN + MAGIC.len()) as u64);
 
 /// The preamble of a Part 10 file, borrowed from the input, with its classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,10 @@
 //! PDF and markup, *contains*), never whether the rest of it is valid. Confirming a structure
 //! (an executable's headers, a TIFF IFD chain) is the job of [`crate::executable`] and
 //! [`crate::tiff`].
+//!
+//! Only [`Format`], the answer, is public (reports and [`PreambleKind`](crate::PreambleKind)
+//! name it); the heuristics themselves (which magic numbers, how far PDF and markup are looked
+//! for) are the crate's own and change as carriers are found.
 
 use std::sync::OnceLock;
 
@@ -59,9 +63,9 @@ impl Format {
     /// The format's stable lowercase name, as used in reports.
     ///
     /// ```
-    /// use dicom_sanitize::signature::{sniff, Format};
+    /// use dicom_sanitize::signature::Format;
     ///
-    /// assert_eq!(sniff(b"PK\x03\x04\x14\x00"), Some(Format::Zip));
+    /// assert_eq!(Format::Zip.name(), "zip");
     /// assert_eq!(Format::SevenZip.name(), "7z");
     /// ```
     pub fn name(self) -> &'static str {
@@ -256,16 +260,7 @@ const SIGNATURES: &[Signature] = &[
 /// Only magic numbers (and a cheap check of the bytes right after them) are compared: a match
 /// says what the bytes claim to be. PDF is also found at offset 0 here; use [`find_pdf`] for
 /// the looser rule PDF readers apply.
-///
-/// ```
-/// use dicom_sanitize::signature::{sniff, Format};
-///
-/// assert_eq!(sniff(b"MZ\x90\x00"), Some(Format::Pe));
-/// assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), Some(Format::Elf));
-/// assert_eq!(sniff(b"\x7fELF\x09\x09\x09"), None);
-/// assert_eq!(sniff(&[0u8; 16]), None);
-/// ```
-pub fn sniff(bytes: &[u8]) -> Option<Format> {
+pub(crate) fn sniff(bytes: &[u8]) -> Option<Format> {
     let first = bytes.first()?;
     SIGNATURES
         .iter()
@@ -277,26 +272,14 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 
 /// Offset of the first `%PDF-` in `bytes`: PDF readers accept the header anywhere in a file's
 /// first 1024 bytes.
-///
-/// ```
-/// assert_eq!(dicom_sanitize::signature::find_pdf(b"\0\0%PDF-1.7"), Some(2));
-/// ```
-pub fn find_pdf(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn find_pdf(bytes: &[u8]) -> Option<usize> {
     static PDF: OnceLock<Finder<'static>> = OnceLock::new();
     PDF.get_or_init(|| Finder::new(b"%PDF-")).find(bytes)
 }
 
 /// Markup that browsers and `mshta` render: a tag at byte 0 (after optional white space), or one
 /// of `<script`, `<html`, `<hta:`, `<svg` anywhere (ASCII case-insensitive).
-///
-/// ```
-/// use dicom_sanitize::signature::is_markup;
-///
-/// assert!(is_markup(b"  <!DOCTYPE html>"));
-/// assert!(is_markup(b"II*\0\0\0<ScRiPt>alert(1)</script>"));
-/// assert!(!is_markup(b"1 < 2"));
-/// ```
-pub fn is_markup(bytes: &[u8]) -> bool {
+pub(crate) fn is_markup(bytes: &[u8]) -> bool {
     let trimmed = bytes.trim_ascii_start();
     let tag_at_start =
         matches!(trimmed, [b'<', c, ..] if c.is_ascii_alphabetic() || *c == b'!' || *c == b'?');
@@ -661,6 +644,20 @@ mod tests {
         assert!(EMBEDDED
             .iter()
             .all(|(magic, _)| magic.len() <= EMBEDDED_MAX_LEN));
+    }
+
+    /// The examples of the heuristics' docs from when they were public.
+    #[test]
+    fn sniff_examples() {
+        assert_eq!(sniff(b"PK\x03\x04\x14\x00"), Some(Format::Zip));
+        assert_eq!(sniff(b"MZ\x90\x00"), Some(Format::Pe));
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01"), Some(Format::Elf));
+        assert_eq!(sniff(b"\x7fELF\x09\x09\x09"), None);
+        assert_eq!(sniff(&[0u8; 16]), None);
+        assert_eq!(find_pdf(b"\0\0%PDF-1.7"), Some(2));
+        assert!(is_markup(b"  <!DOCTYPE html>"));
+        assert!(is_markup(b"II*\0\0\0<ScRiPt>alert(1)</script>"));
+        assert!(!is_markup(b"1 < 2"));
     }
 
     #[test]

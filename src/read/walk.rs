@@ -17,14 +17,18 @@ use crate::read::encoding::Encoding;
 use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
 use crate::read::walk_source::{AnySource, WalkSource};
 
+// The item and delimiter tags are the encoding's (PS3.5 §7.5), not attributes of the data
+// dictionary: `dicom_dictionary_std::tags` does not have them (dicom-core spells them out
+// too), so they are written here.
+
 /// (FFFE,E000) Item.
 pub const ITEM: Tag = Tag(0xFFFE, 0xE000);
 /// (FFFE,E00D) Item Delimitation Item.
 pub const ITEM_DELIMITER: Tag = Tag(0xFFFE, 0xE00D);
 /// (FFFE,E0DD) Sequence Delimitation Item.
 pub const SEQUENCE_DELIMITER: Tag = Tag(0xFFFE, 0xE0DD);
-/// (7FE0,0010) Pixel Data.
-pub const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
+/// (7FE0,0010) Pixel Data: `dicom_dictionary_std::tags::PIXEL_DATA`.
+pub const PIXEL_DATA: Tag = dicom_dictionary_std::tags::PIXEL_DATA;
 
 /// What a header the walk met is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@
 //! form, `input` gathers what the policy decides from (once, for every kind of input), `plan`
 //! lays the decision out as the output splice, and `sinks`, `stream` and `fs` write it to
 //! buffers, `Write`, `Bytes`, streams and files; `review` gives a file's report and its plan
-//! from one read.
+//! from one read, and `verdict` joins a report to the action of a policy (the JSON report).
 
 pub(crate) mod fs;
 mod input;
@@ -17,3 +17,4 @@ pub mod policy_file;
 pub(crate) mod review;
 pub(crate) mod sinks;
 pub(crate) mod stream;
+pub(crate) mod verdict;

@@ -20,8 +20,6 @@ pub enum Status {
     Invalid,
     /// Not DICOM.
     NotDicom,
-    /// The input could not be read (set by callers that do I/O; validation itself never fails).
-    Error,
 }
 
 impl Status {
@@ -32,7 +30,6 @@ impl Status {
             Status::Flagged => "flagged",
             Status::Invalid => "invalid",
             Status::NotDicom => "not-dicom",
-            Status::Error => "error",
         }
     }
 }
@@ -106,12 +103,6 @@ impl Report {
         }
     }
 
-    /// What the default policy does with the input: keep a functional TIFF header, zero every
-    /// other non-zero preamble (see [`Policy::action`](crate::Policy::action)).
-    pub fn default_action(&self) -> crate::rewrite::policy::Action {
-        crate::rewrite::policy::Policy::default().action(self)
-    }
-
     /// Where trailing data starts, when the data set ends before the file does.
     pub fn trailing_offset(&self) -> Option<u64> {
         self.data_end.filter(|end| *end < self.file_len)
@@ -124,7 +115,7 @@ impl Report {
 }
 
 #[cfg(feature = "serde")]
-mod serialize {
+pub(crate) mod serialize {
     use serde::ser::{SerializeMap, SerializeStruct};
     use serde::{Serialize, Serializer};
 
@@ -167,27 +158,42 @@ mod serialize {
         }
     }
 
+    /// The number of fields [`serialize_fields`] writes.
+    pub(crate) const FIELDS: usize = 14;
+
+    /// Writes the report's fields, in the order of the JSON schema: `status`, `threat`,
+    /// `layout`, `size`, `preamble`, `transfer_syntax`, `data_set_offset`, `encoding`,
+    /// `deflated`, `elements`, `max_depth`, `data_end`, `findings` and `suppressed`. A
+    /// report records no policy: [`Verdict`](crate::Verdict) adds the `action` of one.
+    pub(crate) fn serialize_fields<S: SerializeStruct>(
+        report: &Report,
+        s: &mut S,
+    ) -> Result<(), S::Error> {
+        s.serialize_field("status", report.status().as_str())?;
+        s.serialize_field("threat", &report.is_threat())?;
+        s.serialize_field("layout", report.layout.name())?;
+        s.serialize_field("size", &report.file_len)?;
+        s.serialize_field("preamble", &PreambleSummary(report.preamble))?;
+        s.serialize_field("transfer_syntax", &report.transfer_syntax)?;
+        s.serialize_field("data_set_offset", &report.data_set_offset)?;
+        s.serialize_field("encoding", &report.encoding)?;
+        s.serialize_field("deflated", &report.deflated)?;
+        s.serialize_field("elements", &report.elements)?;
+        s.serialize_field("max_depth", &report.max_depth)?;
+        s.serialize_field("data_end", &report.data_end)?;
+        s.serialize_field("findings", &report.findings)?;
+        s.serialize_field("suppressed", &report.suppressed)?;
+        Ok(())
+    }
+
     /// Fields: `status`, `threat`, `layout`, `size`, `preamble`, `transfer_syntax`,
     /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `data_end`,
-    /// `findings`, `suppressed` and `action` (of the default policy).
+    /// `findings` and `suppressed`. No `action`, which depends on a policy: serialise a
+    /// [`Verdict`](crate::Verdict) for the JSON report with it.
     impl Serialize for Report {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut s = serializer.serialize_struct("Report", 15)?;
-            s.serialize_field("status", self.status().as_str())?;
-            s.serialize_field("threat", &self.is_threat())?;
-            s.serialize_field("layout", self.layout.name())?;
-            s.serialize_field("size", &self.file_len)?;
-            s.serialize_field("preamble", &PreambleSummary(self.preamble))?;
-            s.serialize_field("transfer_syntax", &self.transfer_syntax)?;
-            s.serialize_field("data_set_offset", &self.data_set_offset)?;
-            s.serialize_field("encoding", &self.encoding)?;
-            s.serialize_field("deflated", &self.deflated)?;
-            s.serialize_field("elements", &self.elements)?;
-            s.serialize_field("max_depth", &self.max_depth)?;
-            s.serialize_field("data_end", &self.data_end)?;
-            s.serialize_field("findings", &self.findings)?;
-            s.serialize_field("suppressed", &self.suppressed)?;
-            s.serialize_field("action", self.default_action().as_str())?;
+            let mut s = serializer.serialize_struct("Report", FIELDS)?;
+            serialize_fields(self, &mut s)?;
             s.end()
         }
     }

@@ -700,3 +700,60 @@ fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others()
     );
     assert_eq!(std::fs::read(&locked).unwrap(), pe);
 }
+
+/// `action` in a JSON record is the action of the policy given, not the default policy's
+/// (which would be "zero" for CT_small.dcm's vestigial TIFF header), as the human line says.
+#[test]
+fn scan_json_records_the_action_of_the_policy_in_force() {
+    let ct = data_dir().join("pydicom/CT_small.dcm");
+    let ct = ct.to_str().unwrap();
+    let action = |output: &Output| {
+        let records = json_lines(output);
+        assert_eq!(records.len(), 1, "{records:?}");
+        records[0]["action"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(action(&run(&["scan", "--json", ct])), "zero");
+    assert_eq!(
+        action(&run(&["scan", "--json", "--policy", "strip", ct])),
+        "strip"
+    );
+    let human = run(&["scan", "--verbose", "--policy", "strip", ct]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("action strip"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let reject = dir.path().join("reject.toml");
+    std::fs::write(&reject, "preamble = \"reject\"\n").unwrap();
+    let reject = reject.to_str().unwrap();
+    assert_eq!(
+        action(&run(&["scan", "--json", "--policy-file", reject, ct])),
+        "reject"
+    );
+
+    // `fix` records the action it took in both places.
+    let out = dir.path().join("out");
+    let fixed = run(&[
+        "fix",
+        "--json",
+        "--dry-run",
+        "--policy",
+        "strip",
+        "--output",
+        out.to_str().unwrap(),
+        ct,
+    ]);
+    let records = json_lines(&fixed);
+    assert_eq!(records[0]["fix"]["action"], "strip", "{records:?}");
+    assert_eq!(records[0]["action"], "strip", "{records:?}");
+    let rejected = run(&[
+        "fix",
+        "--json",
+        "--policy-file",
+        reject,
+        "--output",
+        out.to_str().unwrap(),
+        ct,
+    ]);
+    let records = json_lines(&rejected);
+    assert_eq!(records[0]["fix"]["action"], "reject", "{records:?}");
+    assert_eq!(records[0]["action"], "reject", "{records:?}");
+}

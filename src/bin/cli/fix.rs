@@ -241,7 +241,7 @@ fn write(
             };
             count(totals, report);
             if run.json {
-                return record::json(out, path, report, Some(&fix));
+                return record::json_fix(out, path, report, &fix);
             }
             let acted = fix.bytes_changed > 0 || fix.bytes_removed > 0 || fix.action == "reject";
             if run.quiet || !(run.verbose || acted || noteworthy(report)) {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dicom_sanitize::{inspect, Policy, Preamble, PreambleKind, TiffGrade, Validator};
+use dicom_sanitize::{inspect, Policy, Preamble, PreambleKind, TiffGrade, Validator, Verdict};
 
 use crate::record;
 use crate::walk::open_regular;
@@ -37,7 +37,8 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     let report = Validator::default().deep_scan(args.deep).validate(&data);
     let mut out = io::stdout().lock();
     let written = if args.json {
-        record::json(&mut out, path, &report, None)
+        // `inspect` takes no policy: the action is the default policy's, as in the human view.
+        record::json(&mut out, path, Verdict::new(&Policy::default(), &report))
     } else {
         out.write_all(describe(path, &data, &report).as_bytes())
     };

@@ -3,19 +3,20 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use dicom_sanitize::{Outcome, Report, Status};
+use dicom_sanitize::{Action, Outcome, Report, Verdict};
 use serde::Serialize;
 
 /// The JSON report schema this version writes.
 pub const SCHEMA: &str = dicom_sanitize::REPORT_SCHEMA;
 
-/// A record for a file that was read.
+/// A record for a file that was read: the report's fields and the action of the policy in
+/// force (`scan`) or the action taken (`fix`).
 #[derive(Serialize)]
 struct Record<'a> {
     schema: &'static str,
     path: &'a Path,
     #[serde(flatten)]
-    report: &'a Report,
+    verdict: Verdict<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<&'a Fix<'a>>,
 }
@@ -33,6 +34,9 @@ pub struct Fix<'a> {
     /// Why the file was rejected or skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The action taken, for the record's report part: `none` when skipped.
+    #[serde(skip)]
+    taken: Action,
 }
 
 impl<'a> Fix<'a> {
@@ -44,10 +48,18 @@ impl<'a> Fix<'a> {
             output,
             dry_run,
             reason: None,
+            taken: outcome.action,
         }
     }
 
+    /// A file rejected (`action` "reject") or skipped ("skip": not DICOM, nothing for the
+    /// policy to do, which [`dicom_sanitize::Policy::action`] calls `none`).
     pub fn not_done(action: &'static str, reason: String, dry_run: bool) -> Self {
+        let taken = if action == Action::Reject.as_str() {
+            Action::Reject
+        } else {
+            Action::None
+        };
         Fix {
             action,
             bytes_changed: 0,
@@ -55,9 +67,14 @@ impl<'a> Fix<'a> {
             output: None,
             dry_run,
             reason: Some(reason),
+            taken,
         }
     }
 }
+
+/// The `status` of a record for a file that could not be read. Not a [`dicom_sanitize::Status`]:
+/// validation never fails, only reading a file does.
+const ERROR_STATUS: &str = "error";
 
 /// A record for a file that could not be read: the same fields, `status` "error", no
 /// preamble, and the error's message.
@@ -73,10 +90,30 @@ struct ErrorRecord<'a> {
     error: &'a str,
 }
 
-pub fn json(
+/// The record of `scan`: the report and the action of the policy in force.
+pub fn json(out: &mut impl Write, path: &Path, verdict: Verdict<'_>) -> io::Result<()> {
+    write_record(out, path, verdict, None)
+}
+
+/// The record of `fix`: the report, the action taken, and what was done.
+pub fn json_fix(
     out: &mut impl Write,
     path: &Path,
     report: &Report,
+    fix: &Fix<'_>,
+) -> io::Result<()> {
+    write_record(
+        out,
+        path,
+        Verdict::with_action(report, fix.taken),
+        Some(fix),
+    )
+}
+
+fn write_record(
+    out: &mut impl Write,
+    path: &Path,
+    verdict: Verdict<'_>,
     fix: Option<&Fix<'_>>,
 ) -> io::Result<()> {
     serde_json::to_writer(
@@ -84,7 +121,7 @@ pub fn json(
         &Record {
             schema: SCHEMA,
             path,
-            report,
+            verdict,
             fix,
         },
     )?;
@@ -97,7 +134,7 @@ pub fn json_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result<
         &ErrorRecord {
             schema: SCHEMA,
             path,
-            status: Status::Error.as_str(),
+            status: ERROR_STATUS,
             threat: false,
             preamble: None,
             findings: [],

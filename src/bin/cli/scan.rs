@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Policy, Report, Status, Validator};
+use dicom_sanitize::{Policy, Report, Status, Validator, Verdict};
 
 use crate::policy::PolicyChoice;
 use crate::record;
@@ -95,7 +95,7 @@ fn write(
         (Entry::File { path, .. }, Some(Ok(report))) => {
             count(totals, &report);
             if args.json {
-                record::json(out, path, &report, None)
+                record::json(out, path, Verdict::new(policy, &report))
             } else if !args.quiet && (args.verbose || noteworthy(&report)) {
                 record::human(out, path, &report, policy.action(&report).as_str())
             } else {
