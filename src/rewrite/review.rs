@@ -49,8 +49,7 @@ pub struct FileReview {
 
 impl Policy {
     /// Opens the file at `path` for reading, validates it fully and plans its sanitization:
-    /// the report and the plan from one read. To sanitize in place, open the file for writing
-    /// yourself and use [`Policy::review_opened`].
+    /// the report and the plan from one read.
     ///
     /// # Errors
     /// When the file cannot be opened or read, or is not a regular file (error kind
@@ -72,9 +71,10 @@ impl Policy {
         self.review_opened(file, path)
     }
 
-    /// As [`Policy::review_file`], for a file the caller opened (with flags of its own, or
-    /// for writing, which [`FileReview::write_in_place`] needs). `path` is the file's name:
-    /// errors name it, and [`FileReview::replace`] replaces the file it names.
+    /// As [`Policy::review_file`], for a file the caller opened for reading, with flags of its
+    /// own (`O_NONBLOCK` for a path that may name a FIFO, say). `path` is the file's name:
+    /// errors name it, and [`FileReview::replace`] and [`FileReview::write_in_place`] write
+    /// the file it names.
     ///
     /// # Errors
     /// As [`Policy::review_file`].
@@ -85,11 +85,10 @@ impl Policy {
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("ct.dcm");
     /// std::fs::copy("tests/data/pydicom/CT_small.dcm", &path)?;
-    /// let file = std::fs::OpenOptions::new().read(true).write(true).open(&path)?;
+    /// let file = std::fs::File::open(&path)?;
     /// let review = Policy::default().review_opened(file, &path)?;
     /// let outcome = review.write_in_place()?;
     /// assert_eq!(outcome.bytes_changed, 6); // the vestigial TIFF header's non-zero bytes
-    /// review.file().sync_data()?; // when the change must be durable
     /// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -200,16 +199,27 @@ impl FileReview {
     }
 
     /// Sanitizes the file in place as [`Policy::sanitize_file_in_place`] does, from the
-    /// review: writes its 128 new preamble bytes, if any, and nothing else, through the open
-    /// file (which must then be open for writing: see [`Policy::review_opened`]). The change
-    /// is not synced: `review.file().sync_data()` makes it durable.
+    /// review: writes its 128 new preamble bytes, if any, and nothing else. The file is opened
+    /// for writing only then, by its path, and only if that still names the reviewed file: a
+    /// file the plan leaves unchanged is never opened for writing, and one renamed over the
+    /// path since the review is never written to. The change is not synced:
+    /// `review.file().sync_data()` makes it durable.
     ///
     /// # Errors
     /// The policy's refusal; [`Error::NotInPlace`] for a plan that changes the file's length
-    /// (stripping, truncating); an I/O failure. The error names the path.
+    /// (stripping, truncating: see [`FileReview::keeps_length`]); an I/O failure, or a file
+    /// replaced since the review. The error names the path.
     ///
     /// ```
     /// use dicom_sanitize::{Error, Policy};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("ct.dcm");
+    /// std::fs::copy("tests/data/pydicom/CT_small.dcm", &path)?;
+    /// let review = Policy::default().review_file(&path)?;
+    /// assert_eq!(review.write_in_place()?.bytes_changed, 6); // the vestigial TIFF header
+    /// review.file().sync_data()?; // when the change must be durable
+    /// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
     ///
     /// let review = Policy::strip().review_file("tests/data/pydicom/MR_small.dcm")?;
     /// let refused = review.write_in_place().unwrap_err();
@@ -217,7 +227,24 @@ impl FileReview {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_in_place(&self) -> Result<Outcome, FileError> {
-        file_sinks::write_in_place(&self.file, self.plan()?, &self.path)
+        file_sinks::reopen_and_write_in_place(&self.file, self.plan()?, &self.path)
+    }
+
+    /// Whether the plan keeps the file's length, so that [`FileReview::write_in_place`] can
+    /// carry it out (it strips nothing and truncates nothing); `false` for a refusal.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let path = "tests/data/pydicom/CT_small.dcm";
+    /// assert!(Policy::default().review_file(path)?.keeps_length());
+    /// assert!(!Policy::strip().review_file(path)?.keeps_length());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keeps_length(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_ok_and(|plan| plan.outcome().bytes_removed == 0)
     }
 
     /// Writes the sanitized content to `dest` as [`Policy::sanitize_file_to`] does, from the

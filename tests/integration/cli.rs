@@ -666,14 +666,26 @@ fn fix_sync_and_in_place_keep_hard_links() {
     );
 }
 
+/// Runs the binary as an unprivileged user: as itself when it is not root, otherwise as
+/// `nobody` through `setpriv` (util-linux), so that permissions are enforced either way.
+fn run_unprivileged(args: &[&str]) -> Output {
+    if effective_uid() != 0 {
+        return run(args);
+    }
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_dicom-sanitize"))
+        .args(args)
+        .output()
+        .expect("run dicom-sanitize through setpriv (util-linux)")
+}
+
 #[test]
 fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others() {
-    // Running as root can write anything: only check read-only files when not root.
-    if effective_uid() == 0 {
-        return;
-    }
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    // Readable by the unprivileged user; the files themselves are read-only.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, b"not a DICOM file").unwrap();
     let (pe, _) = fixtures::pe_polyglot();
@@ -682,13 +694,13 @@ fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others()
     for path in [&notes, &locked] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).unwrap();
     }
-    let output = run(&[
+    let output = run_unprivileged(&[
         "fix",
         "--in-place",
         "--verbose",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(&format!("{}: error:", locked.display())),
@@ -699,6 +711,49 @@ fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others()
         "{stdout}"
     );
     assert_eq!(std::fs::read(&locked).unwrap(), pe);
+}
+
+/// `fix --in-place` writes just the preamble when the plan keeps the file's length, and
+/// replaces the file when it does not, whatever the policy: a TIFF-or-strip policy strips a
+/// PE preamble (and used to fail with "cannot strip in place"), while a policy that needs a
+/// full validation but only zeroes keeps the file and its hard links.
+#[test]
+fn fix_in_place_follows_each_files_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let policy = dir.path().join("tiff-else-strip.toml");
+    std::fs::write(&policy, "preamble = \"tiff\"\notherwise = \"strip\"\n").unwrap();
+    let stripped = dir.path().join("stripped.dcm");
+    std::fs::write(&stripped, &pe).unwrap();
+    let output = run(&[
+        "fix",
+        "--in-place",
+        "--json",
+        "--policy-file",
+        policy.to_str().unwrap(),
+        stripped.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(json_lines(&output)[0]["fix"]["action"], "strip");
+    assert_eq!(std::fs::read(&stripped).unwrap(), &pe[132..]);
+
+    let strict = dir.path().join("zero-reject-critical.toml");
+    std::fs::write(&strict, "preamble = \"zero\"\nreject_at = \"critical\"\n").unwrap();
+    let zeroed = dir.path().join("zeroed.dcm");
+    std::fs::write(&zeroed, &pe).unwrap();
+    let link = dir.path().join("link.dcm");
+    std::fs::hard_link(&zeroed, &link).unwrap();
+    let output = run(&[
+        "fix",
+        "--in-place",
+        "--policy-file",
+        strict.to_str().unwrap(),
+        zeroed.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let linked = std::fs::read(&link).unwrap();
+    assert_eq!(&linked[..128], &[0; 128]);
+    assert_eq!(&linked[128..], &pe[128..]);
 }
 
 /// `action` in a JSON record is the action of the policy given, not the default policy's

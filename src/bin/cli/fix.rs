@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Error, FileError, FileReview, Outcome, Policy, PreambleAction, Report};
+use dicom_sanitize::{Error, FileError, FileReview, Outcome, Policy, Report};
 
 use crate::policy::PolicyChoice;
 use crate::record::{self, Fix};
@@ -89,18 +89,13 @@ fn mirror(output: &Path, root: &Path, path: &Path) -> PathBuf {
 }
 
 fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result<Done, String> {
-    // Stripping changes the length (and a policy that needs validation may truncate): the
-    // library replaces such files atomically and durably. Otherwise fix writes just the
-    // preamble, keeping the file (and its hard links).
-    let replaces = policy.preamble_action() == PreambleAction::Strip || policy.needs_validation();
-    let in_place = !args.dry_run && args.output.is_none() && !replaces;
     // One open and one walk give the log line's report and the plan.
-    let (review, unwritable) = review(policy, path, in_place)?;
+    let file = open_regular(path, false).map_err(|e| e.to_string())?;
+    let review = policy
+        .review_opened(file, path)
+        .map_err(|e| e.error.to_string())?;
     if !review.report().layout.is_dicom() {
         return Ok(Done::Skipped(review.into_report()));
-    }
-    if let Some(message) = unwritable {
-        return Err(message);
     }
     let destination = args
         .output
@@ -112,8 +107,10 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
             error,
         }),
         Some(dest) => copy_out(&review, dest, args.force, args.sync)?,
-        None if replaces => review.replace(),
-        None => write_in_place(&review, args.sync),
+        // Writing just the preamble keeps the file (and its hard links); a plan that strips
+        // or truncates replaces the file atomically and durably instead.
+        None if review.keeps_length() => write_in_place(&review, args.sync),
+        None => review.replace(),
     };
     match result {
         Ok(outcome) => {
@@ -127,28 +124,6 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
         }) => Ok(Done::Rejected(review.into_report(), error.to_string())),
         Err(err) => Err(err.to_string()),
     }
-}
-
-/// Opens `path` (for writing too when it is to be sanitized in place) and reviews it. A file
-/// that cannot be opened for writing is reviewed for reading, with the message that is its
-/// error unless it is not DICOM (files that are not DICOM are skipped, writable or not).
-fn review(
-    policy: &Policy,
-    path: &Path,
-    write: bool,
-) -> Result<(FileReview, Option<String>), String> {
-    let (file, unwritable) = match write.then(|| open_regular(path, true)) {
-        Some(Ok(file)) => (file, None),
-        Some(Err(err)) => (
-            open_regular(path, false).map_err(|e| e.to_string())?,
-            Some(io_error(path, &err).to_string()),
-        ),
-        None => (open_regular(path, false).map_err(|e| e.to_string())?, None),
-    };
-    let review = policy
-        .review_opened(file, path)
-        .map_err(|e| e.error.to_string())?;
-    Ok((review, unwritable))
 }
 
 /// Writes the sanitized copy of the reviewed file at `dest`, synced when asked.
@@ -229,15 +204,11 @@ fn write(
                 }
                 Done::Rejected(report, reason) => {
                     totals.rejected += 1;
-                    (
-                        report,
-                        Fix::not_done("reject", reason.clone(), args.dry_run),
-                    )
+                    (report, Fix::rejected(reason.clone(), args.dry_run))
                 }
-                Done::Skipped(report) => (
-                    report,
-                    Fix::not_done("skip", "not DICOM".to_owned(), args.dry_run),
-                ),
+                Done::Skipped(report) => {
+                    (report, Fix::skipped("not DICOM".to_owned(), args.dry_run))
+                }
             };
             count(totals, report);
             if run.json {

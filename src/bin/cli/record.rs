@@ -52,14 +52,18 @@ impl<'a> Fix<'a> {
         }
     }
 
-    /// A file rejected (`action` "reject") or skipped ("skip": not DICOM, nothing for the
-    /// policy to do, which [`dicom_sanitize::Policy::action`] calls `none`).
-    pub fn not_done(action: &'static str, reason: String, dry_run: bool) -> Self {
-        let taken = if action == Action::Reject.as_str() {
-            Action::Reject
-        } else {
-            Action::None
-        };
+    /// A file the policy refused: `action` "reject", with the refusal as the reason.
+    pub fn rejected(reason: String, dry_run: bool) -> Self {
+        Fix::not_done(Action::Reject.as_str(), Action::Reject, reason, dry_run)
+    }
+
+    /// A file skipped because it is not DICOM: `action` "skip"; for the report part nothing
+    /// was done, which [`dicom_sanitize::Policy::action`] calls `none`.
+    pub fn skipped(reason: String, dry_run: bool) -> Self {
+        Fix::not_done("skip", Action::None, reason, dry_run)
+    }
+
+    fn not_done(action: &'static str, taken: Action, reason: String, dry_run: bool) -> Self {
         Fix {
             action,
             bytes_changed: 0,
