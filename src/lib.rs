@@ -112,7 +112,6 @@ pub use rewrite::fs::FileError;
 pub use rewrite::policy::{
     Action, DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, TrailingAction,
 };
-#[cfg(feature = "serde")]
 pub use rewrite::policy_file;
 pub use rewrite::sinks::{Outcome, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};

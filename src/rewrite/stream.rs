@@ -198,7 +198,7 @@ impl<R: Read> SanitizingReader<R> {
         let layout = detect_layout(&buf, known_len);
         let kind = match (layout, buf.first_chunk::<PREAMBLE_LEN>()) {
             (FileLayout::Part10, Some(bytes)) => {
-                let limits = *self.policy.validator().limits();
+                let limits = *self.policy.limits();
                 let mut source: &[u8] = &buf;
                 let mut probe = Probe::new(&mut source, limits.max_probe_bytes);
                 // Reading from a slice cannot fail.

@@ -54,7 +54,7 @@ pub fn run(args: &FixArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let validator = *policy.validator();
+    let validator = policy.validator();
     let progress = Progress::new(args.run.quiet);
     let mut totals = Totals::default();
     let stdout = io::stdout();
