@@ -292,7 +292,9 @@ impl Policy {
     /// ```
     /// use dicom_sanitize::{Limits, Policy};
     ///
-    /// let policy = Policy::builder().limits(Limits { max_depth: 8, ..Limits::default() }).build()?;
+    /// let mut limits = Limits::default();
+    /// limits.max_depth = 8;
+    /// let policy = Policy::builder().limits(limits).build()?;
     /// assert_eq!(policy.limits().max_depth, 8);
     /// # Ok::<(), dicom_sanitize::Error>(())
     /// ```
