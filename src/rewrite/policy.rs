@@ -34,6 +34,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in declaration order.
+    ///
+    /// ```
+    /// use dicom_sanitize::Action;
+    ///
+    /// let names: Vec<_> = Action::ALL.iter().map(|action| action.as_str()).collect();
+    /// assert_eq!(names, ["none", "zero", "strip", "keep-tiff", "reject"]);
+    /// ```
+    pub const ALL: [Action; 5] = [
+        Action::None,
+        Action::Zero,
+        Action::Strip,
+        Action::KeepTiff,
+        Action::Reject,
+    ];
+
     /// The stable name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
