@@ -692,7 +692,7 @@ impl PolicyBuilder {
         DangerousPolicyBuilder { builder: self }
     }
 
-    /// The policy.
+    /// The policy: `Policy::try_from` the [`PolicyConfig`] the setters filled in.
     ///
     /// # Errors
     /// [`Error::InvalidPolicy`] for contradictory settings: allowing dangling TIFF headers
