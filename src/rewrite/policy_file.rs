@@ -172,17 +172,17 @@ impl TryFrom<PolicyConfig> for Policy {
                 reason: "otherwise needs preamble = \"tiff\"",
             });
         }
-        if config.allow_dangling_tiff && !tiff {
-            return Err(Error::InvalidPolicy {
-                reason: "allow_dangling_tiff needs PreambleAction::AllowTiff",
-            });
-        }
         let keep_unchecked_preamble = config.dangerous.keep_unchecked_preamble;
         if keep_unchecked_preamble
             && (!tiff || config.otherwise.is_some() || config.allow_dangling_tiff)
         {
             return Err(Error::InvalidPolicy {
                 reason: "keep_unchecked_preamble cannot be combined with a preamble action",
+            });
+        }
+        if config.allow_dangling_tiff && !tiff {
+            return Err(Error::InvalidPolicy {
+                reason: "allow_dangling_tiff needs PreambleAction::AllowTiff",
             });
         }
         let preamble = match config.preamble {
@@ -321,6 +321,16 @@ mod tests {
         ] {
             assert!(reason(contradiction).starts_with("keep_unchecked_preamble"));
         }
+        // Where two rules are broken, keep_unchecked_preamble's is named, as policy files
+        // always have.
+        assert!(reason(PolicyConfig {
+            allow_dangling_tiff: true,
+            ..PolicyConfig {
+                preamble: PreambleChoice::Zero,
+                ..audit
+            }
+        })
+        .starts_with("keep_unchecked_preamble"));
         assert!(Policy::try_from(audit).unwrap().keeps_unchecked_preamble());
     }
 
