@@ -60,7 +60,8 @@
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
-//! policy files (the `policy_file` module); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
+//! without it too); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
 //! invariants the fuzz targets check.
 
 #![forbid(unsafe_code)]

@@ -649,12 +649,7 @@ pub struct PolicyBuilder {
 impl PolicyBuilder {
     /// What to do with preambles. Default: `AllowTiff { otherwise: Fallback::Zero }`.
     pub fn preamble(mut self, action: PreambleAction) -> Self {
-        let (preamble, otherwise) = match action {
-            PreambleAction::Zero => (PreambleChoice::Zero, None),
-            PreambleAction::Strip => (PreambleChoice::Strip, None),
-            PreambleAction::Reject => (PreambleChoice::Reject, None),
-            PreambleAction::AllowTiff { otherwise } => (PreambleChoice::Tiff, Some(otherwise)),
-        };
+        let (preamble, otherwise) = PreambleChoice::of(action);
         self.config.preamble = preamble;
         self.config.otherwise = otherwise;
         self

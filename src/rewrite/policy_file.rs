@@ -52,6 +52,16 @@ pub enum PreambleChoice {
 }
 
 impl PreambleChoice {
+    /// The choice and fallback ([`PolicyConfig::otherwise`]) that spell `action`.
+    pub(crate) fn of(action: PreambleAction) -> (PreambleChoice, Option<Fallback>) {
+        match action {
+            PreambleAction::Zero => (PreambleChoice::Zero, None),
+            PreambleAction::Strip => (PreambleChoice::Strip, None),
+            PreambleAction::Reject => (PreambleChoice::Reject, None),
+            PreambleAction::AllowTiff { otherwise } => (PreambleChoice::Tiff, Some(otherwise)),
+        }
+    }
+
     /// Every choice, in declaration order.
     pub const ALL: [PreambleChoice; 4] = [
         PreambleChoice::Zero,
@@ -209,12 +219,7 @@ impl From<&Policy> for PolicyConfig {
     /// [`PreambleChoice::Tiff`]), except for a policy that keeps unchecked preambles, which has
     /// none.
     fn from(policy: &Policy) -> Self {
-        let (preamble, otherwise) = match policy.preamble_action() {
-            PreambleAction::Zero => (PreambleChoice::Zero, None),
-            PreambleAction::Strip => (PreambleChoice::Strip, None),
-            PreambleAction::Reject => (PreambleChoice::Reject, None),
-            PreambleAction::AllowTiff { otherwise } => (PreambleChoice::Tiff, Some(otherwise)),
-        };
+        let (preamble, otherwise) = PreambleChoice::of(policy.preamble_action());
         let dangerous = DangerousConfig {
             keep_unchecked_preamble: policy.keeps_unchecked_preamble(),
         };
