@@ -147,7 +147,26 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable, machine-readable name for the variant, for logs and reports.
+    /// Every code [`Error::code`] gives, one per variant.
+    pub const CODES: [&'static str; 14] = [
+        "io",
+        "truncated",
+        "invalid-vr",
+        "undefined-length",
+        "length-past-end",
+        "limit-exceeded",
+        "missing-meta",
+        "unexpected-tag",
+        "not-dicom",
+        "rejected",
+        "invalid-policy",
+        "not-in-place",
+        "not-streamable",
+        "inflate",
+    ];
+
+    /// A stable, machine-readable name for the variant, for logs and reports: one of the
+    /// [`CODES`](Error::CODES).
     ///
     /// ```
     /// use dicom_sanitize::{Error, Tag};
@@ -344,5 +363,85 @@ impl std::fmt::Display for Rejection {
                 "cannot strip the preamble: no file meta group after DICM, or DICM again at 128",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::preamble::PreambleKind;
+
+    #[test]
+    fn codes_lists_every_code_once() {
+        let tag = Tag(0x0002, 0x0010);
+        let errors = [
+            Error::Io {
+                offset: 0,
+                kind: std::io::ErrorKind::UnexpectedEof,
+                message: String::new(),
+            },
+            Error::Truncated {
+                offset: 0,
+                structure: Structure::Header,
+                needed: 1,
+                available: 0,
+            },
+            Error::InvalidVr {
+                offset: 0,
+                tag,
+                vr: VrBytes(*b"ZZ"),
+            },
+            Error::UndefinedLength { offset: 0, tag },
+            Error::LengthPastEnd {
+                offset: 0,
+                tag,
+                length: 1,
+                end: 0,
+            },
+            Error::LimitExceeded {
+                offset: 0,
+                limit: LimitKind::Depth,
+                max: 0,
+            },
+            Error::MissingMeta {
+                offset: 132,
+                found: tag,
+            },
+            Error::UnexpectedTag { offset: 0, tag },
+            Error::NotDicom,
+            Error::Rejected {
+                offset: 0,
+                reason: Rejection::Preamble(PreambleKind::Text),
+            },
+            Error::InvalidPolicy { reason: "" },
+            Error::NotInPlace { what: "" },
+            Error::NotStreamable { setting: "" },
+            Error::Inflate {
+                offset: 0,
+                message: String::new(),
+            },
+        ];
+        let codes: Vec<_> = errors
+            .iter()
+            // No wildcard: a new variant fails to compile here until it has an example above.
+            .inspect(|error| match error {
+                Error::Io { .. }
+                | Error::Truncated { .. }
+                | Error::InvalidVr { .. }
+                | Error::UndefinedLength { .. }
+                | Error::LengthPastEnd { .. }
+                | Error::LimitExceeded { .. }
+                | Error::MissingMeta { .. }
+                | Error::UnexpectedTag { .. }
+                | Error::NotDicom
+                | Error::Rejected { .. }
+                | Error::InvalidPolicy { .. }
+                | Error::NotInPlace { .. }
+                | Error::NotStreamable { .. }
+                | Error::Inflate { .. } => {}
+            })
+            .map(Error::code)
+            .collect();
+        assert_eq!(codes, Error::CODES);
     }
 }

@@ -61,7 +61,8 @@
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
-//! policy files (the `policy_file` module); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
+//! without it too); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
 //! invariants the fuzz targets check.
 
 #![forbid(unsafe_code)]
@@ -114,7 +115,6 @@ pub use rewrite::plan::Outcome;
 pub use rewrite::policy::{
     Action, DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, TrailingAction,
 };
-#[cfg(feature = "serde")]
 pub use rewrite::policy_file;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};

@@ -21,6 +21,23 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, from `Info` to `Critical`.
+    ///
+    /// ```
+    /// use dicom_sanitize::Severity;
+    ///
+    /// let names: Vec<_> = Severity::ALL.iter().map(|severity| severity.as_str()).collect();
+    /// assert_eq!(names, ["info", "low", "medium", "high", "critical"]);
+    /// assert!(Severity::ALL.windows(2).all(|pair| pair[0] < pair[1]));
+    /// ```
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
     /// The lowercase name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -195,12 +195,24 @@ mod tests {
     use dicom_sanitize::ExecutableInfo;
 
     use super::*;
-    use crate::names::tests::assert_names_round_trip;
+    use crate::names::tests::{assert_mirrors, assert_names_round_trip};
 
     #[test]
     fn names_round_trip() {
         assert_names_round_trip::<ds_layout>();
         assert_names_round_trip::<ds_preamble_kind>();
+    }
+
+    #[test]
+    fn enums_mirror_the_library() {
+        assert_mirrors::<ds_layout>(&Layout::NAMES, &[ds_layout::DS_LAYOUT_OTHER]);
+        assert_mirrors::<ds_preamble_kind>(
+            &PreambleKind::NAMES,
+            &[
+                ds_preamble_kind::DS_PREAMBLE_KIND_ABSENT,
+                ds_preamble_kind::DS_PREAMBLE_KIND_OTHER,
+            ],
+        );
     }
 
     #[test]

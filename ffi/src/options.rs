@@ -1,11 +1,13 @@
-//! Policy settings: the C options struct, read into one [`Settings`], and JSON policies.
+//! Policy settings: the C options struct, read into the library's flat form of a policy
+//! ([`PolicyConfig`], which checks the settings against each other), and JSON policies.
 
 use std::ffi::CStr;
 
-use dicom_sanitize::{Fallback, Policy, PreambleAction, TrailingAction};
+use dicom_sanitize::policy_file::{PolicyConfig, PreambleChoice};
+use dicom_sanitize::{Fallback, Policy, TrailingAction};
 
 use crate::error::FfiError;
-use crate::names::{Decode, Named};
+use crate::names::{library_value, Decode, Named};
 use crate::severity::ds_severity;
 use crate::status::ds_status;
 
@@ -121,16 +123,6 @@ impl Decode for ds_fallback {
     }
 }
 
-impl ds_fallback {
-    fn fallback(self) -> Fallback {
-        match self {
-            Self::DS_FALLBACK_ZERO => Fallback::Zero,
-            Self::DS_FALLBACK_STRIP => Fallback::Strip,
-            Self::DS_FALLBACK_REJECT => Fallback::Reject,
-        }
-    }
-}
-
 impl Named for ds_trailing_action {
     const ALL: &'static [Self] = &[
         Self::DS_TRAILING_ACTION_KEEP,
@@ -153,38 +145,17 @@ impl Decode for ds_trailing_action {
     }
 }
 
-impl ds_trailing_action {
-    fn action(self) -> TrailingAction {
-        match self {
-            Self::DS_TRAILING_ACTION_KEEP => TrailingAction::Keep,
-            Self::DS_TRAILING_ACTION_TRUNCATE => TrailingAction::Truncate,
-            Self::DS_TRAILING_ACTION_REJECT => TrailingAction::Reject,
-        }
-    }
-}
-
 /// Reads a policy file in JSON: the library's own format (see `dicom_sanitize::policy_file`),
 /// so a policy means the same from Rust, the command line and C.
 pub(crate) fn policy_from_json(json: &str) -> Result<Policy, FfiError> {
     serde_json::from_str(json).map_err(|error| invalid(format!("policy JSON: {error}")))
 }
 
-/// A policy's settings, from the C options struct.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Settings {
-    preamble: ds_preamble_action,
-    /// `None`: the default fallback, which every preamble action accepts.
-    otherwise: Option<ds_fallback>,
-    allow_dangling_tiff: bool,
-    trailing: ds_trailing_action,
-    reject_at: ds_severity,
-}
-
 fn invalid(message: String) -> FfiError {
     FfiError::new(ds_status::DS_ERR_INVALID_POLICY, message)
 }
 
-/// Decodes a C integer field.
+/// Decodes a C integer field into the C enum's value.
 fn from_raw<T: Decode>(field: &str, raw: u32) -> Result<T, FfiError> {
     T::from_raw(raw).ok_or_else(|| {
         invalid(format!(
@@ -194,66 +165,63 @@ fn from_raw<T: Decode>(field: &str, raw: u32) -> Result<T, FfiError> {
     })
 }
 
-impl Settings {
-    /// Reads the C struct.
-    pub(crate) fn from_options(options: &ds_policy_options) -> Result<Self, FfiError> {
-        let otherwise = from_raw::<ds_fallback>("otherwise", options.otherwise)?;
-        Ok(Settings {
-            preamble: from_raw("preamble", options.preamble)?,
-            otherwise: (otherwise != ds_fallback::DS_FALLBACK_ZERO).then_some(otherwise),
-            allow_dangling_tiff: match options.allow_dangling_tiff {
-                0 => false,
-                1 => true,
-                other => {
-                    return Err(invalid(format!(
-                        "allow_dangling_tiff: unknown value {other}, expected 0 or 1"
-                    )))
-                }
-            },
-            trailing: from_raw("trailing", options.trailing)?,
-            reject_at: from_raw("reject_at", options.reject_at)?,
-        })
-    }
+/// The library value of the same name as a C value, from the library's table `all`.
+fn library<T: Named, L: Copy>(
+    value: T,
+    all: &[L],
+    name_of: fn(L) -> &'static str,
+) -> Result<L, FfiError> {
+    library_value(all, name_of, value.name())
+        .ok_or_else(|| FfiError::internal(format!("{:?} has no library value", value.name())))
+}
 
-    /// Builds the policy. Contradictory settings are DS_ERR_INVALID_POLICY.
-    pub(crate) fn policy(&self) -> Result<Policy, FfiError> {
-        let preamble = match (self.preamble, self.otherwise) {
-            (ds_preamble_action::DS_PREAMBLE_ACTION_TIFF, otherwise) => PreambleAction::AllowTiff {
-                otherwise: otherwise.map_or(Fallback::Zero, ds_fallback::fallback),
-            },
-            (_, Some(_)) => {
-                return Err(invalid(
-                    "otherwise: only meaningful with the tiff preamble action".to_owned(),
-                ))
-            }
-            (ds_preamble_action::DS_PREAMBLE_ACTION_ZERO, None) => PreambleAction::Zero,
-            (ds_preamble_action::DS_PREAMBLE_ACTION_STRIP, None) => PreambleAction::Strip,
-            (ds_preamble_action::DS_PREAMBLE_ACTION_REJECT, None) => PreambleAction::Reject,
-        };
-        let mut builder = Policy::builder()
-            .preamble(preamble)
-            .allow_dangling_tiff(self.allow_dangling_tiff)
-            .trailing_data(self.trailing.action());
-        if let Some(severity) = self.reject_at.severity() {
-            builder = builder.reject_findings_at(severity);
+/// Reads the C struct into the library's flat form of a policy, which `Policy::try_from`
+/// then checks: contradictory settings are DS_ERR_INVALID_POLICY there.
+pub(crate) fn policy_config(options: &ds_policy_options) -> Result<PolicyConfig, FfiError> {
+    let otherwise: ds_fallback = from_raw("otherwise", options.otherwise)?;
+    let preamble: ds_preamble_action = from_raw("preamble", options.preamble)?;
+    let allow_dangling_tiff = match options.allow_dangling_tiff {
+        0 => false,
+        1 => true,
+        other => {
+            return Err(invalid(format!(
+                "allow_dangling_tiff: unknown value {other}, expected 0 or 1"
+            )))
         }
-        Ok(builder.build()?)
-    }
+    };
+    let trailing: ds_trailing_action = from_raw("trailing", options.trailing)?;
+    let reject_at: ds_severity = from_raw("reject_at", options.reject_at)?;
+    let mut config = PolicyConfig::default();
+    config.preamble = library(preamble, &PreambleChoice::ALL, PreambleChoice::as_str)?;
+    // The zero value is the default fallback, which every preamble action accepts.
+    config.otherwise = match otherwise {
+        ds_fallback::DS_FALLBACK_ZERO => None,
+        other => Some(library(other, &Fallback::ALL, Fallback::as_str)?),
+    };
+    config.allow_dangling_tiff = allow_dangling_tiff;
+    config.trailing = library(trailing, &TrailingAction::ALL, TrailingAction::as_str)?;
+    config.reject_at = reject_at.severity();
+    Ok(config)
+}
+
+/// The policy the C struct describes.
+pub(crate) fn policy_from_options(options: &ds_policy_options) -> Result<Policy, FfiError> {
+    Ok(Policy::try_from(policy_config(options)?)?)
 }
 
 #[cfg(test)]
 mod tests {
-    use dicom_sanitize::Severity;
+    use dicom_sanitize::{PreambleAction, Severity};
 
     use super::*;
-    use crate::names::tests::assert_names_round_trip;
+    use crate::names::tests::{assert_mirrors, assert_names_round_trip, library_names};
 
     fn json(text: &str) -> Result<Policy, FfiError> {
         policy_from_json(text)
     }
 
     fn options(options: ds_policy_options) -> Result<Policy, FfiError> {
-        Settings::from_options(&options)?.policy()
+        policy_from_options(&options)
     }
 
     #[test]
@@ -261,6 +229,19 @@ mod tests {
         assert_names_round_trip::<ds_preamble_action>();
         assert_names_round_trip::<ds_fallback>();
         assert_names_round_trip::<ds_trailing_action>();
+    }
+
+    #[test]
+    fn enums_mirror_the_library() {
+        assert_mirrors::<ds_preamble_action>(
+            &library_names(&PreambleChoice::ALL, PreambleChoice::as_str),
+            &[],
+        );
+        assert_mirrors::<ds_fallback>(&library_names(&Fallback::ALL, Fallback::as_str), &[]);
+        assert_mirrors::<ds_trailing_action>(
+            &library_names(&TrailingAction::ALL, TrailingAction::as_str),
+            &[],
+        );
     }
 
     #[test]

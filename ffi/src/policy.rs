@@ -8,7 +8,7 @@ use dicom_sanitize::Policy;
 use crate::args;
 use crate::error::{guard, guard_value};
 use crate::memory::c_string;
-use crate::options::{ds_policy_options, policy_from_json, Settings};
+use crate::options::{ds_policy_options, policy_from_json, policy_from_options};
 use crate::status::ds_status;
 
 /// A sanitization policy. Opaque; immutable once created, so one policy may be used by any
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn ds_policy_new(
         policy_out.write(ptr::null_mut());
         // SAFETY: forwarded from this function's contract.
         let options = unsafe { args::borrow(options, "options") }?;
-        let policy = Settings::from_options(options)?.policy()?;
+        let policy = policy_from_options(options)?;
         policy_out.write(into_raw(policy));
         Ok(())
     })

@@ -145,12 +145,21 @@ pub unsafe extern "C" fn ds_sanitize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::tests::assert_names_round_trip;
+    use crate::names::tests::{assert_mirrors, assert_names_round_trip, library_names};
 
     #[test]
     fn actions_match_the_library() {
         assert_names_round_trip::<ds_action>();
-        for action in [Action::None, Action::Zero, Action::Strip, Action::KeepTiff] {
+        // A refused input is no action but DS_ERR_REJECTED.
+        let done: Vec<_> = Action::ALL
+            .into_iter()
+            .filter(|action| *action != Action::Reject)
+            .collect();
+        assert_mirrors::<ds_action>(
+            &library_names(&done, Action::as_str),
+            &[ds_action::DS_ACTION_OTHER],
+        );
+        for action in done {
             assert_eq!(
                 ds_action::of(action).name().to_str().unwrap(),
                 action.as_str()

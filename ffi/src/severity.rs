@@ -4,7 +4,7 @@ use std::ffi::CStr;
 
 use dicom_sanitize::Severity;
 
-use crate::names::{Decode, Named};
+use crate::names::{library_value, Decode, Named};
 
 /// How serious a finding is, from info to critical; DS_SEVERITY_NONE stands for "no finding"
 /// in results and "never" as a rejection threshold.
@@ -54,39 +54,31 @@ impl Decode for ds_severity {
 }
 
 impl ds_severity {
-    /// The C value of a severity, or of its absence.
+    /// The C value of a severity (the one of the same name), or of its absence.
     pub(crate) fn of(severity: Option<Severity>) -> Self {
-        match severity {
-            None => Self::DS_SEVERITY_NONE,
-            Some(Severity::Info) => Self::DS_SEVERITY_INFO,
-            Some(Severity::Low) => Self::DS_SEVERITY_LOW,
-            Some(Severity::Medium) => Self::DS_SEVERITY_MEDIUM,
-            Some(Severity::High) => Self::DS_SEVERITY_HIGH,
-            Some(Severity::Critical) => Self::DS_SEVERITY_CRITICAL,
-        }
+        severity
+            .and_then(|severity| Self::from_name(severity.as_str()))
+            .unwrap_or(Self::DS_SEVERITY_NONE)
     }
 
-    /// The library's severity; `None` for DS_SEVERITY_NONE.
+    /// The library's severity of the same name; `None` for DS_SEVERITY_NONE.
     pub(crate) fn severity(self) -> Option<Severity> {
-        match self {
-            Self::DS_SEVERITY_NONE => None,
-            Self::DS_SEVERITY_INFO => Some(Severity::Info),
-            Self::DS_SEVERITY_LOW => Some(Severity::Low),
-            Self::DS_SEVERITY_MEDIUM => Some(Severity::Medium),
-            Self::DS_SEVERITY_HIGH => Some(Severity::High),
-            Self::DS_SEVERITY_CRITICAL => Some(Severity::Critical),
-        }
+        library_value(&Severity::ALL, Severity::as_str, self.name())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::tests::assert_names_round_trip;
+    use crate::names::tests::{assert_mirrors, assert_names_round_trip, library_names};
 
     #[test]
     fn severities_match_the_library() {
         assert_names_round_trip::<ds_severity>();
+        assert_mirrors::<ds_severity>(
+            &library_names(&Severity::ALL, Severity::as_str),
+            &[ds_severity::DS_SEVERITY_NONE],
+        );
         for &value in ds_severity::ALL {
             assert_eq!(ds_severity::of(value.severity()), value);
             let library_name = value.severity().map_or("none", Severity::as_str);

@@ -139,11 +139,27 @@ mod tests {
     use dicom_sanitize::{LimitKind, PreambleKind, Rejection, Structure, Tag, VrBytes};
 
     use super::*;
-    use crate::names::tests::assert_names_round_trip;
+    use crate::names::tests::{assert_mirrors, assert_names_round_trip};
 
     #[test]
     fn names_round_trip() {
         assert_names_round_trip::<ds_status>();
+    }
+
+    #[test]
+    fn codes_mirror_the_library() {
+        // OK, OTHER and the codes from 100 are the C ABI's own.
+        let own = ds_status::ALL
+            .iter()
+            .copied()
+            .filter(|status| {
+                *status == ds_status::DS_OK
+                    || *status == ds_status::DS_ERR_OTHER
+                    || *status as i32 >= 100
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(own.len(), 7);
+        assert_mirrors::<ds_status>(&Error::CODES, &own);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::read::{inspect_with, validate_with};
 use super::sinks::{check_sanitize, check_sinks};
+use crate::policy_file::{PolicyConfig, PreambleChoice};
 use crate::{Error, Fallback, Limits, Policy, PreambleAction, Severity, TrailingAction};
 
 /// The policies [`sanitize`](super::sanitize), [`sinks`](fn@super::sinks) and the replay test
@@ -60,8 +61,9 @@ pub fn standard_policies() -> Vec<(&'static str, Policy)> {
     ]
 }
 
-/// A policy as the fuzzer describes it, turned into a real [`Policy`] through the public
-/// builder by [`PolicySpec::build`].
+/// A policy as the fuzzer describes it, turned into a real [`Policy`] through its flat form,
+/// [`PolicyConfig`], by [`PolicySpec::build`]. (Its shape is the fuzz corpus's encoding, so it
+/// stays as it is.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
 pub struct PolicySpec {
     /// The preamble action; `None` leaves the builder's default.
@@ -150,7 +152,9 @@ impl From<LimitsSpec> for Limits {
 }
 
 impl PolicySpec {
-    /// Whether the builder must refuse this combination (see `PolicyBuilder::build`).
+    /// Whether building must refuse this combination: the harness's own statement of the
+    /// rules of `Policy::try_from(PolicyConfig)`, written independently of them so that
+    /// [`policy`] checks them (an oracle, not a second place that decides).
     pub fn is_contradictory(&self) -> bool {
         let allow_tiff = matches!(self.preamble, None | Some(PreambleSpec::AllowTiff(_)));
         (self.allow_dangling_tiff && !allow_tiff)
@@ -158,50 +162,55 @@ impl PolicySpec {
                 && (self.preamble.is_some() || self.allow_dangling_tiff))
     }
 
-    /// The policy, through the public builder.
+    /// The policy's flat form: what the builder would hold after the spec's calls.
+    pub fn config(&self) -> PolicyConfig {
+        let mut config = PolicyConfig::default();
+        if let Some(preamble) = self.preamble {
+            let (choice, otherwise) = match preamble {
+                PreambleSpec::Zero => (PreambleChoice::Zero, None),
+                PreambleSpec::Strip => (PreambleChoice::Strip, None),
+                PreambleSpec::AllowTiff(f) => (PreambleChoice::Tiff, Some(f.into())),
+                PreambleSpec::Reject => (PreambleChoice::Reject, None),
+            };
+            config.preamble = choice;
+            config.otherwise = otherwise;
+        }
+        config.allow_dangling_tiff = self.allow_dangling_tiff;
+        config.trailing = match self.trailing {
+            TrailingSpec::Keep => TrailingAction::Keep,
+            TrailingSpec::Truncate => TrailingAction::Truncate,
+            TrailingSpec::Reject => TrailingAction::Reject,
+        };
+        config.reject_at = self.reject_at.map(|severity| match severity {
+            SeveritySpec::Info => Severity::Info,
+            SeveritySpec::Low => Severity::Low,
+            SeveritySpec::Medium => Severity::Medium,
+            SeveritySpec::High => Severity::High,
+            SeveritySpec::Critical => Severity::Critical,
+        });
+        if let Some(limits) = self.limits {
+            config.limits = limits.into();
+        }
+        config.dangerous.keep_unchecked_preamble = self.keep_unchecked_preamble;
+        config
+    }
+
+    /// The policy, through its flat form: `Policy::try_from(self.config())`.
     ///
     /// # Errors
-    /// As `PolicyBuilder::build`: contradictory settings.
+    /// As `Policy::try_from(PolicyConfig)`: contradictory settings.
     pub fn build(&self) -> Result<Policy, Error> {
-        let mut builder = Policy::builder();
-        if let Some(preamble) = self.preamble {
-            let fallback = |f| match f {
-                FallbackSpec::Zero => Fallback::Zero,
-                FallbackSpec::Strip => Fallback::Strip,
-                FallbackSpec::Reject => Fallback::Reject,
-            };
-            builder = builder.preamble(match preamble {
-                PreambleSpec::Zero => PreambleAction::Zero,
-                PreambleSpec::Strip => PreambleAction::Strip,
-                PreambleSpec::AllowTiff(f) => PreambleAction::AllowTiff {
-                    otherwise: fallback(f),
-                },
-                PreambleSpec::Reject => PreambleAction::Reject,
-            });
+        Policy::try_from(self.config())
+    }
+}
+
+impl From<FallbackSpec> for Fallback {
+    fn from(spec: FallbackSpec) -> Self {
+        match spec {
+            FallbackSpec::Zero => Fallback::Zero,
+            FallbackSpec::Strip => Fallback::Strip,
+            FallbackSpec::Reject => Fallback::Reject,
         }
-        builder = builder
-            .allow_dangling_tiff(self.allow_dangling_tiff)
-            .trailing_data(match self.trailing {
-                TrailingSpec::Keep => TrailingAction::Keep,
-                TrailingSpec::Truncate => TrailingAction::Truncate,
-                TrailingSpec::Reject => TrailingAction::Reject,
-            });
-        if let Some(severity) = self.reject_at {
-            builder = builder.reject_findings_at(match severity {
-                SeveritySpec::Info => Severity::Info,
-                SeveritySpec::Low => Severity::Low,
-                SeveritySpec::Medium => Severity::Medium,
-                SeveritySpec::High => Severity::High,
-                SeveritySpec::Critical => Severity::Critical,
-            });
-        }
-        if let Some(limits) = self.limits {
-            builder = builder.limits(limits.into());
-        }
-        if self.keep_unchecked_preamble {
-            builder.dangerous().keep_unchecked_preamble();
-        }
-        builder.build()
     }
 }
 
@@ -245,7 +254,7 @@ pub fn policy(case: &PolicyCase) {
     assert!(!policy.conformance_statement().is_empty());
     let data = &case.data;
     inspect_with(policy.validator().inspector(), data);
-    validate_with(policy.validator(), data);
+    validate_with(&policy.validator(), data);
     check_sanitize("arbitrary", &policy, data);
     let chunks: Vec<usize> = case.chunks.iter().map(|&c| usize::from(c).max(1)).collect();
     check_sinks(

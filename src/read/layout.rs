@@ -25,7 +25,11 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// The stable name used in reports: `part10`, `no-preamble`, `raw-data-set`, `not-dicom`.
+    /// Every name [`Layout::name`] gives, in declaration order.
+    pub const NAMES: [&'static str; 4] = ["part10", "no-preamble", "raw-data-set", "not-dicom"];
+
+    /// The stable name used in reports: `part10`, `no-preamble`, `raw-data-set`, `not-dicom`
+    /// (the [`NAMES`](Layout::NAMES)).
     pub fn name(&self) -> &'static str {
         match self {
             Layout::Part10 => "part10",
@@ -216,5 +220,32 @@ impl DataSetPlan {
             deflated: false,
             declared,
         })
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_lists_every_name_once() {
+        let layouts = [
+            Layout::Part10,
+            Layout::MetaWithoutPreamble,
+            Layout::RawDataSet(Encoding::ImplicitVrLittleEndian),
+            Layout::NotDicom,
+        ];
+        let names: Vec<_> = layouts
+            .iter()
+            // No wildcard: a new variant fails to compile here until it has an example above.
+            .inspect(|layout| match layout {
+                Layout::Part10
+                | Layout::MetaWithoutPreamble
+                | Layout::RawDataSet(_)
+                | Layout::NotDicom => {}
+            })
+            .map(Layout::name)
+            .collect();
+        assert_eq!(names, Layout::NAMES);
     }
 }

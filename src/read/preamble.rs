@@ -110,9 +110,27 @@ pub enum PreambleKind {
 }
 
 impl PreambleKind {
+    /// Every name [`PreambleKind::name`] gives, in declaration order.
+    pub const NAMES: [&'static str; 13] = [
+        "zero",
+        "tiff",
+        "tiff-dangling",
+        "pe",
+        "elf",
+        "macho",
+        "script",
+        "pdf",
+        "html",
+        "zip",
+        "archive",
+        "text",
+        "unknown",
+    ];
+
     /// The stable name used in reports: one of `zero`, `tiff`, `tiff-dangling`, `pe`, `elf`,
-    /// `macho`, `script`, `pdf`, `html`, `zip`, `archive`, `text`, `unknown` (and `absent` for
-    /// inputs without a preamble, which have no `PreambleKind`).
+    /// `macho`, `script`, `pdf`, `html`, `zip`, `archive`, `text`, `unknown` (the
+    /// [`NAMES`](PreambleKind::NAMES); and `absent` for inputs without a preamble, which have
+    /// no `PreambleKind`).
     ///
     /// ```
     /// use dicom_sanitize::PreambleKind;
@@ -327,4 +345,64 @@ pub(crate) fn classify(
             info: executable::confirm_macho(bytes, probe, limits)?,
         },
     })
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+    use crate::read::tiff::{ByteOrder, TiffDefect, TiffVariant};
+
+    #[test]
+    fn names_lists_every_name_once() {
+        let header = TiffHeader {
+            variant: TiffVariant::Classic,
+            byte_order: ByteOrder::LittleEndian,
+            ifd_offset: 8,
+        };
+        let info = ExecutableInfo {
+            confirmed: false,
+            payload_offset: None,
+        };
+        let kinds = [
+            PreambleKind::Zero,
+            PreambleKind::Tiff {
+                header,
+                grade: TiffGrade::Functional,
+            },
+            PreambleKind::Tiff {
+                header,
+                grade: TiffGrade::Dangling(TiffDefect::NoIfd),
+            },
+            PreambleKind::Pe(info),
+            PreambleKind::Elf(info),
+            PreambleKind::MachO { fat: false, info },
+            PreambleKind::Script { shebang: true },
+            PreambleKind::Pdf { offset: 0 },
+            PreambleKind::Html,
+            PreambleKind::Zip,
+            PreambleKind::OtherFormat(Format::Zip),
+            PreambleKind::Text,
+            PreambleKind::Unknown { tiff_magic: false },
+        ];
+        let names: Vec<_> = kinds
+            .iter()
+            // No wildcard: a new variant fails to compile here until it has an example above.
+            .inspect(|kind| match kind {
+                PreambleKind::Zero
+                | PreambleKind::Tiff { .. }
+                | PreambleKind::Pe(_)
+                | PreambleKind::Elf(_)
+                | PreambleKind::MachO { .. }
+                | PreambleKind::Script { .. }
+                | PreambleKind::Pdf { .. }
+                | PreambleKind::Html
+                | PreambleKind::Zip
+                | PreambleKind::OtherFormat(_)
+                | PreambleKind::Text
+                | PreambleKind::Unknown { .. } => {}
+            })
+            .map(PreambleKind::name)
+            .collect();
+        assert_eq!(names, PreambleKind::NAMES);
+    }
 }

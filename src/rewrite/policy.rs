@@ -9,6 +9,7 @@ use crate::read::layout::Layout;
 use crate::read::preamble::{PreambleKind, HEADER_LEN};
 use crate::read::tiff::TiffGrade;
 use crate::rewrite::plan::{Decision, Facts, Plan};
+use crate::rewrite::policy_file::{PolicyConfig, PreambleChoice};
 use crate::validate::findings::Severity;
 use crate::validate::report::Report;
 use crate::validate::Validator;
@@ -32,6 +33,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in declaration order.
+    ///
+    /// ```
+    /// use dicom_sanitize::Action;
+    ///
+    /// let names: Vec<_> = Action::ALL.iter().map(|action| action.as_str()).collect();
+    /// assert_eq!(names, ["none", "zero", "strip", "keep-tiff", "reject"]);
+    /// ```
+    pub const ALL: [Action; 5] = [
+        Action::None,
+        Action::Zero,
+        Action::Strip,
+        Action::KeepTiff,
+        Action::Reject,
+    ];
+
     /// The stable name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,7 +81,16 @@ pub enum PreambleAction {
 }
 
 /// What [`PreambleAction::AllowTiff`] does with a preamble it does not keep.
+///
+/// ```
+/// use dicom_sanitize::Fallback;
+///
+/// let names: Vec<_> = Fallback::ALL.iter().map(|fallback| fallback.as_str()).collect();
+/// assert_eq!(names, ["zero", "strip", "reject"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum Fallback {
     /// Zero it.
@@ -75,7 +101,28 @@ pub enum Fallback {
     Reject,
 }
 
+impl Fallback {
+    /// Every fallback, in declaration order.
+    pub const ALL: [Fallback; 3] = [Fallback::Zero, Fallback::Strip, Fallback::Reject];
+
+    /// The name a policy file uses (`otherwise = "zero"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Fallback::Zero => "zero",
+            Fallback::Strip => "strip",
+            Fallback::Reject => "reject",
+        }
+    }
+}
+
 /// What a policy does with bytes after the last element of the data set.
+///
+/// ```
+/// use dicom_sanitize::TrailingAction;
+///
+/// let names: Vec<_> = TrailingAction::ALL.iter().map(|action| action.as_str()).collect();
+/// assert_eq!(names, ["keep", "truncate", "reject"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -90,10 +137,31 @@ pub enum TrailingAction {
     Reject,
 }
 
+impl TrailingAction {
+    /// Every action, in declaration order.
+    pub const ALL: [TrailingAction; 3] = [
+        TrailingAction::Keep,
+        TrailingAction::Truncate,
+        TrailingAction::Reject,
+    ];
+
+    /// The name a policy file uses (`trailing = "keep"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TrailingAction::Keep => "keep",
+            TrailingAction::Truncate => "truncate",
+            TrailingAction::Reject => "reject",
+        }
+    }
+}
+
 /// A sanitization policy: built once, shared between threads, applied through `&self`.
 ///
-/// With the `serde` feature a policy reads from and writes to policy files (TOML, JSON): see
-/// the keys in the module documentation of [`policy_file`](crate::policy_file).
+/// Its flat form, with one public field per setting, is
+/// [`PolicyConfig`](crate::policy_file::PolicyConfig) (`Policy::try_from(config)` and
+/// `PolicyConfig::from(&policy)`); with the `serde` feature a policy reads from and writes to
+/// policy files (TOML, JSON) through it: see the keys in the module documentation of
+/// [`policy_file`](crate::policy_file).
 ///
 /// The default follows the standard's advice (PS3.10 §7.5 and DICOM's 2019 FAQ): keep a
 /// preamble only when it is a strictly valid TIFF header whose IFD chain works, zero every other
@@ -131,7 +199,7 @@ pub struct Policy {
     keep_unchecked_preamble: bool,
     trailing: TrailingAction,
     reject_at: Option<Severity>,
-    validator: Validator,
+    limits: Limits,
 }
 
 impl Default for Policy {
@@ -144,7 +212,7 @@ impl Default for Policy {
             keep_unchecked_preamble: false,
             trailing: TrailingAction::Keep,
             reject_at: None,
-            validator: Validator::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -153,8 +221,26 @@ impl Policy {
     /// A builder starting from the default policy.
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder {
-            policy: Policy::default(),
-            preamble_set: false,
+            config: PolicyConfig::default(),
+        }
+    }
+
+    /// A policy of these settings, which `Policy::try_from(PolicyConfig)` has checked.
+    pub(crate) fn from_parts(
+        preamble: PreambleAction,
+        allow_dangling_tiff: bool,
+        keep_unchecked_preamble: bool,
+        trailing: TrailingAction,
+        reject_at: Option<Severity>,
+        limits: Limits,
+    ) -> Self {
+        Policy {
+            preamble,
+            allow_dangling_tiff,
+            keep_unchecked_preamble,
+            trailing,
+            reject_at,
+            limits,
         }
     }
 
@@ -208,9 +294,31 @@ impl Policy {
         self.keep_unchecked_preamble
     }
 
-    /// The validator the policy uses to read inputs.
-    pub fn validator(&self) -> &Validator {
-        &self.validator
+    /// The limits the policy reads inputs with.
+    ///
+    /// ```
+    /// use dicom_sanitize::{Limits, Policy};
+    ///
+    /// let mut limits = Limits::default();
+    /// limits.max_depth = 8;
+    /// let policy = Policy::builder().limits(limits).build()?;
+    /// assert_eq!(policy.limits().max_depth, 8);
+    /// # Ok::<(), dicom_sanitize::Error>(())
+    /// ```
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The validator the policy uses to read inputs: one applying its [`limits`](Policy::limits).
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let policy = Policy::default();
+    /// assert_eq!(policy.validator().limits(), policy.limits());
+    /// ```
+    pub fn validator(&self) -> Validator {
+        Validator::new(self.limits)
     }
 
     /// What the policy does with the preamble of an input of this layout and preamble kind;
@@ -448,17 +556,20 @@ impl Policy {
 }
 
 /// Builds a [`Policy`]; every setter documents its safe default.
+///
+/// It holds a [`PolicyConfig`], the policy's flat form, and [`build`](PolicyBuilder::build)
+/// checks it as `Policy::try_from(config)` does.
 #[derive(Debug, Clone)]
 pub struct PolicyBuilder {
-    policy: Policy,
-    preamble_set: bool,
+    config: PolicyConfig,
 }
 
 impl PolicyBuilder {
     /// What to do with preambles. Default: `AllowTiff { otherwise: Fallback::Zero }`.
     pub fn preamble(mut self, action: PreambleAction) -> Self {
-        self.policy.preamble = action;
-        self.preamble_set = true;
+        let (preamble, otherwise) = PreambleChoice::of(action);
+        self.config.preamble = preamble;
+        self.config.otherwise = otherwise;
         self
     }
 
@@ -466,26 +577,26 @@ impl PolicyBuilder {
     /// writers leave), when they are otherwise strictly valid. Default: false. Only meaningful
     /// with [`PreambleAction::AllowTiff`].
     pub fn allow_dangling_tiff(mut self, allow: bool) -> Self {
-        self.policy.allow_dangling_tiff = allow;
+        self.config.allow_dangling_tiff = allow;
         self
     }
 
     /// What to do with bytes after the data set. Default: [`TrailingAction::Keep`].
     pub fn trailing_data(mut self, action: TrailingAction) -> Self {
-        self.policy.trailing = action;
+        self.config.trailing = action;
         self
     }
 
     /// Refuse files with a finding at or above `severity` that sanitizing does not remove.
     /// Default: never.
     pub fn reject_findings_at(mut self, severity: Severity) -> Self {
-        self.policy.reject_at = Some(severity);
+        self.config.reject_at = Some(severity);
         self
     }
 
     /// The limits for reading inputs. Default: [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.policy.validator = Validator::new(limits);
+        self.config.limits = limits;
         self
     }
 
@@ -494,27 +605,14 @@ impl PolicyBuilder {
         DangerousPolicyBuilder { builder: self }
     }
 
-    /// The policy.
+    /// The policy: `Policy::try_from` the [`PolicyConfig`] the setters filled in.
     ///
     /// # Errors
     /// [`Error::InvalidPolicy`] for contradictory settings: allowing dangling TIFF headers
     /// without [`PreambleAction::AllowTiff`], or keeping unchecked preambles while also
     /// choosing a preamble action.
     pub fn build(self) -> Result<Policy, Error> {
-        let policy = self.policy;
-        if policy.allow_dangling_tiff
-            && !matches!(policy.preamble, PreambleAction::AllowTiff { .. })
-        {
-            return Err(Error::InvalidPolicy {
-                reason: "allow_dangling_tiff needs PreambleAction::AllowTiff",
-            });
-        }
-        if policy.keep_unchecked_preamble && (self.preamble_set || policy.allow_dangling_tiff) {
-            return Err(Error::InvalidPolicy {
-                reason: "keep_unchecked_preamble cannot be combined with a preamble action",
-            });
-        }
-        Ok(policy)
+        Policy::try_from(self.config)
     }
 }
 
@@ -538,7 +636,7 @@ impl DangerousPolicyBuilder<'_> {
     /// # Ok::<(), dicom_sanitize::Error>(())
     /// ```
     pub fn keep_unchecked_preamble(self) {
-        self.builder.policy.keep_unchecked_preamble = true;
+        self.builder.config.dangerous.keep_unchecked_preamble = true;
     }
 }
 

@@ -1,4 +1,7 @@
-//! Policy files: the serialized form of a [`Policy`] (TOML, JSON, or any serde format).
+//! A policy's flat form, [`PolicyConfig`]: the fields of a policy file (TOML, JSON, or any
+//! serde format with the `serde` feature), and what the builder, the command line, the C ABI
+//! and the fuzzing harness all convert through, so each contradiction rule is written once,
+//! in `Policy::try_from(PolicyConfig)`.
 //!
 //! ```toml
 //! preamble = "tiff"          # zero | strip | tiff | reject
@@ -16,121 +19,208 @@
 //!
 //! Unknown keys and contradictory settings are errors.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::rewrite::policy::{Fallback, Policy, PreambleAction, TrailingAction};
-use crate::validate::findings::Severity;
+use crate::severity::Severity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum PreambleName {
+/// The preamble setting of a [`PolicyConfig`]: the four words of a policy file's `preamble`
+/// key. [`PreambleChoice::Tiff`] takes its fallback from [`PolicyConfig::otherwise`].
+///
+/// ```
+/// use dicom_sanitize::policy_file::PreambleChoice;
+///
+/// let names: Vec<_> = PreambleChoice::ALL.iter().map(|choice| choice.as_str()).collect();
+/// assert_eq!(names, ["zero", "strip", "tiff", "reject"]);
+/// assert_eq!(PreambleChoice::default(), PreambleChoice::Tiff);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum PreambleChoice {
+    /// [`PreambleAction::Zero`].
     Zero,
+    /// [`PreambleAction::Strip`].
     Strip,
+    /// [`PreambleAction::AllowTiff`], with [`PolicyConfig::otherwise`] as its fallback. The
+    /// default.
     #[default]
     Tiff,
+    /// [`PreambleAction::Reject`].
     Reject,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum FallbackName {
-    Zero,
-    Strip,
-    Reject,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Dangerous {
-    #[serde(default)]
-    keep_unchecked_preamble: bool,
-}
-
-/// The fields of a policy file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PolicyConfig {
-    #[serde(default)]
-    preamble: PreambleName,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    otherwise: Option<FallbackName>,
-    #[serde(default)]
-    allow_dangling_tiff: bool,
-    #[serde(default)]
-    trailing: TrailingAction,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reject_at: Option<Severity>,
-    #[serde(default)]
-    limits: Limits,
-    #[serde(default, skip_serializing_if = "is_default")]
-    dangerous: Dangerous,
-}
-
-fn is_default(dangerous: &Dangerous) -> bool {
-    *dangerous == Dangerous::default()
-}
-
-impl TryFrom<PolicyConfig> for Policy {
-    type Error = Error;
-
-    fn try_from(config: PolicyConfig) -> Result<Self, Error> {
-        let fallback = match config.otherwise {
-            None | Some(FallbackName::Zero) => Fallback::Zero,
-            Some(FallbackName::Strip) => Fallback::Strip,
-            Some(FallbackName::Reject) => Fallback::Reject,
-        };
-        let preamble = match config.preamble {
-            PreambleName::Tiff => PreambleAction::AllowTiff {
-                otherwise: fallback,
-            },
-            _ if config.otherwise.is_some() => {
-                return Err(Error::InvalidPolicy {
-                    reason: "otherwise needs preamble = \"tiff\"",
-                })
-            }
-            PreambleName::Zero => PreambleAction::Zero,
-            PreambleName::Strip => PreambleAction::Strip,
-            PreambleName::Reject => PreambleAction::Reject,
-        };
-        let mut builder = Policy::builder()
-            .allow_dangling_tiff(config.allow_dangling_tiff)
-            .trailing_data(config.trailing)
-            .limits(config.limits);
-        if config.dangerous.keep_unchecked_preamble {
-            if config.preamble != PreambleName::Tiff || config.otherwise.is_some() {
-                return Err(Error::InvalidPolicy {
-                    reason: "keep_unchecked_preamble cannot be combined with a preamble action",
-                });
-            }
-            builder.dangerous().keep_unchecked_preamble();
-        } else {
-            builder = builder.preamble(preamble);
+impl PreambleChoice {
+    /// The choice and fallback ([`PolicyConfig::otherwise`]) that spell `action`.
+    pub(crate) fn of(action: PreambleAction) -> (PreambleChoice, Option<Fallback>) {
+        match action {
+            PreambleAction::Zero => (PreambleChoice::Zero, None),
+            PreambleAction::Strip => (PreambleChoice::Strip, None),
+            PreambleAction::Reject => (PreambleChoice::Reject, None),
+            PreambleAction::AllowTiff { otherwise } => (PreambleChoice::Tiff, Some(otherwise)),
         }
-        if let Some(severity) = config.reject_at {
-            builder = builder.reject_findings_at(severity);
+    }
+
+    /// Every choice, in declaration order.
+    pub const ALL: [PreambleChoice; 4] = [
+        PreambleChoice::Zero,
+        PreambleChoice::Strip,
+        PreambleChoice::Tiff,
+        PreambleChoice::Reject,
+    ];
+
+    /// The name a policy file uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PreambleChoice::Tiff => "tiff",
+            PreambleChoice::Zero => "zero",
+            PreambleChoice::Strip => "strip",
+            PreambleChoice::Reject => "reject",
         }
-        builder.build()
     }
 }
 
-impl From<Policy> for PolicyConfig {
-    fn from(policy: Policy) -> Self {
-        let (preamble, otherwise) = match policy.preamble_action() {
-            PreambleAction::Zero => (PreambleName::Zero, None),
-            PreambleAction::Strip => (PreambleName::Strip, None),
-            PreambleAction::Reject => (PreambleName::Reject, None),
-            PreambleAction::AllowTiff { otherwise } => (
-                PreambleName::Tiff,
-                Some(match otherwise {
-                    Fallback::Zero => FallbackName::Zero,
-                    Fallback::Strip => FallbackName::Strip,
-                    Fallback::Reject => FallbackName::Reject,
-                }),
-            ),
+/// Settings that weaken the protection: the `[dangerous]` table of a policy file (see
+/// [`PolicyBuilder::dangerous`](crate::PolicyBuilder::dangerous)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct DangerousConfig {
+    /// Keep every preamble unchanged, whatever it holds. Default: false.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub keep_unchecked_preamble: bool,
+}
+
+/// A policy's flat form: the fields of a policy file, each one public. The default is the
+/// default policy; [`Policy::try_from`] checks the fields against each other and
+/// [`PolicyConfig::from`] gives any policy's.
+///
+/// ```
+/// use dicom_sanitize::policy_file::{PolicyConfig, PreambleChoice};
+/// use dicom_sanitize::{Fallback, Policy, PreambleAction, Severity};
+///
+/// assert_eq!(Policy::try_from(PolicyConfig::default())?, Policy::default());
+///
+/// let mut config = PolicyConfig::default();
+/// config.otherwise = Some(Fallback::Reject);
+/// config.reject_at = Some(Severity::High);
+/// let strict = Policy::try_from(config)?;
+/// assert_eq!(strict.preamble_action(), PreambleAction::AllowTiff { otherwise: Fallback::Reject });
+/// assert_eq!(PolicyConfig::from(&strict), config);
+///
+/// // A fallback only goes with the tiff choice.
+/// config.preamble = PreambleChoice::Zero;
+/// assert!(Policy::try_from(config).is_err());
+/// # Ok::<(), dicom_sanitize::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct PolicyConfig {
+    /// What to do with preambles (`preamble`). Default: [`PreambleChoice::Tiff`].
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub preamble: PreambleChoice,
+    /// With [`PreambleChoice::Tiff`], what to do with a preamble it does not keep
+    /// (`otherwise`); `None` is [`Fallback::Zero`]. `Some` with another choice contradicts it.
+    /// Default: `None`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub otherwise: Option<Fallback>,
+    /// Also keep dangling TIFF headers (`allow_dangling_tiff`), with
+    /// [`PreambleChoice::Tiff`] only. Default: false.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub allow_dangling_tiff: bool,
+    /// What to do with bytes after the data set (`trailing`). Default:
+    /// [`TrailingAction::Keep`].
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub trailing: TrailingAction,
+    /// Refuse files with a finding at or above this severity that sanitizing does not remove
+    /// (`reject_at`); `None` never does. Default: `None`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub reject_at: Option<Severity>,
+    /// The limits for reading inputs (`[limits]`). Default: [`Limits::default`].
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub limits: Limits,
+    /// Settings that weaken the protection (`[dangerous]`), which the other preamble settings
+    /// must then leave at their defaults. Default: none.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "DangerousConfig::is_default")
+    )]
+    pub dangerous: DangerousConfig,
+}
+
+impl DangerousConfig {
+    #[cfg(feature = "serde")]
+    fn is_default(&self) -> bool {
+        *self == DangerousConfig::default()
+    }
+}
+
+/// Every contradiction rule of a policy lives here.
+impl TryFrom<PolicyConfig> for Policy {
+    type Error = Error;
+
+    /// The policy the settings describe.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPolicy`] for contradictory settings: a fallback (`otherwise`) or
+    /// `allow_dangling_tiff` without [`PreambleChoice::Tiff`], or `keep_unchecked_preamble`
+    /// with any other preamble setting.
+    fn try_from(config: PolicyConfig) -> Result<Self, Error> {
+        let tiff = config.preamble == PreambleChoice::Tiff;
+        if config.otherwise.is_some() && !tiff {
+            return Err(Error::InvalidPolicy {
+                reason: "otherwise needs preamble = \"tiff\"",
+            });
+        }
+        let keep_unchecked_preamble = config.dangerous.keep_unchecked_preamble;
+        if keep_unchecked_preamble
+            && (!tiff || config.otherwise.is_some() || config.allow_dangling_tiff)
+        {
+            return Err(Error::InvalidPolicy {
+                reason: "keep_unchecked_preamble cannot be combined with a preamble action",
+            });
+        }
+        if config.allow_dangling_tiff && !tiff {
+            return Err(Error::InvalidPolicy {
+                reason: "allow_dangling_tiff needs PreambleAction::AllowTiff",
+            });
+        }
+        let preamble = match config.preamble {
+            PreambleChoice::Tiff => PreambleAction::AllowTiff {
+                otherwise: config.otherwise.unwrap_or(Fallback::Zero),
+            },
+            PreambleChoice::Zero => PreambleAction::Zero,
+            PreambleChoice::Strip => PreambleAction::Strip,
+            PreambleChoice::Reject => PreambleAction::Reject,
         };
-        let dangerous = Dangerous {
+        Ok(Policy::from_parts(
+            preamble,
+            config.allow_dangling_tiff,
+            keep_unchecked_preamble,
+            config.trailing,
+            config.reject_at,
+            config.limits,
+        ))
+    }
+}
+
+impl From<&Policy> for PolicyConfig {
+    /// The settings of `policy`. A fallback is always spelled out (`otherwise: Some(..)` with
+    /// [`PreambleChoice::Tiff`]), except for a policy that keeps unchecked preambles, which has
+    /// none.
+    fn from(policy: &Policy) -> Self {
+        let (preamble, otherwise) = PreambleChoice::of(policy.preamble_action());
+        let dangerous = DangerousConfig {
             keep_unchecked_preamble: policy.keeps_unchecked_preamble(),
         };
         PolicyConfig {
@@ -139,9 +229,16 @@ impl From<Policy> for PolicyConfig {
             allow_dangling_tiff: policy.allows_dangling_tiff(),
             trailing: policy.trailing_action(),
             reject_at: policy.rejects_findings_at(),
-            limits: *policy.validator().limits(),
+            limits: *policy.limits(),
             dangerous,
         }
+    }
+}
+
+impl From<Policy> for PolicyConfig {
+    /// As `PolicyConfig::from(&policy)`.
+    fn from(policy: Policy) -> Self {
+        PolicyConfig::from(&policy)
     }
 }
 
@@ -149,10 +246,105 @@ impl From<Policy> for PolicyConfig {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_policy_round_trips() {
+        let mut audit = Policy::builder();
+        audit.dangerous().keep_unchecked_preamble();
+        let policies = [
+            Policy::default(),
+            Policy::zero(),
+            Policy::strip(),
+            Policy::builder()
+                .preamble(PreambleAction::Reject)
+                .trailing_data(TrailingAction::Reject)
+                .build()
+                .unwrap(),
+            Policy::builder()
+                .preamble(PreambleAction::AllowTiff {
+                    otherwise: Fallback::Strip,
+                })
+                .allow_dangling_tiff(true)
+                .reject_findings_at(Severity::Medium)
+                .limits(Limits {
+                    max_depth: 3,
+                    ..Limits::default()
+                })
+                .build()
+                .unwrap(),
+            audit.build().unwrap(),
+        ];
+        for policy in policies {
+            let config = PolicyConfig::from(&policy);
+            assert_eq!(Policy::try_from(config), Ok(policy.clone()), "{config:?}");
+            assert_eq!(PolicyConfig::from(policy), config);
+        }
+        assert_eq!(
+            Policy::try_from(PolicyConfig::default()),
+            Ok(Policy::default())
+        );
+    }
+
+    #[test]
+    fn contradictions_name_their_rule() {
+        let reason = |config: PolicyConfig| match Policy::try_from(config) {
+            Err(Error::InvalidPolicy { reason }) => reason,
+            other => panic!("{config:?} gave {other:?}"),
+        };
+        let zero = PolicyConfig {
+            preamble: PreambleChoice::Zero,
+            ..PolicyConfig::default()
+        };
+        let audit = PolicyConfig {
+            dangerous: DangerousConfig {
+                keep_unchecked_preamble: true,
+            },
+            ..PolicyConfig::default()
+        };
+        assert!(reason(PolicyConfig {
+            otherwise: Some(Fallback::Zero),
+            ..zero
+        })
+        .starts_with("otherwise"));
+        assert!(reason(PolicyConfig {
+            allow_dangling_tiff: true,
+            ..zero
+        })
+        .starts_with("allow_dangling_tiff"));
+        for contradiction in [
+            PolicyConfig {
+                preamble: PreambleChoice::Strip,
+                ..audit
+            },
+            PolicyConfig {
+                otherwise: Some(Fallback::Zero),
+                ..audit
+            },
+            PolicyConfig {
+                allow_dangling_tiff: true,
+                ..audit
+            },
+        ] {
+            assert!(reason(contradiction).starts_with("keep_unchecked_preamble"));
+        }
+        // Where two rules are broken, keep_unchecked_preamble's is named, as policy files
+        // always have.
+        assert!(reason(PolicyConfig {
+            allow_dangling_tiff: true,
+            ..PolicyConfig {
+                preamble: PreambleChoice::Zero,
+                ..audit
+            }
+        })
+        .starts_with("keep_unchecked_preamble"));
+        assert!(Policy::try_from(audit).unwrap().keeps_unchecked_preamble());
+    }
+
+    #[cfg(feature = "serde")]
     fn parse(json: &str) -> Result<Policy, String> {
         serde_json::from_str(json).map_err(|e| e.to_string())
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn round_trips_and_defaults() {
         assert_eq!(parse("{}").unwrap(), Policy::default());
@@ -186,6 +378,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn rejects_unknown_keys_and_contradictions() {
         assert!(parse(r#"{"preambel": "zero"}"#)

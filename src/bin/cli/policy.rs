@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use dicom_sanitize::policy_file::{PolicyConfig, PreambleChoice};
 use dicom_sanitize::Policy;
 
-/// The preamble policies the command line names.
+/// The preamble policies the command line names: three of a policy file's `preamble`
+/// choices, with every other setting at its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PolicyName {
     /// Zero every non-zero preamble, TIFF headers included.
@@ -14,6 +16,19 @@ pub enum PolicyName {
     Strip,
     /// Keep a functional TIFF header, zero every other non-zero preamble (the default).
     Tiff,
+}
+
+impl PolicyName {
+    /// The policy's flat form: the default one with this preamble choice.
+    fn config(self) -> PolicyConfig {
+        let mut config = PolicyConfig::default();
+        config.preamble = match self {
+            PolicyName::Zero => PreambleChoice::Zero,
+            PolicyName::Strip => PreambleChoice::Strip,
+            PolicyName::Tiff => PreambleChoice::Tiff,
+        };
+        config
+    }
 }
 
 /// `--policy NAME` or `--policy-file FILE`.
@@ -31,9 +46,10 @@ impl PolicyChoice {
     pub fn load(&self) -> Result<Policy, String> {
         match (&self.policy_file, self.policy) {
             (Some(path), _) => load_file(path),
-            (None, Some(PolicyName::Zero)) => Ok(Policy::zero()),
-            (None, Some(PolicyName::Strip)) => Ok(Policy::strip()),
-            (None, Some(PolicyName::Tiff) | None) => Ok(Policy::default()),
+            (None, name) => {
+                let config = name.map_or_else(PolicyConfig::default, PolicyName::config);
+                Policy::try_from(config).map_err(|e| e.to_string())
+            }
         }
     }
 }
@@ -80,4 +96,33 @@ pub fn run(args: &PolicyArgs) -> ExitCode {
     println!("\n# DICOM Conformance Statement text\n");
     print!("{}", policy.conformance_statement());
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_library_policies() {
+        let load = |policy| {
+            PolicyChoice {
+                policy,
+                policy_file: None,
+            }
+            .load()
+        };
+        assert_eq!(load(None), Ok(Policy::default()));
+        assert_eq!(load(Some(PolicyName::Tiff)), Ok(Policy::default()));
+        assert_eq!(load(Some(PolicyName::Zero)), Ok(Policy::zero()));
+        assert_eq!(load(Some(PolicyName::Strip)), Ok(Policy::strip()));
+    }
+
+    #[test]
+    fn names_are_preamble_choices() {
+        use clap::ValueEnum;
+        for name in PolicyName::value_variants() {
+            let value = name.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), name.config().preamble.as_str());
+        }
+    }
 }

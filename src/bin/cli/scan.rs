@@ -32,7 +32,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let validator = Validator::new(*policy.validator().limits()).deep_scan(args.deep);
+    let validator = Validator::new(*policy.limits()).deep_scan(args.deep);
     let progress = Progress::new(args.run.quiet);
     let mut totals = Totals::default();
     let stdout = io::stdout();
