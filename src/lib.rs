@@ -110,11 +110,10 @@ pub use read::preamble::{Preamble, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN
 pub use read::tiff::{ByteOrder, TiffDefect, TiffGrade, TiffHeader, TiffVariant};
 pub use read::walk::{Element, ElementKind, Walk};
 pub use read::{executable, meta, signature, tiff, walk};
+pub use rewrite::builder::{DangerousPolicyBuilder, PolicyBuilder};
 pub use rewrite::fs::FileError;
 pub use rewrite::plan::Outcome;
-pub use rewrite::policy::{
-    Action, DangerousPolicyBuilder, Fallback, Policy, PolicyBuilder, PreambleAction, TrailingAction,
-};
+pub use rewrite::policy::{Action, Fallback, Policy, PreambleAction, TrailingAction};
 pub use rewrite::policy_file;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};

@@ -1,15 +1,14 @@
 //! What to do with a file's preamble and the rest of what validation finds.
 
-use std::fmt::Write as _;
-
 use crate::error::Error;
 use crate::error::Rejection;
 use crate::limits::Limits;
 use crate::read::layout::Layout;
 use crate::read::preamble::{PreambleKind, HEADER_LEN};
 use crate::read::tiff::TiffGrade;
+use crate::rewrite::builder::PolicyBuilder;
 use crate::rewrite::plan::{Decision, Facts, Plan};
-use crate::rewrite::policy_file::{PolicyConfig, PreambleChoice};
+use crate::rewrite::policy_file::PolicyConfig;
 use crate::validate::findings::Severity;
 use crate::validate::report::Report;
 use crate::validate::Validator;
@@ -220,9 +219,7 @@ impl Default for Policy {
 impl Policy {
     /// A builder starting from the default policy.
     pub fn builder() -> PolicyBuilder {
-        PolicyBuilder {
-            config: PolicyConfig::default(),
-        }
+        PolicyBuilder::new(PolicyConfig::default())
     }
 
     /// A policy of these settings, which `Policy::try_from(PolicyConfig)` has checked.
@@ -454,190 +451,6 @@ impl Policy {
         }
         Ok(plan)
     }
-
-    /// The text a vendor pastes into its DICOM Conformance Statement, which PS3.10 §7.5
-    /// requires to describe preamble handling, generated from this policy.
-    ///
-    /// ```
-    /// let text = dicom_sanitize::Policy::default().conformance_statement();
-    /// assert!(text.contains("TIFF"));
-    /// assert!(text.contains("replaced with 128 bytes of 00H"));
-    /// ```
-    pub fn conformance_statement(&self) -> String {
-        let mut s = String::new();
-        s.push_str("File Preamble handling (DICOM PS3.10 Section 7.5)\n\n");
-        s.push_str(
-            "The application examines the 128-byte File Preamble of every DICOM Part 10 file it \
-             receives, imports or stores, and identifies executable (PE, ELF, Mach-O), script, \
-             document (PDF, HTML), archive (ZIP and others) and TIFF content in it.\n\n",
-        );
-        if self.keep_unchecked_preamble {
-            s.push_str(
-                "The File Preamble is preserved unchanged whatever it contains; its content is \
-                 reported but not acted upon.\n\n",
-            );
-        } else {
-            let other = |fallback: Fallback| match fallback {
-                Fallback::Zero => "is replaced with 128 bytes of 00H",
-                Fallback::Strip => {
-                    "is removed together with the \"DICM\" prefix, and the file is stored as \
-                     File Meta Information and Data Set without a File Preamble"
-                }
-                Fallback::Reject => "causes the file to be rejected and not stored",
-            };
-            match self.preamble {
-                PreambleAction::Zero => s.push_str(
-                    "A File Preamble that contains any byte other than 00H is replaced with 128 \
-                     bytes of 00H, including TIFF headers of dual-personality files.",
-                ),
-                PreambleAction::Strip => s.push_str(
-                    "The File Preamble and the \"DICM\" prefix are removed from every file; files \
-                     are stored as File Meta Information and Data Set without a File Preamble.",
-                ),
-                PreambleAction::Reject => s.push_str(
-                    "A file whose File Preamble contains any byte other than 00H is rejected and \
-                     not stored.",
-                ),
-                PreambleAction::AllowTiff { otherwise } => {
-                    let _ = write!(
-                        s,
-                        "A File Preamble that consists solely of a TIFF or BigTIFF header (either \
-                         byte order) followed by bytes of 00H is preserved to support \
-                         dual-personality DICOM-TIFF files, provided {}. Any other File Preamble \
-                         {}.",
-                        if self.allow_dangling_tiff {
-                            "that the header is well formed (its Image File Directory is not \
-                             required to be usable)"
-                        } else {
-                            "that its Image File Directory chain lies within the file after the \
-                             preamble, is bounded and acyclic, and that every image strip or tile \
-                             it references lies within the file"
-                        },
-                        match otherwise {
-                            Fallback::Zero => {
-                                "that contains any byte other than 00H is replaced with 128 bytes of 00H"
-                            }
-                            other_fallback => other(other_fallback),
-                        }
-                    );
-                }
-            }
-            s.push_str(" All other bytes of the file are preserved unchanged");
-            s.push_str(match self.trailing {
-                TrailingAction::Keep => ".\n\n",
-                TrailingAction::Truncate => {
-                    ", except data following the end of the Data Set, which is removed.\n\n"
-                }
-                TrailingAction::Reject => {
-                    "; a file with data following the end of the Data Set is rejected.\n\n"
-                }
-            });
-        }
-        s.push_str(
-            "The application also looks for executable, script and archive signatures in \
-             (0002,0102) Private Information, at the start of OB, OW, UN and other binary \
-             values, in (FFFC,FFFC) Data Set Trailing Padding and after the end of the Data \
-             Set, and checks the structure of the File Meta Information and the Data Set.",
-        );
-        match self.reject_at {
-            Some(severity) => {
-                let _ = writeln!(
-                    s,
-                    " A file with a finding of severity {severity} or higher that the preamble \
-                     handling above does not remove is rejected and not stored."
-                );
-            }
-            None => {
-                s.push_str(" Findings are reported; they do not by themselves cause rejection.\n")
-            }
-        }
-        s
-    }
-}
-
-/// Builds a [`Policy`]; every setter documents its safe default.
-///
-/// It holds a [`PolicyConfig`], the policy's flat form, and [`build`](PolicyBuilder::build)
-/// checks it as `Policy::try_from(config)` does.
-#[derive(Debug, Clone)]
-pub struct PolicyBuilder {
-    config: PolicyConfig,
-}
-
-impl PolicyBuilder {
-    /// What to do with preambles. Default: `AllowTiff { otherwise: Fallback::Zero }`.
-    pub fn preamble(mut self, action: PreambleAction) -> Self {
-        let (preamble, otherwise) = PreambleChoice::of(action);
-        self.config.preamble = preamble;
-        self.config.otherwise = otherwise;
-        self
-    }
-
-    /// Also keep TIFF headers whose IFD chain does not work (vestigial headers, which many
-    /// writers leave), when they are otherwise strictly valid. Default: false. Only meaningful
-    /// with [`PreambleAction::AllowTiff`].
-    pub fn allow_dangling_tiff(mut self, allow: bool) -> Self {
-        self.config.allow_dangling_tiff = allow;
-        self
-    }
-
-    /// What to do with bytes after the data set. Default: [`TrailingAction::Keep`].
-    pub fn trailing_data(mut self, action: TrailingAction) -> Self {
-        self.config.trailing = action;
-        self
-    }
-
-    /// Refuse files with a finding at or above `severity` that sanitizing does not remove.
-    /// Default: never.
-    pub fn reject_findings_at(mut self, severity: Severity) -> Self {
-        self.config.reject_at = Some(severity);
-        self
-    }
-
-    /// The limits for reading inputs. Default: [`Limits::default`].
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config.limits = limits;
-        self
-    }
-
-    /// Settings that weaken the protection, visibly named.
-    pub fn dangerous(&mut self) -> DangerousPolicyBuilder<'_> {
-        DangerousPolicyBuilder { builder: self }
-    }
-
-    /// The policy: `Policy::try_from` the [`PolicyConfig`] the setters filled in.
-    ///
-    /// # Errors
-    /// [`Error::InvalidPolicy`] for contradictory settings: allowing dangling TIFF headers
-    /// without [`PreambleAction::AllowTiff`], or keeping unchecked preambles while also
-    /// choosing a preamble action.
-    pub fn build(self) -> Result<Policy, Error> {
-        Policy::try_from(self.config)
-    }
-}
-
-/// Dangerous settings of a [`PolicyBuilder`]: see [`PolicyBuilder::dangerous`].
-#[derive(Debug)]
-pub struct DangerousPolicyBuilder<'b> {
-    builder: &'b mut PolicyBuilder,
-}
-
-impl DangerousPolicyBuilder<'_> {
-    /// Keep every preamble unchanged, whatever it holds (an executable included): the policy
-    /// then only reports, and applies its trailing-data and rejection settings.
-    ///
-    /// ```
-    /// use dicom_sanitize::Policy;
-    ///
-    /// let mut builder = Policy::builder();
-    /// builder.dangerous().keep_unchecked_preamble();
-    /// let audit = builder.build()?;
-    /// assert!(audit.keeps_unchecked_preamble());
-    /// # Ok::<(), dicom_sanitize::Error>(())
-    /// ```
-    pub fn keep_unchecked_preamble(self) {
-        self.builder.config.dangerous.keep_unchecked_preamble = true;
-    }
 }
 
 #[cfg(test)]
@@ -743,51 +556,8 @@ mod tests {
     }
 
     #[test]
-    fn contradictions_are_errors() {
-        for action in [
-            PreambleAction::Zero,
-            PreambleAction::Strip,
-            PreambleAction::Reject,
-        ] {
-            let built = Policy::builder()
-                .preamble(action)
-                .allow_dangling_tiff(true)
-                .build();
-            assert!(
-                matches!(built, Err(Error::InvalidPolicy { .. })),
-                "{action:?}"
-            );
-        }
-        let mut builder = Policy::builder().preamble(PreambleAction::Zero);
-        builder.dangerous().keep_unchecked_preamble();
-        assert!(matches!(builder.build(), Err(Error::InvalidPolicy { .. })));
-    }
-
-    #[test]
     fn policies_are_shareable() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Policy>();
-    }
-
-    #[test]
-    fn conformance_statements_follow_the_policy() {
-        let default = Policy::default().conformance_statement();
-        assert!(default.contains("dual-personality"));
-        assert!(default.contains("All other bytes of the file are preserved unchanged."));
-        let strict = Policy::builder()
-            .preamble(PreambleAction::AllowTiff {
-                otherwise: Fallback::Reject,
-            })
-            .trailing_data(TrailingAction::Truncate)
-            .reject_findings_at(Severity::High)
-            .build()
-            .unwrap()
-            .conformance_statement();
-        assert!(strict.contains("causes the file to be rejected"));
-        assert!(strict.contains("data following the end of the Data Set, which is removed"));
-        assert!(strict.contains("severity high or higher"));
-        assert!(Policy::strip()
-            .conformance_statement()
-            .contains("without a File Preamble"));
     }
 }
