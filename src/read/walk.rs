@@ -15,6 +15,7 @@ use crate::limits::Limits;
 use crate::read::dictionary;
 use crate::read::encoding::Encoding;
 use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
+use crate::read::probe::RandomAccess;
 use crate::read::walk_source::{AnySource, WalkSource};
 
 /// (FFFE,E000) Item.
@@ -329,6 +330,12 @@ impl<'s> Walk<'s> {
     /// (the walk's source only moves forward). For validation's look at value starts.
     pub(crate) fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         self.source.peek(offset, len)
+    }
+
+    /// The whole input, read at any offset without moving the walk (`None` for a stream):
+    /// for validation's confirmations of payloads, which follow pointers anywhere.
+    pub(crate) fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        self.source.random_access()
     }
 
     #[inline(always)]

@@ -3,6 +3,7 @@
 //! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
 //! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
 
+mod carrier_scan;
 mod element_rules;
 mod file_scan;
 pub(crate) mod findings;

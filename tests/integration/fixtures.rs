@@ -393,3 +393,17 @@ pub fn nested_sequences(depth: usize) -> Vec<u8> {
     }
     out
 }
+
+/// `bytes` compressed as one gzip member (no name, mtime 0), as `gzip -n` writes it.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    let mut out = encoder.finish().unwrap();
+    if out.len() % 2 == 1 {
+        out.push(0);
+    }
+    out
+}
