@@ -1,0 +1,346 @@
+//! The carrier search: payloads built as an attacker builds them, hidden at any offset of any
+//! value, in every encoding and deep in sequences, are found with their element and offset;
+//! look-alikes that real files hold by chance stay clean.
+
+use dicom_sanitize::{FindingCode, Report, Severity, Tag, Validator};
+
+use crate::fixtures::{self, Encoding};
+
+const PAYLOAD_TAG: Tag = Tag(0x0099, 0x1000);
+
+/// A carrier, what it is reported as, and where its finding points inside it.
+struct Carrier {
+    name: &'static str,
+    bytes: Vec<u8>,
+    code: FindingCode,
+    /// The least severity it is reported with, wherever it lies.
+    severity: Severity,
+    /// Offset of the finding from the carrier's first byte (a ZIP is found at its end record).
+    found_at: usize,
+}
+
+fn carriers() -> Vec<Carrier> {
+    let zip = fixtures::zip_archive();
+    let zip_end = zip.len() - 22;
+    vec![
+        Carrier {
+            name: "elf",
+            bytes: fixtures::elf_exit_42(),
+            code: FindingCode::ValueExecutable,
+            severity: Severity::Critical,
+            found_at: 0,
+        },
+        Carrier {
+            name: "pe",
+            bytes: fixtures::pe_image(),
+            code: FindingCode::ValueExecutable,
+            severity: Severity::Critical,
+            found_at: 0,
+        },
+        Carrier {
+            name: "zip",
+            bytes: zip,
+            code: FindingCode::ValueArchive,
+            // Its end record lies in the file's last 64 KiB: archivers open the file.
+            severity: Severity::High,
+            found_at: zip_end,
+        },
+        Carrier {
+            name: "gzip",
+            bytes: fixtures::gzip(b"#!/bin/sh\nid\n"),
+            code: FindingCode::ValueCompressed,
+            severity: Severity::Info,
+            found_at: 0,
+        },
+        Carrier {
+            name: "tar",
+            bytes: fixtures::tar_archive(),
+            code: FindingCode::ValueArchive,
+            severity: Severity::Medium,
+            found_at: 0,
+        },
+    ]
+}
+
+/// `payload` at offset `at` of a value of `len` bytes (at least enough), filled with spaces.
+fn value_with(payload: &[u8], at: usize, len: usize) -> Vec<u8> {
+    let mut value = vec![b' '; len.max(at + payload.len())];
+    value[at..at + payload.len()].copy_from_slice(payload);
+    if value.len() % 2 == 1 {
+        value.push(b' ');
+    }
+    value
+}
+
+/// Validates `data` from a slice and through `Read + Seek`, which must agree.
+fn validated(data: &[u8], validator: Validator) -> Report {
+    let report = validator.validate(data);
+    let mut reader = std::io::Cursor::new(data);
+    assert_eq!(validator.validate_reader(&mut reader).unwrap(), report);
+    report
+}
+
+/// Asserts that `report` holds one finding of `carrier` at `offset` on the payload's tag.
+fn assert_found(report: &Report, carrier: &Carrier, offset: usize, what: &str) {
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == carrier.code && f.offset == offset as u64)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{} {what}: expected one {} at {offset} in {:#?}",
+        carrier.name,
+        carrier.code,
+        report.findings
+    );
+    let finding = found[0];
+    assert_eq!(finding.tag, Some(PAYLOAD_TAG), "{} {what}", carrier.name);
+    assert!(
+        finding.severity >= carrier.severity,
+        "{} {what}: {finding:?}",
+        carrier.name
+    );
+}
+
+#[test]
+fn a_carrier_is_found_at_any_offset_of_a_value_in_every_encoding() {
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let n = carrier.bytes.len();
+            // Offsets 0, 4 and odd; right at the value's end; past 8 KiB into a 12 KB value.
+            for (at, len) in [
+                (0, n),
+                (4, n + 8),
+                (7, n + 20),
+                (20, n + 20),
+                (9000, 12_288),
+            ] {
+                let value = value_with(&carrier.bytes, at, len);
+                let private = encoding.element(0x0099, 0x1000, b"OB", &value);
+                let (data, start) = fixtures::part10(encoding, &private);
+                let value_at = start
+                    + if encoding == Encoding::ImplicitLe {
+                        8
+                    } else {
+                        12
+                    };
+                let what = format!("at {at} of {len} bytes, {encoding:?}");
+                for validator in [Validator::default(), Validator::default().deep_scan(true)] {
+                    let report = validated(&data, validator);
+                    assert_found(&report, &carrier, value_at + at + carrier.found_at, &what);
+                    if carrier.severity >= Severity::High {
+                        assert!(report.is_threat(), "{} {what}", carrier.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_carrier_is_found_in_values_of_any_vr() {
+    for carrier in carriers() {
+        // Text and numeric VRs: a reader of the bytes does not care what the VR says.
+        let n = carrier.bytes.len();
+        for (vr, len) in [
+            (b"UT", 12_288),
+            (b"LT", n + 6),
+            (b"FD", n.div_ceil(8) * 8 + 8),
+        ] {
+            let value = value_with(&carrier.bytes, 6, len);
+            let value = if vr == b"FD" {
+                let mut v = value;
+                v.resize(v.len().div_ceil(8) * 8, 0);
+                v
+            } else {
+                value
+            };
+            let private = fixtures::element(0x0099, 0x1000, vr, &value);
+            let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+            let value_at = start + if vr == b"UT" { 12 } else { 8 };
+            let report = validated(&data, Validator::default());
+            let what = format!("in {}", String::from_utf8_lossy(vr));
+            assert_found(&report, &carrier, value_at + 6 + carrier.found_at, &what);
+        }
+    }
+    // A UL value holds four bytes: the ELF's magic there, its header in the next value (the
+    // loader reads the bytes, not the elements).
+    let elf = fixtures::elf_exit_42();
+    let mut private = fixtures::element(0x0099, 0x1000, b"UL", &elf[..4]);
+    private.extend(fixtures::element(0x0099, 0x1001, b"OB", &[0; 4]));
+    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueExecutable),
+        "a magic without its header is no executable: {:#?}",
+        report.findings
+    );
+    let _ = start;
+}
+
+#[test]
+fn a_carrier_is_found_five_sequences_deep_with_its_path() {
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let value = value_with(&carrier.bytes, 10, carrier.bytes.len() + 20);
+            let inner = encoding.element(0x0099, 0x1000, b"OB", &value);
+            let nested = encoding.nested(5, &inner);
+            let (data, start) = fixtures::part10(encoding, &nested);
+            let header = if encoding == Encoding::ImplicitLe {
+                8
+            } else {
+                12
+            };
+            // Five sequence headers and five item headers, then the value's header.
+            let value_at = start + 5 * (header + 8) + header;
+            let report = validated(&data, Validator::default());
+            let what = format!("five sequences deep, {encoding:?}");
+            assert_found(&report, &carrier, value_at + 10 + carrier.found_at, &what);
+            let finding = report
+                .findings
+                .iter()
+                .find(|f| f.code == carrier.code)
+                .unwrap();
+            assert_eq!(
+                finding.message.matches("(0099,1001)[0] > ").count(),
+                5,
+                "{}",
+                finding.message
+            );
+        }
+    }
+}
+
+#[test]
+fn an_anchor_split_across_two_chunks_is_found_once() {
+    // The search reads 64 KiB from the element's header at a time: the ELF magic starts two
+    // bytes before the second chunk.
+    let elf = fixtures::elf_exit_42();
+    let at = 65_536 - 2 - 12;
+    let value = value_with(&elf, at, 70_000);
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let carrier = &carriers()[0];
+    let report = validated(&data, Validator::default());
+    assert_found(&report, carrier, start + 12 + at, "across a chunk border");
+}
+
+#[test]
+fn pixel_data_is_searched_only_when_deep() {
+    let elf = fixtures::elf_exit_42();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let pixels = fixtures::element(0x7FE0, 0x0010, b"OW", &value_with(&elf, 100, 4096));
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(pixels);
+    let shallow = validated(&data, Validator::default());
+    assert!(!shallow.is_threat(), "{:#?}", shallow.findings);
+    let deep = validated(&data, Validator::default().deep_scan(true));
+    let found = deep
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .expect("the ELF in Pixel Data, deep");
+    assert_eq!(found.offset, (at + 12 + 100) as u64);
+    assert_eq!(found.tag, Some(Tag(0x7FE0, 0x0010)));
+}
+
+/// Bytes from a fixed-seed xorshift generator.
+fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+/// The findings of the carrier search (and of the sniff of value starts) in `report`.
+fn payload_findings(report: &Report) -> Vec<&dicom_sanitize::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str().starts_with("value."))
+        .collect()
+}
+
+#[test]
+fn look_alikes_stay_clean() {
+    // Random binary in a private value.
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &noise(256 * 1024, 7));
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default().deep_scan(true));
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+
+    // 16-bit pixels holding the magics by chance, among noise, searched deep.
+    let mut pixels = noise(512 * 1024, 11);
+    for (i, chunk) in pixels.chunks_mut(256).enumerate() {
+        let magic: &[u8] = match i % 6 {
+            0 => b"MZ",
+            1 => b"\x7fELF",
+            2 => b"PK\x03\x04",
+            3 => b"PK\x05\x06",
+            4 => b"\x1f\x8b\x08",
+            _ => b"ustar",
+        };
+        chunk[(i * 2) % 200..][..magic.len()].copy_from_slice(magic);
+    }
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &pixels));
+    let report = validated(&data, Validator::default().deep_scan(true));
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    assert!(!report.is_threat());
+
+    // XML in a private OB, as vendors store it: info at most.
+    let xml = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<protocol><step/></protocol>\n";
+    let private = fixtures::element(0x0099, 0x1000, b"OB", xml);
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert!(
+        payload_findings(&report)
+            .iter()
+            .all(|f| f.severity <= Severity::Info),
+        "{:#?}",
+        report.findings
+    );
+    assert!(!report.is_threat());
+
+    // `%PDF-` inside a text value, without a PDF's structure.
+    let text = fixtures::element(0x0099, 0x1000, b"LT", b"see report.pdf (%PDF-1.4) ");
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &text);
+    let report = validated(&data, Validator::default());
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn real_files_hold_no_threat_in_either_mode() {
+    for (name, data) in fixtures::real_files() {
+        for validator in [Validator::default(), Validator::default().deep_scan(true)] {
+            let report = validated(&data, validator);
+            assert!(!report.is_threat(), "{name}: {:#?}", report.findings);
+            let payloads = payload_findings(&report);
+            assert!(payloads.is_empty(), "{name}: {payloads:#?}");
+        }
+    }
+}
