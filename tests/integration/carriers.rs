@@ -344,3 +344,34 @@ fn real_files_hold_no_threat_in_either_mode() {
         }
     }
 }
+
+/// Writes the carriers, alone and hidden in a DICOM file, to `$TMPDIR/dicom-sanitize-carriers`
+/// for proofs with the ordinary tools (`cargo test -- --ignored write_carrier_fixtures`): the
+/// ELF runs and exits 42 (carved out of the value: the loader needs it at offset 0), and
+/// `python3 -m zipfile -l`, `python3 f.dcm` and `tar t` work on the DICOM files themselves.
+#[test]
+#[ignore = "writes files for manual proofs"]
+fn write_carrier_fixtures() {
+    let dir = std::env::temp_dir().join("dicom-sanitize-carriers");
+    std::fs::create_dir_all(&dir).unwrap();
+    for carrier in carriers() {
+        std::fs::write(dir.join(carrier.name), &carrier.bytes).unwrap();
+        // Tar readers want the header at a 512-byte boundary of the file: pad the value so.
+        let (_, start) = fixtures::part10(Encoding::ExplicitLe, &[]);
+        let at = (512 - (start + 12) % 512) % 512;
+        let value = value_with(&carrier.bytes, at, carrier.bytes.len() + at + 2);
+        let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+        let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+        std::fs::write(dir.join(format!("{}.dcm", carrier.name)), &data).unwrap();
+        let report = Validator::default().validate(&data);
+        eprintln!(
+            "{}.dcm: payload at {}: {:?}",
+            carrier.name,
+            start + 12 + at,
+            payload_findings(&report)
+                .iter()
+                .map(|f| (f.code.as_str(), f.severity, f.offset))
+                .collect::<Vec<_>>()
+        );
+    }
+}
