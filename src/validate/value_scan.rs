@@ -139,7 +139,7 @@ impl ValueScan {
             } else {
                 None
             };
-            let owner = Owner::of(e);
+            let owner = self.owner(e);
             for confirmation in &found {
                 self.carriers.report(confirmation, &owner, findings);
             }
@@ -237,6 +237,19 @@ impl ValueScan {
         }
     }
 
+    /// The element a payload in `e` is reported on: `e`, or for a fragment the encapsulated
+    /// element it belongs to.
+    fn owner(&self, e: &Element) -> Owner {
+        let mut owner = Owner::of(e);
+        if e.kind == ElementKind::Fragment {
+            if let Some(parent) = self.carriers.parent(e.depth) {
+                owner.tag = parent;
+                owner.depth = e.depth.saturating_sub(1);
+            }
+        }
+        owner
+    }
+
     /// Whether `e` is Pixel Data or one of its fragments, which only a deep scan looks into.
     fn is_pixels(&self, e: &Element) -> bool {
         let pixel_tag =
@@ -309,7 +322,7 @@ impl ValueScan {
         let searched = self
             .carriers
             .search(walk, e.offset, end, chunks, &mut confirmations);
-        let owner = Owner::of(e);
+        let owner = self.owner(e);
         for confirmation in &confirmations {
             self.carriers.report(confirmation, &owner, findings);
         }

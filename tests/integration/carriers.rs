@@ -375,3 +375,29 @@ fn write_carrier_fixtures() {
         );
     }
 }
+
+#[test]
+fn an_encapsulated_fragment_is_searched_when_deep_and_named_by_its_element() {
+    let elf = fixtures::elf_exit_42();
+    let e = Encoding::ExplicitLe;
+    let mut pixels = e.header(0x7FE0, 0x0010, b"OB", u32::MAX);
+    pixels.extend(e.header(0xFFFE, 0xE000, b"  ", 0)); // an empty basic offset table
+    let fragment = value_with(&elf, 30, 4096);
+    pixels.extend(e.header(0xFFFE, 0xE000, b"  ", fragment.len() as u32));
+    let payload_at = pixels.len() + 30;
+    pixels.extend(fragment);
+    pixels.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+    let (mut data, _) = fixtures::part10(e, &[]);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(pixels);
+    assert!(!validated(&data, Validator::default()).is_threat());
+    let deep = validated(&data, Validator::default().deep_scan(true));
+    let found = deep
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", deep.findings));
+    assert_eq!(found.offset, (at + payload_at) as u64);
+    assert_eq!(found.tag, Some(Tag(0x7FE0, 0x0010)));
+}
