@@ -170,7 +170,7 @@ fn a_carrier_is_found_in_values_of_any_vr() {
     let elf = fixtures::elf_exit_42();
     let mut private = fixtures::element(0x0099, 0x1000, b"UL", &elf[..4]);
     private.extend(fixtures::element(0x0099, 0x1001, b"OB", &[0; 4]));
-    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
     let report = validated(&data, Validator::default());
     assert!(
         !report
@@ -180,7 +180,6 @@ fn a_carrier_is_found_in_values_of_any_vr() {
         "a magic without its header is no executable: {:#?}",
         report.findings
     );
-    let _ = start;
 }
 
 #[test]
@@ -400,4 +399,115 @@ fn an_encapsulated_fragment_is_searched_when_deep_and_named_by_its_element() {
         .unwrap_or_else(|| panic!("{:#?}", deep.findings));
     assert_eq!(found.offset, (at + payload_at) as u64);
     assert_eq!(found.tag, Some(Tag(0x7FE0, 0x0010)));
+}
+
+#[test]
+fn a_pe_header_is_followed_into_the_next_element() {
+    // The DOS header in one value, `e_lfanew` leading to the PE header in the next one.
+    let pe = fixtures::pe_image();
+    let e = Encoding::ExplicitLe;
+    let mut dos = pe[..0x40].to_vec();
+    // From the DOS header's start: its 64 bytes, then the next element's 12-byte header.
+    dos[0x3C..0x40].copy_from_slice(&(0x40u32 + 12).to_le_bytes());
+    let mut private = e.element(0x0099, 0x1000, b"OB", &dos);
+    private.extend(e.element(0x0099, 0x1001, b"OB", &pe[0x40..]));
+    let (data, start) = fixtures::part10(e, &private);
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (start + 12) as u64);
+    assert_eq!(found.tag, Some(PAYLOAD_TAG));
+    assert_eq!(found.severity, Severity::Critical);
+}
+
+#[test]
+fn a_carrier_in_the_meta_group_or_the_padding_is_found() {
+    let elf = fixtures::elf_exit_42();
+    // (0002,0102) Private Information, after its creator (0002,0100).
+    let mut meta = fixtures::mr_meta_body();
+    meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4.5.6\0"));
+    let value = value_with(&elf, 10, elf.len() + 20);
+    meta.extend(fixtures::element(0x0002, 0x0102, b"OB", &value));
+    let data = fixtures::mr_with_meta(&meta, None);
+    let value_at = 144 + meta.len() - value.len();
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (value_at + 10) as u64);
+    assert_eq!(found.tag, Some(Tag(0x0002, 0x0102)));
+
+    // (FFFC,FFFC) padding ending the file, a ZIP at its end.
+    let zip = fixtures::zip_archive();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let padding = value_with(&zip, 1000, 1000 + zip.len());
+    let padding_at = data.len() + 12;
+    data.extend(fixtures::element(0xFFFC, 0xFFFC, b"OB", &padding));
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueArchive)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (padding_at + 1000 + zip.len() - 22) as u64);
+    assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
+    assert!(report.is_threat());
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset() {
+    use std::io::Write;
+    let elf = fixtures::elf_exit_42();
+    let value = value_with(&elf, 6, elf.len() + 10);
+    let e = Encoding::ExplicitLe;
+    let mut data_set = e.element(0x0008, 0x0016, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0");
+    data_set.extend(e.element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST "));
+    let value_at = data_set.len() + 12;
+    data_set.extend(e.element(0x0099, 0x1000, b"OB", &value));
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflater.write_all(&data_set).unwrap();
+    let deflated = deflater.finish().unwrap();
+    let mut meta = Vec::new();
+    meta.extend(fixtures::element(0x0002, 0x0001, b"OB", &[0, 1]));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0002,
+        b"UI",
+        b"1.2.840.10008.5.1.4.1.1.7\0",
+    ));
+    meta.extend(fixtures::element(0x0002, 0x0003, b"UI", b"1.2.3.4\0"));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0010,
+        b"UI",
+        b"1.2.840.10008.1.2.1.99",
+    ));
+    meta.extend(fixtures::element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
+    let mut data = vec![0u8; 128];
+    data.extend_from_slice(b"DICM");
+    data.extend(fixtures::element(
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
+    data.extend(meta);
+    let start = data.len();
+    data.extend(deflated);
+    let report = validated(&data, Validator::default());
+    assert!(report.deflated);
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    // Offsets in a deflated data set count inflated bytes from its start.
+    assert_eq!(found.offset, (start + value_at + 6) as u64);
+    assert_eq!(found.tag, Some(PAYLOAD_TAG));
 }
