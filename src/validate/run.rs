@@ -5,6 +5,7 @@ use dicom_core::Tag;
 
 use crate::error::{Error, LimitKind, Structure};
 use crate::limits::Limits;
+use crate::read::carrier;
 use crate::read::inspection::{Classification, Inspection};
 use crate::read::inspector::Inspector;
 use crate::read::layout::{meta_start, DataSetPlan};
@@ -96,10 +97,14 @@ impl Run {
                         self.file_len,
                         &mut self.findings,
                     );
-                    self.meta_values = meta
-                        .elements()
-                        .map(|e| (e.tag(), e.value_offset(), e.value().to_vec()))
-                        .collect();
+                    // Kept for the payload search only when an anchor stands in the group
+                    // (rarely: most groups are a few UIDs).
+                    if carrier::search::any_anchor(meta.bytes()) {
+                        self.meta_values = meta
+                            .elements()
+                            .map(|e| (e.tag(), e.value_offset(), e.value().to_vec()))
+                            .collect();
+                    }
                     Some(meta)
                 }
                 Ok(Parsed::NeedMore(_)) => return None,
