@@ -108,7 +108,8 @@ finding_codes! {
     ValueArchive = "value.archive", Polyglot, High;
     /// A PDF or markup document at the start of a binary value, or a PDF with its structure
     /// anywhere in any value. Medium; high when PDF readers open the file (in its first KiB);
-    /// info in (0042,0011) Encapsulated Document, where documents belong.
+    /// info in (0042,0011) Encapsulated Document, where documents belong, and for markup
+    /// (vendors store XML in private values).
     ValueDocument = "value.document", Polyglot, Medium;
     /// A gzip, xz, Zstandard or bzip2 stream whose header decodes, in a value. Low; info at
     /// the start of a private value, where vendors store compressed data.
