@@ -159,7 +159,9 @@ impl CarrierScan {
             each(at, chunk, resume);
             looked = true;
             let short = chunk.len() < span;
-            self.confirm(walk.random_access(), found)?;
+            if !self.candidates.is_empty() {
+                self.confirm(walk.random_access(), found)?;
+            }
             at = at.saturating_add(resume.max(1) as u64);
             if short && resume == report_end {
                 break;
@@ -190,19 +192,21 @@ impl CarrierScan {
                 .unwrap_or(rest);
             let chunk_start = start.saturating_add(at as u64);
             let resume = self.collect(chunk, chunk_start, report_end, keep);
-            let again = random.as_mut().map(|r| &mut **r as &mut dyn RandomAccess);
-            self.confirm(again, found)?;
+            if !self.candidates.is_empty() {
+                let again = random.as_mut().map(|r| &mut **r as &mut dyn RandomAccess);
+                self.confirm(again, found)?;
+            }
             at = at.saturating_add(resume.max(1));
         }
         Ok(())
     }
 
     /// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input
-    /// offset `chunk_start`), up to [`MAX_CANDIDATES`]; keeps a copy of the chunk when `keep`
+    /// offset `chunk_start`), up to [`MAX_CANDIDATES`], into the empty list that confirming
+    /// leaves; keeps a copy of the chunk when `keep`
     /// (a source without random access confirms from it). Returns where the search resumes:
     /// `report_end`, or after the last candidate taken.
     fn collect(&mut self, chunk: &[u8], chunk_start: u64, report_end: usize, keep: bool) -> usize {
-        self.candidates.clear();
         let mut resume = report_end;
         let candidates = &mut self.candidates;
         carrier::search::anchors(chunk, report_end, |found, i| {

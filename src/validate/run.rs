@@ -144,6 +144,9 @@ impl Run {
             return Ok(());
         }
         let ended = self.walk_elements(&mut walk)?;
+        // The values still waiting to be searched, wherever the walk stopped.
+        let flushed = self.values.flush(&mut walk, &mut self.findings);
+        self.go_on_after(flushed)?;
         if plan.deflated {
             // An element of a deflated data set can claim more bytes than the stream holds (a
             // stream learns its end only when it gets there): its findings cover what exists.
@@ -237,7 +240,7 @@ impl Run {
             e.kind,
             ElementKind::Sequence | ElementKind::Encapsulated | ElementKind::Item
         ) {
-            self.values.note(e);
+            self.values.note(walk, e, &mut self.findings)?;
         }
         if matches!(e.kind, ElementKind::Value | ElementKind::Fragment) {
             self.file.locate_pdf(e);

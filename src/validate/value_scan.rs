@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::read::carrier::{Carrier, Confirmation};
 use crate::read::cursor::{self, Endian};
+use crate::read::encoding::Encoding;
 use crate::read::header;
 use crate::read::preamble::PreambleKind;
 use crate::read::signature::{self, Format, Payload};
@@ -42,6 +43,20 @@ pub(super) struct ValueScan {
     carriers: CarrierScan,
     /// Confirmations of the value at hand.
     found: Vec<Confirmation>,
+    /// Plain values waiting to be searched as one range (see [`ValueScan::defer`]).
+    pending: Option<Pending>,
+}
+
+/// Contiguous plain values at one depth and in one encoding, waiting to be searched as one
+/// range: one search for many small values, whether the fast path took them as a run or the
+/// general path one by one (the same range either way, so the same findings in the same
+/// order). Their owners are found again from their headers, for the rare confirmation.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    from: u64,
+    to: u64,
+    depth: u32,
+    encoding: Encoding,
 }
 
 impl ValueScan {
@@ -55,6 +70,7 @@ impl ValueScan {
             max_probe_bytes: limits.max_probe_bytes,
             carriers: CarrierScan::new(limits.max_probe_bytes, limits.max_executable_headers),
             found: Vec::new(),
+            pending: None,
         };
         if let Some(kind) = preamble {
             scan.payload = kind
@@ -91,13 +107,24 @@ impl ValueScan {
     ) -> Result<(), Error> {
         self.locate_payload(e, findings);
         if e.tag() == tags::DATA_SET_TRAILING_PADDING {
+            self.flush(walk, findings)?;
             return self.scan_padding(walk, e, findings);
         }
         let searched = self.should_search(e);
         let sniffed = self.should_sniff(e);
+        if searched && !sniffed && e.kind == ElementKind::Value && walk.random_access().is_some() {
+            let encoding = if e.explicit_vr {
+                walk.encoding()
+            } else {
+                Encoding::ImplicitVrLittleEndian
+            };
+            let end = e.value_end().unwrap_or(e.offset);
+            return self.defer(walk, e.offset, end, e.depth, encoding, findings);
+        }
         if !searched && !sniffed {
             return Ok(());
         }
+        self.flush(walk, findings)?;
         let start = e.value_offset();
         let len = e.value_len().unwrap_or(0);
         let mut head = [0u8; SNIFF_LEN];
@@ -112,7 +139,7 @@ impl ValueScan {
             start.saturating_add(len.min(SNIFF_LEN as u64))
         };
         let chunks = |chunk_start: u64, chunk: &[u8], _own: usize| {
-            if chunk_start == from {
+            if sniffed && chunk_start == from {
                 let value = cursor::tail_at(chunk, start.saturating_sub(from)).unwrap_or_default();
                 let take = value.get(..SNIFF_LEN).unwrap_or(value);
                 if let Some(dst) = head.get_mut(..take.len()) {
@@ -154,9 +181,9 @@ impl ValueScan {
         result
     }
 
-    /// Searches the bytes `[from, to)` of a run of plain values at `depth` that the fast
-    /// path took (headers and values, explicit VR little endian): the same bytes as
-    /// [`ValueScan::look`] searches for each of them, with the same findings. Errors as the
+    /// Takes the bytes `[from, to)` of a run of plain values at `depth` that the fast path
+    /// took (headers and values, explicit VR little endian) for the search: the same bytes
+    /// as [`ValueScan::look`] takes for each of them, with the same findings. Errors as the
     /// walk's reads do.
     pub(super) fn search_run(
         &mut self,
@@ -166,16 +193,68 @@ impl ValueScan {
         depth: u32,
         findings: &mut Findings,
     ) -> Result<(), Error> {
+        self.defer(
+            walk,
+            from,
+            to,
+            depth,
+            Encoding::ExplicitVrLittleEndian,
+            findings,
+        )
+    }
+
+    /// Adds the values `[from, to)` at `depth` in `encoding` to the pending range, searching
+    /// the range first when they do not continue it. Only for a source with random access
+    /// (the search reads the range again). Errors as the walk's reads do.
+    fn defer(
+        &mut self,
+        walk: &mut Walk<'_>,
+        from: u64,
+        to: u64,
+        depth: u32,
+        encoding: Encoding,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        if let Some(pending) = self.pending.as_mut() {
+            if pending.to == from && pending.depth == depth && pending.encoding == encoding {
+                pending.to = to;
+                return Ok(());
+            }
+            self.flush(walk, findings)?;
+        }
+        self.pending = Some(Pending {
+            from,
+            to,
+            depth,
+            encoding,
+        });
+        Ok(())
+    }
+
+    /// Searches the pending range, if any. Errors as the walk's reads do.
+    pub(super) fn flush(
+        &mut self,
+        walk: &mut Walk<'_>,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
         let mut found = std::mem::take(&mut self.found);
         found.clear();
-        let searched = self
-            .carriers
-            .search(walk, from, to, |_, _, _| {}, &mut found);
+        let searched =
+            self.carriers
+                .search(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
         let result = searched.and_then(|()| {
             for confirmation in &found {
-                if let Some(owner) = owner_in_run(walk, from, to, confirmation.offset, depth)? {
-                    self.carriers.report(confirmation, &owner, findings);
-                }
+                let owner = owner_in_range(walk, &pending, confirmation.offset)?;
+                // The walk read these headers as they are read again: never unattributed.
+                let owner = owner.unwrap_or(Owner {
+                    tag: Tag(0xFFFF, 0xFFFF),
+                    depth: pending.depth,
+                    value_offset: pending.from,
+                });
+                self.carriers.report(confirmation, &owner, findings);
             }
             Ok(())
         });
@@ -212,8 +291,16 @@ impl ValueScan {
 
     /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item
     /// or an encapsulated element.
-    pub(super) fn note(&mut self, e: &Element) {
+    pub(super) fn note(
+        &mut self,
+        walk: &mut Walk<'_>,
+        e: &Element,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        // The pending values' path ends here.
+        self.flush(walk, findings)?;
         self.carriers.note(e);
+        Ok(())
     }
 
     /// Makes the findings left for the end: a search the budget stopped.
@@ -471,19 +558,14 @@ fn explains(confirmation: &Confirmation, payload: Payload, start: u64) -> bool {
     }
 }
 
-/// The plain value, in a run taken from `from` to `to` at `depth`, whose header or value
-/// holds input offset `at`: the run's headers read again, in explicit VR little endian.
-fn owner_in_run(
-    walk: &mut Walk<'_>,
-    from: u64,
-    to: u64,
-    at: u64,
-    depth: u32,
-) -> Result<Option<Owner>, Error> {
+/// The plain value of the `pending` range whose header or value holds input offset `at`:
+/// the range's headers read again.
+fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Option<Owner>, Error> {
     let Some(random) = walk.random_access() else {
         return Ok(None);
     };
-    // Each header is read once, 12 bytes at most: 12 bytes per 8 of the run, at most.
+    let (from, to) = (pending.from, pending.to);
+    // Each header is read once, 12 bytes at most: 12 bytes per 8 of the range, at most.
     let budget = to.saturating_sub(from).saturating_mul(2);
     let mut probe = crate::read::probe::Probe::new(random, budget);
     let mut pos = from;
@@ -491,29 +573,15 @@ fn owner_in_run(
         let Some(h) = probe.fetch_padded::<12>(pos, 12.min(to.saturating_sub(pos)))? else {
             return Ok(None);
         };
-        let tag = Tag(
-            cursor::u16_at(&h, 0, Endian::Little).unwrap_or(0),
-            cursor::u16_at(&h, 2, Endian::Little).unwrap_or(0),
-        );
-        let vr = cursor::array_at::<2>(&h, 4).and_then(header::vr_from_bytes);
-        let Some(vr) = vr else { return Ok(None) };
-        let (header_len, len) = if header::has_long_length(vr) {
-            (
-                12u64,
-                cursor::u32_at(&h, 8, Endian::Little).map_or(0, u64::from),
-            )
-        } else {
-            (
-                8,
-                cursor::u16_at(&h, 6, Endian::Little).map_or(0, u64::from),
-            )
+        let Ok(raw) = header::decode(&h, 0, pending.encoding) else {
+            return Ok(None);
         };
-        let value_offset = pos.saturating_add(header_len);
-        let end = value_offset.saturating_add(len);
+        let value_offset = pos.saturating_add(u64::from(raw.header_len));
+        let end = value_offset.saturating_add(u64::from(raw.len));
         if at < end {
             return Ok(Some(Owner {
-                tag,
-                depth,
+                tag: raw.tag,
+                depth: pending.depth,
                 value_offset,
             }));
         }
