@@ -511,3 +511,48 @@ fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset() {
     assert_eq!(found.offset, (start + value_at + 6) as u64);
     assert_eq!(found.tag, Some(PAYLOAD_TAG));
 }
+
+#[test]
+fn a_carrier_among_text_values_is_named_by_its_element_in_every_encoding() {
+    // Text values are searched as one range with their neighbours; the finding still names
+    // the one that holds the payload. (4000,xxxx) are LT by the dictionary, in implicit VR too.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let mut text = e.element(0x4000, 0x0010, b"LT", b"before ");
+            // An LT header is 8 bytes in each encoding.
+            let value_at = text.len() + 8;
+            text.extend(e.element(0x4000, 0x4000, b"LT", &value));
+            text.extend(e.element(0x4000, 0x4001, b"LT", b"after "));
+            let (mut data, _) = fixtures::part10(e, &[]);
+            let at = fixtures::find(&data, &e.header(0x7FE0, 0x0010, b"OW", 32));
+            data.splice(at..at, text);
+            let report = validated(&data, Validator::default());
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(
+                found.len(),
+                1,
+                "{} {encoding:?}: {:#?}",
+                carrier.name,
+                report.findings
+            );
+            assert_eq!(
+                found[0].offset,
+                (at + value_at + 2 + carrier.found_at) as u64,
+                "{} {encoding:?}",
+                carrier.name
+            );
+            assert_eq!(
+                found[0].tag,
+                Some(Tag(0x4000, 0x4000)),
+                "{} {encoding:?}",
+                carrier.name
+            );
+        }
+    }
+}
