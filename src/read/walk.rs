@@ -327,7 +327,8 @@ impl<'s> Walk<'s> {
     }
 
     /// Up to `len` bytes at `offset`, at or past [`Walk::offset`] minus the current header
-    /// (the walk's source only moves forward). For validation's look at value starts.
+    /// for a stream (which only moves forward); anywhere for a source with
+    /// [`Walk::random_access`]. For validation's look into values.
     pub(crate) fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         self.source.peek(offset, len)
     }
