@@ -227,6 +227,14 @@ fn an_anchor_split_across_two_chunks_is_found_once() {
     let carrier = &carriers()[0];
     let report = validated(&data, Validator::default());
     assert_found(&report, carrier, start + 12 + at, "across a chunk border");
+
+    // Past 1 MiB of the file, in the 18th chunk of a value.
+    let at = 1_100_000;
+    let value = value_with(&elf, at, 1_200_000);
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert_found(&report, carrier, start + 12 + at, "past 1 MiB");
 }
 
 #[test]
