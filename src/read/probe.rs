@@ -60,6 +60,12 @@ pub(crate) trait RandomAccess {
     /// Total length of the input.
     fn len(&self) -> u64;
 
+    /// The first offset the input holds: 0, but for a window onto part of a stream (an
+    /// inflated data set), where bytes before it are outside the input as those past its end.
+    fn start(&self) -> u64 {
+        0
+    }
+
     /// Fills `buf` from `offset`; the caller has checked that the range lies inside the input.
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
 }
@@ -74,6 +80,31 @@ impl RandomAccess for &[u8] {
             .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
         buf.copy_from_slice(src);
         Ok(())
+    }
+}
+
+/// Bytes of an input from offset `start`: a window onto a stream that cannot be read at
+/// random (an inflated data set). Offsets outside it are outside the input.
+pub(crate) struct WindowAt<'a> {
+    pub(crate) start: u64,
+    pub(crate) bytes: &'a [u8],
+}
+
+impl RandomAccess for WindowAt<'_> {
+    fn len(&self) -> u64 {
+        self.start.saturating_add(self.bytes.len() as u64)
+    }
+
+    fn start(&self) -> u64 {
+        self.start
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let at = offset
+            .checked_sub(self.start)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let mut bytes = self.bytes;
+        bytes.read_exact_at(at, buf)
     }
 }
 
@@ -192,11 +223,17 @@ fn settled<T>(read: Result<(), Miss>, value: T) -> Result<Option<T>, Error> {
 pub(crate) struct Probe<'s> {
     source: &'s mut dyn RandomAccess,
     budget: u64,
+    /// Whether a read was refused for the budget.
+    exhausted: bool,
 }
 
 impl<'s> Probe<'s> {
     pub(crate) fn new(source: &'s mut dyn RandomAccess, budget: u64) -> Self {
-        Probe { source, budget }
+        Probe {
+            source,
+            budget,
+            exhausted: false,
+        }
     }
 
     /// Length of the whole input.
@@ -204,13 +241,27 @@ impl<'s> Probe<'s> {
         self.source.len()
     }
 
+    /// The bytes the budget still allows.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.budget
+    }
+
+    /// Whether a read was refused because the budget was spent.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
     /// Fills `buf` with the bytes at `offset`.
     pub(crate) fn read_into(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), Miss> {
         let len = buf.len() as u64;
-        if !cursor::range_within(offset, len, self.source.len()) {
+        if offset < self.source.start() || !cursor::range_within(offset, len, self.source.len()) {
             return Err(Miss::OutOfBounds);
         }
-        self.budget = self.budget.checked_sub(len).ok_or(Miss::Budget)?;
+        let Some(left) = self.budget.checked_sub(len) else {
+            self.exhausted = true;
+            return Err(Miss::Budget);
+        };
+        self.budget = left;
         self.source
             .read_exact_at(offset, buf)
             .map_err(|e| Miss::Io(Error::io(offset, &e)))
@@ -287,7 +338,22 @@ mod tests {
         assert_eq!(probe.array::<2>(5), Err(Miss::OutOfBounds));
         assert_eq!(probe.array::<2>(u64::MAX), Err(Miss::OutOfBounds));
         assert_eq!(probe.array::<2>(0), Ok([1, 2]));
+        assert!(!probe.exhausted());
         assert_eq!(probe.array::<1>(0), Err(Miss::Budget));
+        assert!(probe.exhausted());
+    }
+
+    #[test]
+    fn a_window_holds_only_its_bytes() {
+        let mut window = WindowAt {
+            start: 100,
+            bytes: &[1, 2, 3, 4],
+        };
+        let mut probe = Probe::new(&mut window, 100);
+        assert_eq!(probe.array::<2>(102), Ok([3, 4]));
+        assert_eq!(probe.array::<2>(99), Err(Miss::OutOfBounds));
+        assert_eq!(probe.array::<2>(103), Err(Miss::OutOfBounds));
+        assert_eq!(probe.remaining(), 98);
     }
 
     #[test]

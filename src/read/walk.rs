@@ -15,6 +15,7 @@ use crate::limits::Limits;
 use crate::read::dictionary;
 use crate::read::encoding::Encoding;
 use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
+use crate::read::probe::RandomAccess;
 use crate::read::walk_source::{AnySource, WalkSource};
 
 // The item and delimiter tags are the encoding's (PS3.5 §7.5), not attributes of the data
@@ -330,9 +331,16 @@ impl<'s> Walk<'s> {
     }
 
     /// Up to `len` bytes at `offset`, at or past [`Walk::offset`] minus the current header
-    /// (the walk's source only moves forward). For validation's look at value starts.
+    /// for a stream (which only moves forward); anywhere for a source with
+    /// [`Walk::random_access`]. For validation's look into values.
     pub(crate) fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         self.source.peek(offset, len)
+    }
+
+    /// The whole input, read at any offset without moving the walk (`None` for a stream):
+    /// for validation's confirmations of payloads, which follow pointers anywhere.
+    pub(crate) fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        self.source.random_access()
     }
 
     #[inline(always)]

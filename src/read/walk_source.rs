@@ -7,7 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::error::Error;
 use crate::read::cursor;
-use crate::read::probe::read_up_to_at;
+use crate::read::probe::{read_up_to_at, RandomAccess};
 
 /// Sequential access to a data set for the header walk.
 ///
@@ -30,6 +30,12 @@ pub(crate) trait WalkSource {
     /// The bytes from `offset` that the source holds without reading (possibly none).
     fn buffered(&self, _offset: u64) -> &[u8] {
         &[]
+    }
+
+    /// The whole input, read at any offset without disturbing the walk: for confirmations
+    /// that follow a pointer out of the bytes at hand. `None` for a stream.
+    fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        None
     }
 }
 
@@ -123,6 +129,14 @@ impl WalkSource for AnySource<'_> {
             AnySource::Other(source) => source.buffered(offset),
         }
     }
+
+    fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        match self {
+            AnySource::Slice(source) => source.random_access(),
+            AnySource::Seek(source) => source.random_access(),
+            AnySource::Other(source) => source.random_access(),
+        }
+    }
 }
 
 /// A data set held in memory.
@@ -143,6 +157,10 @@ impl WalkSource for SliceSource<'_> {
 
     fn buffered(&self, offset: u64) -> &[u8] {
         cursor::tail_at(self.data, offset).unwrap_or_default()
+    }
+
+    fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        Some(&mut self.data)
     }
 }
 
@@ -237,9 +255,35 @@ impl<R: ?Sized> Drop for BufferedSeekSource<'_, R> {
     }
 }
 
+/// Reads at any offset: from the chunk or the tail when they hold the bytes, else with a
+/// seek and a read that leave both alone (a refill always seeks first).
+impl<R: Read + Seek + ?Sized> RandomAccess for BufferedSeekSource<'_, R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let len = buf.len() as u64;
+        if let Some(held) = self
+            .chunk
+            .get(offset, len)
+            .or_else(|| self.tail.get(offset, len))
+        {
+            buf.copy_from_slice(held);
+            return Ok(());
+        }
+        self.reader.seek(SeekFrom::Start(offset))?;
+        self.reader.read_exact(buf)
+    }
+}
+
 impl<R: Read + Seek + ?Sized> WalkSource for BufferedSeekSource<'_, R> {
     fn end(&self) -> Option<u64> {
         Some(self.len)
+    }
+
+    fn random_access(&mut self) -> Option<&mut dyn RandomAccess> {
+        Some(self)
     }
 
     fn buffered(&self, offset: u64) -> &[u8] {

@@ -96,16 +96,27 @@ finding_codes! {
     /// The code a confirmed executable preamble points to lies in this element's value.
     /// Critical.
     PreamblePayloadInElement = "preamble.payload-in-element", Polyglot, Critical;
-    /// An executable at the start of an OB, OW, UN or other binary value. High; critical when
-    /// a PE header is confirmed inside the value.
+    /// An executable in a value: at the start of an OB, OW, UN or other binary value (high),
+    /// or anywhere in any value with its structure confirmed by the loader's rules (critical;
+    /// so is a PE header confirmed inside a binary value).
     ValueExecutable = "value.executable", Polyglot, High;
     /// A `#!` script at the start of a binary value. High.
     ValueScript = "value.script", Polyglot, High;
-    /// An archive or compressed container at the start of a binary value. High.
+    /// An archive or container at the start of a binary value (high), or anywhere in any
+    /// value with its structure confirmed by the archivers' rules: high when archivers open
+    /// the file itself as one, medium when it can only be carved out.
     ValueArchive = "value.archive", Polyglot, High;
-    /// A PDF or markup document at the start of a binary value. Medium; info in (0042,0011)
-    /// Encapsulated Document, where documents belong.
+    /// A PDF or markup document at the start of a binary value, or a PDF with its structure
+    /// anywhere in any value. Medium; high when PDF readers open the file (in its first KiB);
+    /// info in (0042,0011) Encapsulated Document, where documents belong, and for markup
+    /// (vendors store XML in private values).
     ValueDocument = "value.document", Polyglot, Medium;
+    /// A gzip, xz, Zstandard or bzip2 stream whose header decodes, in a value. Low; info at
+    /// the start of a private value, where vendors store compressed data.
+    ValueCompressed = "value.compressed", Polyglot, Low;
+    /// The payload search stopped early: confirming its candidates read the bytes
+    /// `Limits::max_probe_bytes` allows. Medium.
+    ValueSearchLimit = "value.search-limit", Polyglot, Medium;
     /// A payload signature inside (FFFC,FFFC) Data Set Trailing Padding. High.
     PaddingPayload = "padding.payload", Polyglot, High;
     /// Non-zero (FFFC,FFFC) padding that no functional TIFF IFD explains. Low; info when it is
@@ -416,6 +427,8 @@ mod tests {
         ("value.script", Severity::High),
         ("value.archive", Severity::High),
         ("value.document", Severity::Medium),
+        ("value.compressed", Severity::Low),
+        ("value.search-limit", Severity::Medium),
         ("padding.payload", Severity::High),
         ("padding.nonzero", Severity::Low),
         ("meta.private-information-payload", Severity::High),

@@ -3,6 +3,7 @@
 //! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
 //! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
 
+mod carrier_scan;
 mod element_rules;
 mod file_scan;
 pub(crate) mod findings;
@@ -80,8 +81,8 @@ impl Validator {
         self
     }
 
-    /// Also look for payloads at the start of Pixel Data values and fragments, which are
-    /// skipped by default (they are large, and compressed frames are noise to signatures).
+    /// Also search Pixel Data values and fragments for payloads, whole, as every other value
+    /// is searched: skipped by default (they are large, and hold the bulk of a file's bytes).
     pub fn deep_scan(mut self, deep: bool) -> Self {
         self.deep = deep;
         self
@@ -106,8 +107,8 @@ impl Validator {
     }
 
     /// Validates an input through `Read + Seek`: the header and meta group, the first KiB and
-    /// the last 64 KiB (where PDF and ZIP readers look), and then element headers in small
-    /// chunks, skipping values by seeking. Pixel Data is never read.
+    /// the last 64 KiB (where PDF and ZIP readers look), and then element headers and values
+    /// in chunks, skipping Pixel Data by seeking (unless the scan is deep).
     ///
     /// # Errors
     /// Only when reading or seeking fails; malformed input is a finding.
@@ -238,6 +239,66 @@ mod tests {
         // The iterator goes on where the fast path stopped.
         let next = walk.next().unwrap().unwrap();
         assert!(next.tag() > last);
+    }
+
+    #[test]
+    fn the_fast_path_searches_the_values_it_takes_as_the_general_path_does() {
+        fn short(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+            let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+            out.extend_from_slice(vr);
+            out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
+            out.extend_from_slice(value);
+            out
+        }
+        // An x86-64 ELF header with one PT_LOAD program header, in a text value.
+        let mut elf = b"\x7FELF\x02\x01\x01".to_vec();
+        elf.resize(16, 0);
+        elf.extend_from_slice(&2u16.to_le_bytes());
+        elf.extend_from_slice(&62u16.to_le_bytes());
+        elf.resize(32, 0);
+        elf.extend_from_slice(&64u64.to_le_bytes());
+        elf.resize(54, 0);
+        elf.extend_from_slice(&56u16.to_le_bytes());
+        elf.extend_from_slice(&1u16.to_le_bytes());
+        elf.resize(64, 0);
+        elf.extend_from_slice(&1u32.to_le_bytes());
+        elf.resize(64 + 32, 0);
+        elf.extend_from_slice(&64u64.to_le_bytes());
+        elf.resize(64 + 56 + 8, 0);
+        let mut value = b"text: ".to_vec();
+        value.extend_from_slice(&elf);
+        let ct = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/pydicom/CT_small.dcm"
+        ))
+        .unwrap();
+        let pixels = ct
+            .windows(6)
+            .rposition(|w| w == b"\xe0\x7f\x10\x00OW")
+            .unwrap();
+        let inserted = [
+            short((0x0099, 0x0010), b"LO", b"DICOM-SANITIZE TEST "),
+            short((0x0099, 0x1000), b"LT", &value),
+            short((0x0099, 0x1001), b"LO", b"AFTER "),
+        ]
+        .concat();
+        let payload = (pixels + 28 + 8 + 6) as u64;
+        let mut data = ct.clone();
+        data.splice(pixels..pixels, inserted);
+        let fast = Validator::default().validate(&data);
+        assert_eq!(
+            fast,
+            Validator::default().general_path_only().validate(&data)
+        );
+        let found = fast
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::ValueExecutable)
+            .unwrap_or_else(|| panic!("{:#?}", fast.findings));
+        assert_eq!(
+            (found.offset, found.tag),
+            (payload, Some(Tag(0x0099, 0x1000)))
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use dicom_core::Tag;
 
 use crate::error::{Error, LimitKind, Structure};
 use crate::limits::Limits;
+use crate::read::carrier;
 use crate::read::inspection::{Classification, Inspection};
 use crate::read::inspector::Inspector;
 use crate::read::layout::{meta_start, DataSetPlan};
@@ -32,6 +33,9 @@ pub(super) struct Run {
     values: ValueScan,
     /// The checks over the whole file.
     file: FileScan,
+    /// The File Meta group's values, searched for payloads when the walk starts: tag, value
+    /// offset, value (bounded by `Limits::max_meta_length`).
+    meta_values: Vec<(Tag, u64, Vec<u8>)>,
 }
 
 impl Run {
@@ -70,6 +74,7 @@ impl Run {
             elements: ElementRules::default(),
             values: ValueScan::new(validator.deep, &limits, preamble),
             file: FileScan::new(file_len),
+            meta_values: Vec::new(),
         }
     }
 
@@ -92,6 +97,14 @@ impl Run {
                         self.file_len,
                         &mut self.findings,
                     );
+                    // Kept for the payload search only when an anchor stands in the group
+                    // (rarely: most groups are a few UIDs).
+                    if carrier::search::any_anchor(meta.bytes()) {
+                        self.meta_values = meta
+                            .elements()
+                            .map(|e| (e.tag(), e.value_offset(), e.value().to_vec()))
+                            .collect();
+                    }
                     Some(meta)
                 }
                 Ok(Parsed::NeedMore(_)) => return None,
@@ -123,7 +136,17 @@ impl Run {
     /// Walks the data set, checking each header. Errors only on I/O failure.
     pub(super) fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
         let first = self.findings.list.len();
+        let meta_values = std::mem::take(&mut self.meta_values);
+        let searched = self
+            .values
+            .search_meta(&mut walk, &meta_values, &mut self.findings);
+        if !self.go_on_after(searched)? {
+            return Ok(());
+        }
         let ended = self.walk_elements(&mut walk)?;
+        // The values still waiting to be searched, wherever the walk stopped.
+        let flushed = self.values.flush(&mut walk, &mut self.findings);
+        self.go_on_after(flushed)?;
         if plan.deflated {
             // An element of a deflated data set can claim more bytes than the stream holds (a
             // stream learns its end only when it gets there): its findings cover what exists.
@@ -163,10 +186,19 @@ impl Run {
             let fast =
                 !self.general_path_only && !self.values.places_payload() && !self.file.places_pdf();
             if fast {
+                let from = walk.offset();
                 if let Some(run) = self.elements.take_plain_values(walk, depth) {
                     self.report.elements = self.report.elements.saturating_add(run.count);
                     if depth == 0 {
                         last_top = Some(run.last);
+                    }
+                    // Their bytes are searched as the general path searches each value.
+                    let to = walk.offset();
+                    let searched =
+                        self.values
+                            .search_run(walk, from, to, depth, &mut self.findings);
+                    if !self.go_on_after(searched)? {
+                        return Ok(false);
                     }
                 }
             }
@@ -204,6 +236,12 @@ impl Run {
         self.report.elements = self.report.elements.saturating_add(1);
         self.report.max_depth = self.report.max_depth.max(e.depth);
         self.elements.check(e, &mut self.findings);
+        if matches!(
+            e.kind,
+            ElementKind::Sequence | ElementKind::Encapsulated | ElementKind::Item
+        ) {
+            self.values.note(walk, e, &mut self.findings)?;
+        }
         if matches!(e.kind, ElementKind::Value | ElementKind::Fragment) {
             self.file.locate_pdf(e);
             self.values.look(walk, e, &mut self.findings)?;
@@ -291,6 +329,7 @@ impl Run {
     /// The report, with the findings left for the end.
     pub(super) fn finish(mut self) -> Report {
         self.file.finish(&mut self.findings);
+        self.values.finish(&mut self.findings);
         self.report.findings = self.findings.list;
         self.report.suppressed = self.findings.suppressed;
         self.report

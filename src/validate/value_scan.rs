@@ -1,18 +1,26 @@
-//! Looking into element values: payload signatures at the start of binary values (with a PE
-//! header confirmed), payloads and non-zero bytes in (FFFC,FFFC) padding, and the element
-//! holding the code a confirmed executable preamble points to.
+//! Looking into element values: every value searched whole for confirmed payload carriers
+//! (see [`CarrierScan`]), payload signatures at the start of binary values (with a PE header
+//! confirmed), payloads and non-zero bytes in (FFFC,FFFC) padding, and the element holding the
+//! code a confirmed executable preamble points to.
 
-use dicom_core::VR;
+use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::read::carrier::{Carrier, Confirmation};
 use crate::read::cursor::{self, Endian};
+use crate::read::encoding::Encoding;
+use crate::read::header;
 use crate::read::preamble::PreambleKind;
 use crate::read::signature::{self, Format, Payload};
 use crate::read::tiff::TiffGrade;
 use crate::read::walk::{Element, ElementKind, Walk};
+use crate::validate::carrier_scan::{CarrierScan, Owner, OVERLAP};
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
+
+// The padding's signatures are found whole in a chunk of the carrier search and its overlap.
+const _: () = assert!(signature::EMBEDDED_MAX_LEN <= OVERLAP + 1);
 
 /// Bytes of a value's start examined for a payload signature.
 pub(super) const SNIFF_LEN: usize = 64;
@@ -29,6 +37,26 @@ pub(super) struct ValueScan {
     payload: Option<u64>,
     /// The first IFD of a functional TIFF header.
     tiff_ifd: Option<u64>,
+    /// The limit on confirmation reads, for the finding that says it was reached.
+    max_probe_bytes: u64,
+    /// The search of every value for payload carriers.
+    carriers: CarrierScan,
+    /// Confirmations of the value at hand.
+    found: Vec<Confirmation>,
+    /// Plain values waiting to be searched as one range (see [`ValueScan::defer`]).
+    pending: Option<Pending>,
+}
+
+/// Contiguous plain values at one depth and in one encoding, waiting to be searched as one
+/// range: one search for many small values, whether the fast path took them as a run or the
+/// general path one by one (the same range either way, so the same findings in the same
+/// order). Their owners are found again from their headers, for the rare confirmation.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    from: u64,
+    to: u64,
+    depth: u32,
+    encoding: Encoding,
 }
 
 impl ValueScan {
@@ -39,6 +67,10 @@ impl ValueScan {
             max_scan_len: limits.max_scan_len,
             payload: None,
             tiff_ifd: None,
+            max_probe_bytes: limits.max_probe_bytes,
+            carriers: CarrierScan::new(limits.max_probe_bytes, limits.max_executable_headers),
+            found: Vec::new(),
+            pending: None,
         };
         if let Some(kind) = preamble {
             scan.payload = kind
@@ -64,8 +96,9 @@ impl ValueScan {
     }
 
     /// Looks into the value of `e`, a value or a fragment: whether it holds the preamble's
-    /// payload, and what its bytes start with (or, for padding, hold). Errors as the walk's
-    /// reads do.
+    /// payload, which carriers it holds (its header's bytes searched too, as in a run of
+    /// plain values: see [`ValueScan::search_run`]), and what its bytes start with (or, for
+    /// padding, hold). Errors as the walk's reads do.
     pub(super) fn look(
         &mut self,
         walk: &mut Walk<'_>,
@@ -74,12 +107,205 @@ impl ValueScan {
     ) -> Result<(), Error> {
         self.locate_payload(e, findings);
         if e.tag() == tags::DATA_SET_TRAILING_PADDING {
-            self.scan_padding(walk, e, findings)
-        } else if self.should_sniff(e) {
-            sniff(walk, e, findings)
-        } else {
-            Ok(())
+            self.flush(walk, findings)?;
+            return self.scan_padding(walk, e, findings);
         }
+        let searched = self.should_search(e);
+        let sniffed = self.should_sniff(e);
+        if searched && !sniffed && e.kind == ElementKind::Value && walk.random_access().is_some() {
+            let encoding = if e.explicit_vr {
+                walk.encoding()
+            } else {
+                Encoding::ImplicitVrLittleEndian
+            };
+            let end = e.value_end().unwrap_or(e.offset);
+            return self.defer(walk, e.offset, end, e.depth, encoding, findings);
+        }
+        if !searched && !sniffed {
+            return Ok(());
+        }
+        self.flush(walk, findings)?;
+        let start = e.value_offset();
+        let len = e.value_len().unwrap_or(0);
+        let mut head = [0u8; SNIFF_LEN];
+        let mut head_len = 0;
+        let mut pe_header = None;
+        // The search covers the header and the value; a value only sniffed (the search
+        // stopped), its first bytes.
+        let from = if searched { e.offset } else { start };
+        let end = if searched {
+            e.value_end().unwrap_or(start)
+        } else {
+            start.saturating_add(len.min(SNIFF_LEN as u64))
+        };
+        let chunks = |chunk_start: u64, chunk: &[u8], _own: usize| {
+            if sniffed && chunk_start == from {
+                let value = cursor::tail_at(chunk, start.saturating_sub(from)).unwrap_or_default();
+                let take = value.get(..SNIFF_LEN).unwrap_or(value);
+                if let Some(dst) = head.get_mut(..take.len()) {
+                    dst.copy_from_slice(take);
+                    head_len = take.len();
+                }
+                pe_header = e_lfanew(value, len)
+                    .and_then(|at| cursor::slice_at(value, at, 4))
+                    .map(|sig| sig == b"PE\0\0");
+            }
+        };
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searching = self.carriers.search(walk, from, end, chunks, &mut found);
+        let result = searching.and_then(|()| {
+            let head = head.get(..head_len).unwrap_or_default();
+            let sniff = if sniffed {
+                let pe = match (pe_header, e_lfanew(head, len)) {
+                    (Some(pe), _) => pe,
+                    (None, Some(at)) => pe_signature_at(walk, start.saturating_add(at))?,
+                    (None, None) => false,
+                };
+                sniff(e, head, len, pe)
+            } else {
+                None
+            };
+            let owner = self.owner(e);
+            for confirmation in &found {
+                self.carriers.report(confirmation, &owner, findings);
+            }
+            if let Some((payload, finding)) = sniff {
+                if !found.iter().any(|c| explains(c, payload, start)) {
+                    findings.push(finding);
+                }
+            }
+            Ok(())
+        });
+        self.found = found;
+        result
+    }
+
+    /// Takes the bytes `[from, to)` of a run of plain values at `depth` that the fast path
+    /// took (headers and values, explicit VR little endian) for the search: the same bytes
+    /// as [`ValueScan::look`] takes for each of them, with the same findings. Errors as the
+    /// walk's reads do.
+    pub(super) fn search_run(
+        &mut self,
+        walk: &mut Walk<'_>,
+        from: u64,
+        to: u64,
+        depth: u32,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        self.defer(
+            walk,
+            from,
+            to,
+            depth,
+            Encoding::ExplicitVrLittleEndian,
+            findings,
+        )
+    }
+
+    /// Adds the values `[from, to)` at `depth` in `encoding` to the pending range, searching
+    /// the range first when they do not continue it. Only for a source with random access
+    /// (the search reads the range again). Errors as the walk's reads do.
+    fn defer(
+        &mut self,
+        walk: &mut Walk<'_>,
+        from: u64,
+        to: u64,
+        depth: u32,
+        encoding: Encoding,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        if let Some(pending) = self.pending.as_mut() {
+            if pending.to == from && pending.depth == depth && pending.encoding == encoding {
+                pending.to = to;
+                return Ok(());
+            }
+            self.flush(walk, findings)?;
+        }
+        self.pending = Some(Pending {
+            from,
+            to,
+            depth,
+            encoding,
+        });
+        Ok(())
+    }
+
+    /// Searches the pending range, if any. Errors as the walk's reads do.
+    pub(super) fn flush(
+        &mut self,
+        walk: &mut Walk<'_>,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searched =
+            self.carriers
+                .search(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
+        let result = searched.and_then(|()| {
+            for confirmation in &found {
+                let owner = owner_in_range(walk, &pending, confirmation.offset)?;
+                // The walk read these headers as they are read again: never unattributed.
+                let owner = owner.unwrap_or(Owner {
+                    tag: Tag(0xFFFF, 0xFFFF),
+                    depth: pending.depth,
+                    value_offset: pending.from,
+                });
+                self.carriers.report(confirmation, &owner, findings);
+            }
+            Ok(())
+        });
+        self.found = found;
+        result
+    }
+
+    /// Searches the values of the File Meta group, `(tag, value offset, value)`, confirming
+    /// through the walk's random access to the input (or, for a deflated data set, the
+    /// value alone). Errors as the walk's reads do.
+    pub(super) fn search_meta(
+        &mut self,
+        walk: &mut Walk<'_>,
+        values: &[(Tag, u64, Vec<u8>)],
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let mut found = std::mem::take(&mut self.found);
+        for (tag, value_offset, value) in values {
+            found.clear();
+            self.carriers
+                .search_bytes(value, *value_offset, walk.random_access(), &mut found)?;
+            let owner = Owner {
+                tag: *tag,
+                depth: 0,
+                value_offset: *value_offset,
+            };
+            for confirmation in &found {
+                self.carriers.report(confirmation, &owner, findings);
+            }
+        }
+        self.found = found;
+        Ok(())
+    }
+
+    /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item
+    /// or an encapsulated element.
+    pub(super) fn note(
+        &mut self,
+        walk: &mut Walk<'_>,
+        e: &Element,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        // The pending values' path ends here.
+        self.flush(walk, findings)?;
+        self.carriers.note(e);
+        Ok(())
+    }
+
+    /// Makes the findings left for the end: a search the budget stopped.
+    pub(super) fn finish(&self, findings: &mut Findings) {
+        self.carriers.finish(self.max_probe_bytes, findings);
     }
 
     /// Names the element holding a confirmed executable preamble's payload.
@@ -98,6 +324,35 @@ impl ValueScan {
         }
     }
 
+    /// The element a payload in `e` is reported on: `e`, or for a fragment the encapsulated
+    /// element it belongs to.
+    fn owner(&self, e: &Element) -> Owner {
+        let mut owner = Owner::of(e);
+        if e.kind == ElementKind::Fragment {
+            if let Some(parent) = self.carriers.parent(e.depth) {
+                owner.tag = parent;
+                owner.depth = e.depth.saturating_sub(1);
+            }
+        }
+        owner
+    }
+
+    /// Whether `e` is Pixel Data or one of its fragments, which only a deep scan looks into.
+    fn is_pixels(&self, e: &Element) -> bool {
+        let pixel_tag =
+            |tag: Tag| tag.group() == 0x7FE0 && (0x0008..=0x0010).contains(&tag.element());
+        match e.kind {
+            ElementKind::Fragment => self.carriers.parent(e.depth).is_none_or(pixel_tag),
+            _ => pixel_tag(e.tag()),
+        }
+    }
+
+    /// Whether the value of `e` is searched for carriers: every value, whatever its VR, but
+    /// Pixel Data's unless the scan is deep.
+    fn should_search(&self, e: &Element) -> bool {
+        self.carriers.searching() && (self.deep || !self.is_pixels(e))
+    }
+
     /// Whether the start of the value of `e` is looked at for a payload signature.
     fn should_sniff(&self, e: &Element) -> bool {
         let binary = is_binary(e.header.vr);
@@ -109,7 +364,7 @@ impl ValueScan {
     /// Scans (FFFC,FFFC) padding: payload signatures anywhere, and non-zero bytes that no
     /// functional TIFF IFD explains.
     fn scan_padding(
-        &self,
+        &mut self,
         walk: &mut Walk<'_>,
         e: &Element,
         findings: &mut Findings,
@@ -120,33 +375,64 @@ impl ValueScan {
         let explained = self.tiff_ifd.is_some_and(|ifd| contains(e, ifd));
         let mut nonzero = None;
         let mut found = None;
-        let mut at = start;
-        while at < end && found.is_none() {
-            let want = usize::try_from(end.saturating_sub(at))
-                .unwrap_or(SCAN_CHUNK)
-                .min(SCAN_CHUNK);
-            let chunk = walk.peek(at, want)?;
-            if chunk.is_empty() {
-                break;
+        let mut head = [0u8; 2];
+        // The carrier search's chunks (from the header on, as for every value) are the
+        // padding's chunks: each one's own bytes, and the overlap that completes a signature.
+        let chunks = |chunk_start: u64, chunk: &[u8], own: usize| {
+            let skip = start.saturating_sub(chunk_start);
+            let value = cursor::tail_at(chunk, skip).unwrap_or_default();
+            let value_start = chunk_start.max(start);
+            let value_own = own.saturating_sub(usize::try_from(skip).unwrap_or(usize::MAX));
+            if chunk_start <= start {
+                if let Some(first) = value.first_chunk::<2>() {
+                    head = *first;
+                }
             }
+            // The overlap may run past the scanned bytes: never past `end`.
+            let in_scan = usize::try_from(end.saturating_sub(value_start)).unwrap_or(usize::MAX);
+            let value = value.get(..in_scan).unwrap_or(value);
             if nonzero.is_none() {
-                nonzero = chunk
+                nonzero = value
+                    .get(..value_own)
+                    .unwrap_or(value)
                     .iter()
                     .position(|&b| b != 0)
-                    .map(|i| at.saturating_add(i as u64));
+                    .map(|i| value_start.saturating_add(i as u64));
             }
-            found =
-                signature::embedded_payload(chunk).map(|(i, p)| (at.saturating_add(i as u64), p));
-            let step = chunk
-                .len()
-                .saturating_sub(signature::EMBEDDED_MAX_LEN)
-                .max(1) as u64;
-            at = if chunk.len() < want {
-                end
-            } else {
-                at.saturating_add(step)
-            };
+            if found.is_none() {
+                found = signature::embedded_payload(value)
+                    .map(|(i, p)| (value_start.saturating_add(i as u64), p));
+            }
+        };
+        let mut confirmations = std::mem::take(&mut self.found);
+        confirmations.clear();
+        let searched = self
+            .carriers
+            .search(walk, e.offset, end, chunks, &mut confirmations);
+        let owner = self.owner(e);
+        for confirmation in &confirmations {
+            self.carriers.report(confirmation, &owner, findings);
         }
+        let reported = |at: u64| confirmations.iter().any(|c| c.offset == at);
+        let found = found.filter(|(at, _)| !reported(*at));
+        let result =
+            searched.map(|()| self.padding_findings(e, found, nonzero, explained, head, findings));
+        self.found = confirmations;
+        result
+    }
+
+    /// The findings of (FFFC,FFFC) padding: the first payload signature `found` in it, or
+    /// else its first `nonzero` byte (`head` being its first two bytes).
+    fn padding_findings(
+        &self,
+        e: &Element,
+        found: Option<(u64, Payload)>,
+        nonzero: Option<u64>,
+        explained: bool,
+        head: [u8; 2],
+        findings: &mut Findings,
+    ) {
+        let start = e.value_offset();
         if let Some((offset, payload)) = found {
             findings.push(
                 Finding::usual(
@@ -161,8 +447,7 @@ impl ValueScan {
             );
         } else if let (Some(offset), false) = (nonzero, explained) {
             // Converters that wrote a dual-personality file leave its IFD behind.
-            let head = walk.peek(start, 2)?;
-            let entries = cursor::u16_at(head, 0, Endian::Little).map_or(0, u64::from);
+            let entries = u64::from(u16::from_le_bytes(head));
             let vestigial_ifd = offset.saturating_sub(start) < 2
                 && (1..=4096).contains(&entries)
                 && entries.saturating_mul(12).saturating_add(6) <= e.value_len().unwrap_or(0);
@@ -185,32 +470,42 @@ impl ValueScan {
             };
             findings.push(finding);
         }
-        Ok(())
     }
 }
 
-/// Looks for a payload at the start of the value of `e`.
-fn sniff(walk: &mut Walk<'_>, e: &Element, findings: &mut Findings) -> Result<(), Error> {
-    let len = e.value_len().unwrap_or(0);
-    let start = e.value_offset();
-    let head = walk.peek(start, SNIFF_LEN)?;
-    let Some(payload) = signature::value_payload(head, len) else {
-        return Ok(());
+/// Where the `MZ` at the start of a value of `len` bytes whose first bytes are `head` says
+/// its PE header is: `e_lfanew`, when it lies inside the value and past the DOS header.
+fn e_lfanew(head: &[u8], len: u64) -> Option<u64> {
+    cursor::u32_at(head, 0x3C, Endian::Little)
+        .map(u64::from)
+        .filter(|at| at.saturating_add(4) <= len && *at >= 0x40)
+}
+
+/// Whether `PE\0\0` stands at input offset `at`, read at random (never, for a stream).
+fn pe_signature_at(walk: &mut Walk<'_>, at: u64) -> Result<bool, Error> {
+    let Some(random) = walk.random_access() else {
+        return Ok(false);
     };
-    let mut confirmed = false;
-    if payload == Payload::Executable(Format::Pe) {
-        // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
-        let pe = cursor::u32_at(head, 0x3C, Endian::Little)
-            .map(u64::from)
-            .filter(|at| at.saturating_add(4) <= len && *at >= 0x40);
-        let Some(at) = pe else { return Ok(()) };
-        if walk.peek(start.saturating_add(at), 4)? != b"PE\0\0" {
-            return Ok(());
-        }
-        confirmed = true;
+    let mut probe = crate::read::probe::Probe::new(random, 4);
+    Ok(probe.fetch::<4>(at)? == Some(*b"PE\0\0"))
+}
+
+/// The payload the value of `e` (of `len` bytes, starting with `head`) starts with, and its
+/// finding; `pe` says whether `e_lfanew` leads to `PE\0\0` inside the value.
+fn sniff(e: &Element, head: &[u8], len: u64, pe: bool) -> Option<(Payload, Finding)> {
+    let payload = signature::value_payload(head, len)?;
+    // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
+    let confirmed = payload == Payload::Executable(Format::Pe);
+    if confirmed && !pe {
+        return None;
     }
+    let compressed = matches!(
+        payload,
+        Payload::Archive(Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd)
+    );
     let code = match payload {
         Payload::Executable(_) => FindingCode::ValueExecutable,
+        Payload::Archive(_) if compressed => FindingCode::ValueCompressed,
         Payload::Archive(_) => FindingCode::ValueArchive,
         Payload::Script => FindingCode::ValueScript,
         Payload::Pdf | Payload::Markup => FindingCode::ValueDocument,
@@ -230,9 +525,69 @@ fn sniff(walk: &mut Walk<'_>, e: &Element, findings: &mut Findings) -> Result<()
     } else if code == FindingCode::ValueDocument && e.tag() == tags::ENCAPSULATED_DOCUMENT {
         // Documents belong in (0042,0011): info, where elsewhere they are medium.
         finding = finding.with_severity(Severity::Info);
+    } else if payload == Payload::Markup {
+        // Vendors store XML in private values; browsers sniff markup at a file's start, not
+        // a value's: info.
+        finding = finding.with_severity(Severity::Info);
+    } else if compressed && e.tag().group() % 2 == 1 {
+        // Vendors compress private data: info, where elsewhere it is low.
+        finding = finding.with_severity(Severity::Info);
     }
-    findings.push(finding);
-    Ok(())
+    Some((payload, finding))
+}
+
+/// Whether `confirmation`, found in a value starting at `start`, is the payload the value's
+/// start was sniffed as (which is then reported once, as confirmed).
+fn explains(confirmation: &Confirmation, payload: Payload, start: u64) -> bool {
+    let carrier = confirmation.carrier;
+    match payload {
+        Payload::Executable(_) => carrier.is_executable() && confirmation.offset == start,
+        Payload::Archive(Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd) => {
+            carrier.is_compressed_stream() && confirmation.offset == start
+        }
+        // A ZIP is found at its end record, not at its first local header.
+        Payload::Archive(Format::Zip) => carrier == Carrier::Zip,
+        Payload::Archive(_) => {
+            !carrier.is_executable()
+                && !carrier.is_compressed_stream()
+                && carrier != Carrier::Pdf
+                && confirmation.offset == start
+        }
+        Payload::Pdf => carrier == Carrier::Pdf && confirmation.offset == start,
+        Payload::Script | Payload::Markup => false,
+    }
+}
+
+/// The plain value of the `pending` range whose header or value holds input offset `at`:
+/// the range's headers read again.
+fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Option<Owner>, Error> {
+    let Some(random) = walk.random_access() else {
+        return Ok(None);
+    };
+    let (from, to) = (pending.from, pending.to);
+    // Each header is read once, 12 bytes at most: 12 bytes per 8 of the range, at most.
+    let budget = to.saturating_sub(from).saturating_mul(2);
+    let mut probe = crate::read::probe::Probe::new(random, budget);
+    let mut pos = from;
+    while pos < to {
+        let Some(h) = probe.fetch_padded::<12>(pos, 12.min(to.saturating_sub(pos)))? else {
+            return Ok(None);
+        };
+        let Ok(raw) = header::decode(&h, 0, pending.encoding) else {
+            return Ok(None);
+        };
+        let value_offset = pos.saturating_add(u64::from(raw.header_len));
+        let end = value_offset.saturating_add(u64::from(raw.len));
+        if at < end {
+            return Ok(Some(Owner {
+                tag: raw.tag,
+                depth: pending.depth,
+                value_offset,
+            }));
+        }
+        pos = end;
+    }
+    Ok(None)
 }
 
 /// Whether values of `vr` are raw bytes, where validation looks for payloads.

@@ -393,3 +393,243 @@ pub fn nested_sequences(depth: usize) -> Vec<u8> {
     }
     out
 }
+
+/// `bytes` compressed as one gzip member (no name, mtime 0), as `gzip -n` writes it.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    let mut out = encoder.finish().unwrap();
+    if out.len() % 2 == 1 {
+        out.push(0);
+    }
+    out
+}
+
+// Payload carriers as an attacker builds them, and DICOM files in each encoding to hide them
+// in (the carrier search's tests).
+
+/// A standalone x86-64 Linux executable that exits with status 42: the ELF header, one
+/// `PT_LOAD` program header mapping the whole image, then the code. 132 bytes.
+pub fn elf_exit_42() -> Vec<u8> {
+    let base = 0x40_0000u64;
+    let len = 120 + EXIT_42.len() as u64;
+    let mut p = Vec::new();
+    p.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    p.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    p.extend_from_slice(&0x3Eu16.to_le_bytes()); // x86-64
+    p.extend_from_slice(&1u32.to_le_bytes());
+    p.extend_from_slice(&(base + 120).to_le_bytes()); // e_entry: the code after the headers
+    p.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+    p.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    p.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    for v in [64u16, 56, 1, 64, 0, 0] {
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    p.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    p.extend_from_slice(&5u32.to_le_bytes()); // R+X
+    for v in [0, base, base, len, len, 0x1000] {
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+    p.extend_from_slice(EXIT_42);
+    p
+}
+
+/// A PE32+ x86-64 image header as the Windows loader reads it: the DOS header with
+/// `e_lfanew` 0x40, `PE\0\0`, the COFF header and an optional header with its magic.
+pub fn pe_image() -> Vec<u8> {
+    let mut p = vec![0u8; 0x40];
+    p[..2].copy_from_slice(b"MZ");
+    p[0x3C..0x40].copy_from_slice(&0x40u32.to_le_bytes());
+    p.extend_from_slice(b"PE\0\0");
+    p.extend_from_slice(&0x8664u16.to_le_bytes()); // Machine
+    p.extend_from_slice(&0u16.to_le_bytes()); // NumberOfSections
+    p.extend_from_slice(&[0; 12]); // TimeDateStamp, symbol table
+    p.extend_from_slice(&0xF0u16.to_le_bytes()); // SizeOfOptionalHeader
+    p.extend_from_slice(&0x0022u16.to_le_bytes()); // Characteristics
+    p.extend_from_slice(&0x020Bu16.to_le_bytes()); // PE32+
+    p.resize(0x40 + 24 + 0xF0, 0);
+    p
+}
+
+/// A stored (uncompressed) ZIP archive of one member, `__main__.py` printing `owned`: what
+/// `python3 f.dcm` runs when readers find it.
+pub fn zip_archive() -> Vec<u8> {
+    let name = b"__main__.py";
+    let body = b"print('owned')\n";
+    let mut crc = flate2::Crc::new();
+    crc.update(body);
+    let crc = crc.sum();
+    let mut local = b"PK\x03\x04".to_vec();
+    local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // version, flags, method, time, date
+    local.extend_from_slice(&crc.to_le_bytes());
+    local.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    local.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    local.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    local.extend_from_slice(&0u16.to_le_bytes());
+    local.extend_from_slice(name);
+    local.extend_from_slice(body);
+    let mut central = b"PK\x01\x02".to_vec();
+    central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    central.extend_from_slice(&crc.to_le_bytes());
+    central.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    central.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    central.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
+    central.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+    central.extend_from_slice(name);
+    let mut end = b"PK\x05\x06".to_vec();
+    end.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    end.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    end.extend_from_slice(&(local.len() as u32).to_le_bytes());
+    end.extend_from_slice(&0u16.to_le_bytes());
+    [local, central, end].concat()
+}
+
+/// A POSIX tar archive of one member, `run.sh`, and its two closing zero blocks.
+pub fn tar_archive() -> Vec<u8> {
+    let body = b"#!/bin/sh\nid\n";
+    let mut h = vec![0u8; 512];
+    let mut put = |at: usize, bytes: &[u8]| h[at..at + bytes.len()].copy_from_slice(bytes);
+    put(0, b"run.sh");
+    put(100, b"0000755\0");
+    put(108, b"0000000\0");
+    put(116, b"0000000\0");
+    put(124, format!("{:011o}\0", body.len()).as_bytes());
+    put(136, b"00000000000\0");
+    put(156, b"0");
+    put(257, b"ustar\x0000");
+    h[148..156].fill(b' ');
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut out = h;
+    let mut data = body.to_vec();
+    data.resize(512, 0);
+    out.extend(data);
+    out.extend([0u8; 1024]);
+    out
+}
+
+/// How a data set is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    ExplicitLe,
+    ImplicitLe,
+    ExplicitBe,
+}
+
+impl Encoding {
+    pub const ALL: [Encoding; 3] = [
+        Encoding::ExplicitLe,
+        Encoding::ImplicitLe,
+        Encoding::ExplicitBe,
+    ];
+
+    pub fn transfer_syntax(self) -> &'static str {
+        match self {
+            Encoding::ExplicitLe => "1.2.840.10008.1.2.1",
+            Encoding::ImplicitLe => "1.2.840.10008.1.2",
+            Encoding::ExplicitBe => "1.2.840.10008.1.2.2",
+        }
+    }
+
+    fn u16(self, v: u16) -> [u8; 2] {
+        if self == Encoding::ExplicitBe {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    fn u32(self, v: u32) -> [u8; 4] {
+        if self == Encoding::ExplicitBe {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// An element header: tag, VR (explicit) and length (`u32::MAX`: undefined).
+    pub fn header(self, group: u16, element: u16, vr: &[u8; 2], len: u32) -> Vec<u8> {
+        let mut out = [self.u16(group), self.u16(element)].concat();
+        if self == Encoding::ImplicitLe || group == 0xFFFE {
+            out.extend(self.u32(len));
+        } else if matches!(vr, b"OB" | b"OW" | b"UN" | b"SQ" | b"UT" | b"OF" | b"OD") {
+            out.extend_from_slice(vr);
+            out.extend([0, 0]);
+            out.extend(self.u32(len));
+        } else {
+            out.extend_from_slice(vr);
+            out.extend(self.u16(len as u16));
+        }
+        out
+    }
+
+    /// An element with its value.
+    pub fn element(self, group: u16, element: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut out = self.header(group, element, vr, value.len() as u32);
+        out.extend_from_slice(value);
+        out
+    }
+
+    /// `inner` wrapped in `depth` sequences (0099,1001) of one undefined-length item each.
+    pub fn nested(self, depth: usize, inner: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for _ in 0..depth {
+            out.extend(self.header(0x0099, 0x1001, b"SQ", u32::MAX));
+            out.extend(self.header(0xFFFE, 0xE000, b"  ", u32::MAX));
+        }
+        out.extend_from_slice(inner);
+        for _ in 0..depth {
+            out.extend(self.header(0xFFFE, 0xE00D, b"  ", 0));
+            out.extend(self.header(0xFFFE, 0xE0DD, b"  ", 0));
+        }
+        out
+    }
+}
+
+/// A Part 10 file in `encoding` whose data set is a few ordinary elements, a private creator
+/// (0099,0010), then `private` (elements of group 0099 after the creator, in tag order), then
+/// a small Pixel Data. Returns the file and the offset where `private` starts.
+pub fn part10(encoding: Encoding, private: &[u8]) -> (Vec<u8>, usize) {
+    let ts = {
+        let mut uid = encoding.transfer_syntax().as_bytes().to_vec();
+        if uid.len() % 2 == 1 {
+            uid.push(0);
+        }
+        uid
+    };
+    let mut meta = Vec::new();
+    meta.extend(element(0x0002, 0x0001, b"OB", &[0, 1]));
+    meta.extend(element(
+        0x0002,
+        0x0002,
+        b"UI",
+        b"1.2.840.10008.5.1.4.1.1.7\0",
+    ));
+    meta.extend(element(0x0002, 0x0003, b"UI", b"1.2.3.4.5.6.7.8.9\0"));
+    meta.extend(element(0x0002, 0x0010, b"UI", &ts));
+    meta.extend(element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
+    let mut out = vec![0u8; 128];
+    out.extend_from_slice(b"DICM");
+    out.extend(element(
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
+    out.extend(meta);
+    let e = encoding;
+    out.extend(e.element(0x0008, 0x0016, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0"));
+    out.extend(e.element(0x0008, 0x0018, b"UI", b"1.2.3.4.5.6.7.8.9\0"));
+    out.extend(e.element(0x0010, 0x0010, b"PN", b"DOE^JOHN"));
+    out.extend(e.element(0x0028, 0x0010, b"US", &e.u16(4)));
+    out.extend(e.element(0x0028, 0x0011, b"US", &e.u16(4)));
+    out.extend(e.element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST "));
+    let at = out.len();
+    out.extend_from_slice(private);
+    out.extend(e.element(0x7FE0, 0x0010, b"OW", &[0u8; 32]));
+    (out, at)
+}

@@ -1,6 +1,7 @@
 //! Integration tests over real files no one here wrote (pydicom's test data, committed under
 //! tests/data with its licence) and hostile fixtures that the tests build from them.
 
+mod carriers;
 #[cfg(feature = "cli")]
 mod cli;
 mod fixtures;

@@ -371,6 +371,27 @@ fn cases() -> Vec<Case> {
         Some(Tag(0x0042, 0x0011)),
         fixtures::ct_with(&pdf),
     ));
+    // A gzip stream at the start of a private value: vendors store those, info.
+    let gzip = fixtures::gzip(b"hello world\n");
+    cases.push(case(
+        C::ValueCompressed,
+        S::Info,
+        PRIVATE,
+        fixtures::ct_with_private_value(&gzip),
+    ));
+    // A confirmation the probe budget cuts short stops the search, and says so.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(40_000, b' ');
+    let mut limited = case(
+        C::ValueSearchLimit,
+        S::Medium,
+        None,
+        fixtures::ct_with_private_value(&pdf),
+    );
+    let mut limits = Limits::default();
+    limits.max_probe_bytes = 4096;
+    limited.validator = Validator::new(limits);
+    cases.push(limited);
     // The inflated-length limit.
     let mut tight = case(C::StructureInflate, S::Medium, None, real("image_dfl.dcm"));
     let mut limits = Limits::default();
@@ -440,6 +461,8 @@ fn finding_codes_are_stable() {
             "value.script",
             "value.archive",
             "value.document",
+            "value.compressed",
+            "value.search-limit",
             "padding.payload",
             "padding.nonzero",
             "meta.private-information-payload",

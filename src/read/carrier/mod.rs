@@ -12,8 +12,6 @@
 //! Candidates come from [`search::Search`], one SIMD pass over the bytes for every anchor of
 //! [`ANCHORS`] at once.
 
-#![allow(dead_code)] // Wired into validation by the next commit.
-
 mod archive;
 mod compressed;
 mod crc;
@@ -21,6 +19,7 @@ mod document;
 mod executable;
 pub(crate) mod search;
 
+#[cfg(test)]
 use std::ops::ControlFlow;
 
 use crate::error::Error;
@@ -64,28 +63,6 @@ pub(crate) enum Carrier {
 }
 
 impl Carrier {
-    /// The carrier's stable lowercase name.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Carrier::Elf => "elf",
-            Carrier::Pe => "pe",
-            Carrier::MachO => "macho",
-            Carrier::MachOFat => "macho-fat",
-            Carrier::Zip => "zip",
-            Carrier::Tar => "tar",
-            Carrier::Iso9660 => "iso9660",
-            Carrier::SevenZip => "7z",
-            Carrier::Rar => "rar",
-            Carrier::Cab => "cab",
-            Carrier::Cfb => "ole",
-            Carrier::Gzip => "gzip",
-            Carrier::Xz => "xz",
-            Carrier::Zstd => "zstd",
-            Carrier::Bzip2 => "bzip2",
-            Carrier::Pdf => "pdf",
-        }
-    }
-
     /// What the carrier is, for messages.
     pub(crate) fn describe(self) -> &'static str {
         match self {
@@ -276,6 +253,7 @@ pub(crate) fn confirm(
 ///
 /// # Errors
 /// Only when a read of the input fails.
+#[cfg(test)]
 pub(crate) fn search(
     bytes: &[u8],
     start: u64,

@@ -52,6 +52,11 @@ pub(crate) fn anchors(
     }
 }
 
+/// Whether any anchor stands in `bytes`.
+pub(crate) fn any_anchor(bytes: &[u8]) -> bool {
+    automaton().is_some_and(|automaton| automaton.is_match(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +83,8 @@ mod tests {
                 (Carrier::Zip, 15),
             ]
         );
+        assert!(any_anchor(bytes));
+        assert!(!any_anchor(b"1.2.840.10008.1.2.1\0"));
         // Only anchors starting before the report end count.
         assert_eq!(all(bytes, 11), [(Carrier::MachO, 2), (Carrier::MachO, 5)]);
         assert_eq!(all(b"", 0), []);

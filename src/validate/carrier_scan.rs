@@ -1,0 +1,359 @@
+//! The carrier search: element values searched whole, in bounded chunks, for payloads whose
+//! structure their consumers' rules confirm (see [`crate::read::carrier`]), and the findings
+//! they make.
+//!
+//! A chunk of at most [`SEARCH_CHUNK`] bytes is searched for anchors starting in it; it is
+//! read [`OVERLAP`] bytes longer, so that an anchor split across two chunks is found whole,
+//! and the next chunk starts where the anchors of this one ended, so that none is found
+//! twice. Candidates are collected from the chunk first and confirmed after, through the
+//! walk's random access to the whole input (a PE's `e_lfanew` may lead into the next
+//! element, a ZIP's central directory lie anywhere). A deflated data set is a stream that
+//! cannot be read at random: there a confirmation sees only the chunk at hand (its offsets
+//! are inflated offsets, as every finding of a deflated data set gives them).
+//!
+//! Confirmations read a few bytes each, a gzip stream 4 KiB, a PDF 64 KiB; they share the
+//! budget of [`Limits::max_probe_bytes`](crate::Limits) for the whole validation. When it is
+//! spent the search stops, and says so in a finding.
+
+use std::ops::ControlFlow;
+
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+
+use crate::error::Error;
+use crate::read::carrier::{self, Carrier, Confirmation, MAX_ANCHOR_LEN};
+use crate::read::probe::{Probe, RandomAccess, WindowAt};
+use crate::read::walk::{Element, ElementKind, Walk};
+use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
+
+/// Bytes searched per chunk.
+pub(super) const SEARCH_CHUNK: usize = 64 * 1024;
+/// Bytes read past a chunk so that an anchor starting in it is whole.
+pub(super) const OVERLAP: usize = MAX_ANCHOR_LEN - 1;
+/// Candidates collected from a chunk before they are confirmed (the search resumes after
+/// the last one): bounds the memory of a chunk full of anchors.
+const MAX_CANDIDATES: usize = 1024;
+/// The most one confirmation may read (a PDF reads 64 KiB and 8 bytes).
+const PER_CANDIDATE: u64 = 128 * 1024;
+
+/// Where a payload was found: the element whose value (or header) holds it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Owner {
+    /// The element's tag.
+    pub(super) tag: Tag,
+    /// Its depth: how many sequences enclose it.
+    pub(super) depth: u32,
+    /// Offset of its first value byte.
+    pub(super) value_offset: u64,
+}
+
+impl Owner {
+    /// The owner `e` is.
+    pub(super) fn of(e: &Element) -> Self {
+        Owner {
+            tag: e.tag(),
+            depth: e.depth,
+            value_offset: e.value_offset(),
+        }
+    }
+}
+
+/// The carrier search's state.
+pub(super) struct CarrierScan {
+    /// The limit on headers an executable confirmation reads.
+    max_headers: u32,
+    /// Confirmation bytes left for the whole validation.
+    budget: u64,
+    /// Where the search stopped when the budget was spent.
+    spent_at: Option<u64>,
+    /// The sequences (and encapsulated elements) enclosing the element at hand, one per
+    /// depth: the tag and the number of the item the walk is in.
+    path: Vec<(Tag, Option<u32>)>,
+    /// Candidates of the chunk at hand: the carrier and its input offset.
+    candidates: Vec<(Carrier, u64)>,
+    /// The chunk at hand, for a source without random access.
+    window: Vec<u8>,
+    /// Start offset of `window`.
+    window_start: u64,
+}
+
+impl CarrierScan {
+    /// A search reading at most `max_probe_bytes` to confirm candidates.
+    pub(super) fn new(max_probe_bytes: u64, max_headers: u32) -> Self {
+        CarrierScan {
+            max_headers,
+            budget: max_probe_bytes,
+            spent_at: None,
+            path: Vec::new(),
+            candidates: Vec::new(),
+            window: Vec::new(),
+            window_start: 0,
+        }
+    }
+
+    /// Keeps the path of enclosing sequences up to date with `e`, a sequence, an item or an
+    /// encapsulated element.
+    pub(super) fn note(&mut self, e: &Element) {
+        let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
+        match e.kind {
+            ElementKind::Sequence | ElementKind::Encapsulated => {
+                self.path.truncate(depth);
+                self.path.push((e.tag(), None));
+            }
+            ElementKind::Item => {
+                // An item shares its sequence's inside depth: the sequence is at depth - 1.
+                self.path.truncate(depth);
+                if let Some((_, item)) = self.path.last_mut() {
+                    *item = Some(item.map_or(0, |i| i.saturating_add(1)));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The tag of the sequence or encapsulated element enclosing an element at `depth`.
+    pub(super) fn parent(&self, depth: u32) -> Option<Tag> {
+        let depth = usize::try_from(depth).ok()?;
+        self.path
+            .get(..depth)
+            .and_then(<[_]>::last)
+            .map(|(tag, _)| *tag)
+    }
+
+    /// Whether the search goes on (the budget is not spent).
+    pub(super) fn searching(&self) -> bool {
+        self.spent_at.is_none()
+    }
+
+    /// Searches the input's bytes `[start, end)` as the walk reads them, chunk by chunk;
+    /// `each` is handed every chunk's start offset and bytes (up to [`SEARCH_CHUNK`] of
+    /// them, and [`OVERLAP`] more, fewer at the input's end), with how many of them are this
+    /// chunk's own (the rest begin the next one), for the looks other rules take at the same
+    /// bytes; it is called at least once. Confirmations are appended to `found`. Once the
+    /// budget is spent the chunks are still read, but no more candidates.
+    pub(super) fn search(
+        &mut self,
+        walk: &mut Walk<'_>,
+        start: u64,
+        end: u64,
+        mut each: impl FnMut(u64, &[u8], usize),
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let keep = walk.random_access().is_none();
+        let mut at = start;
+        let mut looked = false;
+        while at < end {
+            let span = usize::try_from(end.saturating_sub(at))
+                .unwrap_or(SEARCH_CHUNK)
+                .min(SEARCH_CHUNK);
+            let chunk = walk.peek(at, span.saturating_add(OVERLAP))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let report_end = span.min(chunk.len());
+            let resume = if self.searching() {
+                self.collect(chunk, at, report_end, keep)
+            } else {
+                report_end
+            };
+            each(at, chunk, resume);
+            looked = true;
+            let short = chunk.len() < span;
+            if !self.candidates.is_empty() {
+                self.confirm(walk.random_access(), found)?;
+            }
+            at = at.saturating_add(resume.max(1) as u64);
+            if short && resume == report_end {
+                break;
+            }
+        }
+        if !looked {
+            each(start, &[], 0);
+        }
+        Ok(())
+    }
+
+    /// Searches `bytes`, held in memory from input offset `start` (a meta group value),
+    /// confirming through `random` (or else `bytes` alone).
+    pub(super) fn search_bytes(
+        &mut self,
+        bytes: &[u8],
+        start: u64,
+        mut random: Option<&mut dyn RandomAccess>,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let keep = random.is_none();
+        let mut at = 0usize;
+        while at < bytes.len() && self.searching() {
+            let rest = bytes.get(at..).unwrap_or_default();
+            let report_end = rest.len().min(SEARCH_CHUNK);
+            let chunk = rest
+                .get(..report_end.saturating_add(OVERLAP))
+                .unwrap_or(rest);
+            let chunk_start = start.saturating_add(at as u64);
+            let resume = self.collect(chunk, chunk_start, report_end, keep);
+            if !self.candidates.is_empty() {
+                let again = random.as_mut().map(|r| &mut **r as &mut dyn RandomAccess);
+                self.confirm(again, found)?;
+            }
+            at = at.saturating_add(resume.max(1));
+        }
+        Ok(())
+    }
+
+    /// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input
+    /// offset `chunk_start`), up to [`MAX_CANDIDATES`], into the empty list that confirming
+    /// leaves; keeps a copy of the chunk when `keep`
+    /// (a source without random access confirms from it). Returns where the search resumes:
+    /// `report_end`, or after the last candidate taken.
+    fn collect(&mut self, chunk: &[u8], chunk_start: u64, report_end: usize, keep: bool) -> usize {
+        let mut resume = report_end;
+        let candidates = &mut self.candidates;
+        carrier::search::anchors(chunk, report_end, |found, i| {
+            if candidates.len() >= MAX_CANDIDATES {
+                resume = i;
+                return ControlFlow::Break(());
+            }
+            candidates.push((found, chunk_start.saturating_add(i as u64)));
+            ControlFlow::Continue(())
+        });
+        if keep && !self.candidates.is_empty() {
+            self.window.clear();
+            self.window.extend_from_slice(chunk);
+            self.window_start = chunk_start;
+        }
+        resume
+    }
+
+    /// Confirms the candidates collected, through `random` or else the kept chunk.
+    fn confirm(
+        &mut self,
+        mut random: Option<&mut dyn RandomAccess>,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let candidates = std::mem::take(&mut self.candidates);
+        for &(carrier, at) in &candidates {
+            if self.budget == 0 {
+                self.spent_at = Some(at);
+                break;
+            }
+            let allowed = self.budget.min(PER_CANDIDATE);
+            let mut window = WindowAt {
+                start: self.window_start,
+                bytes: &self.window,
+            };
+            let source: &mut dyn RandomAccess = match random.as_mut() {
+                Some(random) => &mut **random,
+                None => &mut window,
+            };
+            let mut probe = Probe::new(source, allowed);
+            let confirmed = carrier::confirm(carrier, at, &mut probe, self.max_headers)?;
+            let left = probe.remaining();
+            let refused = probe.exhausted();
+            self.budget = self.budget.saturating_sub(allowed.saturating_sub(left));
+            if refused && allowed < PER_CANDIDATE {
+                // The validation's budget, not the candidate's, cut the confirmation short.
+                self.spent_at = Some(at);
+                self.budget = 0;
+                break;
+            }
+            if let Some(confirmation) = confirmed {
+                found.push(confirmation);
+            }
+        }
+        self.candidates = candidates;
+        self.candidates.clear();
+        Ok(())
+    }
+
+    /// The path of sequences enclosing an element at `depth`, with its tag: for messages.
+    fn path_of(&self, owner: &Owner) -> String {
+        let depth = usize::try_from(owner.depth).unwrap_or(usize::MAX);
+        let mut path = String::new();
+        for (tag, item) in self.path.iter().take(depth) {
+            path.push_str(&tag.to_string());
+            if let Some(item) = item {
+                path.push_str(&format!("[{item}]"));
+            }
+            path.push_str(" > ");
+        }
+        path.push_str(&owner.tag.to_string());
+        path
+    }
+
+    /// Reports `confirmation`, found in the value (or header) of `owner`.
+    pub(super) fn report(
+        &self,
+        confirmation: &Confirmation,
+        owner: &Owner,
+        findings: &mut Findings,
+    ) {
+        let carrier = confirmation.carrier;
+        let at_start = confirmation.offset == owner.value_offset;
+        let private = owner.tag.group() % 2 == 1;
+        let (code, severity, why) = if carrier.is_executable() {
+            (FindingCode::ValueExecutable, Severity::Critical, "")
+        } else if carrier.is_compressed_stream() {
+            if at_start && private {
+                // Vendors compress private data: info, where elsewhere it is low.
+                (
+                    FindingCode::ValueCompressed,
+                    Severity::Info,
+                    " (vendors compress private data)",
+                )
+            } else {
+                (FindingCode::ValueCompressed, Severity::Low, "")
+            }
+        } else if carrier == Carrier::Pdf {
+            if owner.tag == tags::ENCAPSULATED_DOCUMENT {
+                (
+                    FindingCode::ValueDocument,
+                    Severity::Info,
+                    " (an encapsulated document, where documents belong)",
+                )
+            } else if confirmation.opens_the_file {
+                (
+                    FindingCode::ValueDocument,
+                    Severity::High,
+                    ": PDF readers open this file",
+                )
+            } else {
+                (FindingCode::ValueDocument, Severity::Medium, "")
+            }
+        } else if confirmation.opens_the_file {
+            (
+                FindingCode::ValueArchive,
+                Severity::High,
+                ": archivers open this file as one",
+            )
+        } else {
+            (FindingCode::ValueArchive, Severity::Medium, "")
+        };
+        let message = format!(
+            "{} at offset {} in {}: {}{why}",
+            carrier.describe(),
+            confirmation.offset,
+            self.path_of(owner),
+            confirmation.detail
+        );
+        findings.push(
+            Finding::usual(code, confirmation.offset, message)
+                .with_severity(severity)
+                .with_tag(owner.tag),
+        );
+    }
+
+    /// Reports a search stopped by the budget.
+    pub(super) fn finish(&self, max_probe_bytes: u64, findings: &mut Findings) {
+        if let Some(at) = self.spent_at {
+            findings.push(Finding::usual(
+                FindingCode::ValueSearchLimit,
+                at,
+                format!(
+                    "the payload search stops at offset {at}: its confirmations read \
+                     {max_probe_bytes} bytes, the limit"
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! The carrier search: payloads built as an attacker builds them, hidden at any offset of any
+//! value, in every encoding and deep in sequences, are found with their element and offset;
+//! look-alikes that real files hold by chance stay clean.
+
+use dicom_sanitize::{FindingCode, Report, Severity, Tag, Validator};
+
+use crate::fixtures::{self, Encoding};
+
+const PAYLOAD_TAG: Tag = Tag(0x0099, 0x1000);
+
+/// A carrier, what it is reported as, and where its finding points inside it.
+struct Carrier {
+    name: &'static str,
+    bytes: Vec<u8>,
+    code: FindingCode,
+    /// The least severity it is reported with, wherever it lies.
+    severity: Severity,
+    /// Offset of the finding from the carrier's first byte (a ZIP is found at its end record).
+    found_at: usize,
+}
+
+fn carriers() -> Vec<Carrier> {
+    let zip = fixtures::zip_archive();
+    let zip_end = zip.len() - 22;
+    vec![
+        Carrier {
+            name: "elf",
+            bytes: fixtures::elf_exit_42(),
+            code: FindingCode::ValueExecutable,
+            severity: Severity::Critical,
+            found_at: 0,
+        },
+        Carrier {
+            name: "pe",
+            bytes: fixtures::pe_image(),
+            code: FindingCode::ValueExecutable,
+            severity: Severity::Critical,
+            found_at: 0,
+        },
+        Carrier {
+            name: "zip",
+            bytes: zip,
+            code: FindingCode::ValueArchive,
+            // Its end record lies in the file's last 64 KiB: archivers open the file.
+            severity: Severity::High,
+            found_at: zip_end,
+        },
+        Carrier {
+            name: "gzip",
+            bytes: fixtures::gzip(b"#!/bin/sh\nid\n"),
+            code: FindingCode::ValueCompressed,
+            severity: Severity::Info,
+            found_at: 0,
+        },
+        Carrier {
+            name: "tar",
+            bytes: fixtures::tar_archive(),
+            code: FindingCode::ValueArchive,
+            severity: Severity::Medium,
+            found_at: 0,
+        },
+    ]
+}
+
+/// `payload` at offset `at` of a value of `len` bytes (at least enough), filled with spaces.
+fn value_with(payload: &[u8], at: usize, len: usize) -> Vec<u8> {
+    let mut value = vec![b' '; len.max(at + payload.len())];
+    value[at..at + payload.len()].copy_from_slice(payload);
+    if value.len() % 2 == 1 {
+        value.push(b' ');
+    }
+    value
+}
+
+/// Validates `data` from a slice and through `Read + Seek`, which must agree.
+fn validated(data: &[u8], validator: Validator) -> Report {
+    let report = validator.validate(data);
+    let mut reader = std::io::Cursor::new(data);
+    assert_eq!(validator.validate_reader(&mut reader).unwrap(), report);
+    report
+}
+
+/// Asserts that `report` holds one finding of `carrier` at `offset` on the payload's tag.
+fn assert_found(report: &Report, carrier: &Carrier, offset: usize, what: &str) {
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == carrier.code && f.offset == offset as u64)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{} {what}: expected one {} at {offset} in {:#?}",
+        carrier.name,
+        carrier.code,
+        report.findings
+    );
+    let finding = found[0];
+    assert_eq!(finding.tag, Some(PAYLOAD_TAG), "{} {what}", carrier.name);
+    assert!(
+        finding.severity >= carrier.severity,
+        "{} {what}: {finding:?}",
+        carrier.name
+    );
+}
+
+#[test]
+fn a_carrier_is_found_at_any_offset_of_a_value_in_every_encoding() {
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let n = carrier.bytes.len();
+            // Offsets 0, 4 and odd; right at the value's end; past 8 KiB into a 12 KB value.
+            for (at, len) in [
+                (0, n),
+                (4, n + 8),
+                (7, n + 20),
+                (20, n + 20),
+                (9000, 12_288),
+            ] {
+                let value = value_with(&carrier.bytes, at, len);
+                let private = encoding.element(0x0099, 0x1000, b"OB", &value);
+                let (data, start) = fixtures::part10(encoding, &private);
+                let value_at = start
+                    + if encoding == Encoding::ImplicitLe {
+                        8
+                    } else {
+                        12
+                    };
+                let what = format!("at {at} of {len} bytes, {encoding:?}");
+                for validator in [Validator::default(), Validator::default().deep_scan(true)] {
+                    let report = validated(&data, validator);
+                    assert_found(&report, &carrier, value_at + at + carrier.found_at, &what);
+                    if carrier.severity >= Severity::High {
+                        assert!(report.is_threat(), "{} {what}", carrier.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_carrier_is_found_in_values_of_any_vr() {
+    for carrier in carriers() {
+        // Text and numeric VRs: a reader of the bytes does not care what the VR says.
+        let n = carrier.bytes.len();
+        for (vr, len) in [
+            (b"UT", 12_288),
+            (b"LT", n + 6),
+            (b"FD", n.div_ceil(8) * 8 + 8),
+        ] {
+            let value = value_with(&carrier.bytes, 6, len);
+            let value = if vr == b"FD" {
+                let mut v = value;
+                v.resize(v.len().div_ceil(8) * 8, 0);
+                v
+            } else {
+                value
+            };
+            let private = fixtures::element(0x0099, 0x1000, vr, &value);
+            let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+            let value_at = start + if vr == b"UT" { 12 } else { 8 };
+            let report = validated(&data, Validator::default());
+            let what = format!("in {}", String::from_utf8_lossy(vr));
+            assert_found(&report, &carrier, value_at + 6 + carrier.found_at, &what);
+        }
+    }
+    // A UL value holds four bytes: the ELF's magic there, its header in the next value (the
+    // loader reads the bytes, not the elements).
+    let elf = fixtures::elf_exit_42();
+    let mut private = fixtures::element(0x0099, 0x1000, b"UL", &elf[..4]);
+    private.extend(fixtures::element(0x0099, 0x1001, b"OB", &[0; 4]));
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueExecutable),
+        "a magic without its header is no executable: {:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_carrier_is_found_five_sequences_deep_with_its_path() {
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let value = value_with(&carrier.bytes, 10, carrier.bytes.len() + 20);
+            let inner = encoding.element(0x0099, 0x1000, b"OB", &value);
+            let nested = encoding.nested(5, &inner);
+            let (data, start) = fixtures::part10(encoding, &nested);
+            let header = if encoding == Encoding::ImplicitLe {
+                8
+            } else {
+                12
+            };
+            // Five sequence headers and five item headers, then the value's header.
+            let value_at = start + 5 * (header + 8) + header;
+            let report = validated(&data, Validator::default());
+            let what = format!("five sequences deep, {encoding:?}");
+            assert_found(&report, &carrier, value_at + 10 + carrier.found_at, &what);
+            let finding = report
+                .findings
+                .iter()
+                .find(|f| f.code == carrier.code)
+                .unwrap();
+            assert_eq!(
+                finding.message.matches("(0099,1001)[0] > ").count(),
+                5,
+                "{}",
+                finding.message
+            );
+        }
+    }
+}
+
+#[test]
+fn an_anchor_split_across_two_chunks_is_found_once() {
+    // The search reads 64 KiB from the element's header at a time: the ELF magic starts two
+    // bytes before the second chunk.
+    let elf = fixtures::elf_exit_42();
+    let at = 65_536 - 2 - 12;
+    let value = value_with(&elf, at, 70_000);
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let carrier = &carriers()[0];
+    let report = validated(&data, Validator::default());
+    assert_found(&report, carrier, start + 12 + at, "across a chunk border");
+
+    // Past 1 MiB of the file, in the 18th chunk of a value.
+    let at = 1_100_000;
+    let value = value_with(&elf, at, 1_200_000);
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+    let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert_found(&report, carrier, start + 12 + at, "past 1 MiB");
+}
+
+#[test]
+fn pixel_data_is_searched_only_when_deep() {
+    let elf = fixtures::elf_exit_42();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let pixels = fixtures::element(0x7FE0, 0x0010, b"OW", &value_with(&elf, 100, 4096));
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(pixels);
+    let shallow = validated(&data, Validator::default());
+    assert!(!shallow.is_threat(), "{:#?}", shallow.findings);
+    let deep = validated(&data, Validator::default().deep_scan(true));
+    let found = deep
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .expect("the ELF in Pixel Data, deep");
+    assert_eq!(found.offset, (at + 12 + 100) as u64);
+    assert_eq!(found.tag, Some(Tag(0x7FE0, 0x0010)));
+}
+
+/// Bytes from a fixed-seed xorshift generator.
+fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+/// The findings of the carrier search (and of the sniff of value starts) in `report`.
+fn payload_findings(report: &Report) -> Vec<&dicom_sanitize::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str().starts_with("value."))
+        .collect()
+}
+
+#[test]
+fn look_alikes_stay_clean() {
+    // Random binary in a private value.
+    let private = fixtures::element(0x0099, 0x1000, b"OB", &noise(256 * 1024, 7));
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default().deep_scan(true));
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+
+    // 16-bit pixels holding the magics by chance, among noise, searched deep.
+    let mut pixels = noise(512 * 1024, 11);
+    for (i, chunk) in pixels.chunks_mut(256).enumerate() {
+        let magic: &[u8] = match i % 6 {
+            0 => b"MZ",
+            1 => b"\x7fELF",
+            2 => b"PK\x03\x04",
+            3 => b"PK\x05\x06",
+            4 => b"\x1f\x8b\x08",
+            _ => b"ustar",
+        };
+        chunk[(i * 2) % 200..][..magic.len()].copy_from_slice(magic);
+    }
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &pixels));
+    let report = validated(&data, Validator::default().deep_scan(true));
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    assert!(!report.is_threat());
+
+    // XML in a private OB, as vendors store it: info at most.
+    let xml = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<protocol><step/></protocol>\n";
+    let private = fixtures::element(0x0099, 0x1000, b"OB", xml);
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+    let report = validated(&data, Validator::default());
+    assert!(
+        payload_findings(&report)
+            .iter()
+            .all(|f| f.severity <= Severity::Info),
+        "{:#?}",
+        report.findings
+    );
+    assert!(!report.is_threat());
+
+    // `%PDF-` inside a text value, without a PDF's structure.
+    let text = fixtures::element(0x0099, 0x1000, b"LT", b"see report.pdf (%PDF-1.4) ");
+    let (data, _) = fixtures::part10(Encoding::ExplicitLe, &text);
+    let report = validated(&data, Validator::default());
+    assert!(
+        payload_findings(&report).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn real_files_hold_no_threat_in_either_mode() {
+    for (name, data) in fixtures::real_files() {
+        for validator in [Validator::default(), Validator::default().deep_scan(true)] {
+            let report = validated(&data, validator);
+            assert!(!report.is_threat(), "{name}: {:#?}", report.findings);
+            let payloads = payload_findings(&report);
+            assert!(payloads.is_empty(), "{name}: {payloads:#?}");
+        }
+    }
+}
+
+/// Writes the carriers, alone and hidden in a DICOM file, to `$TMPDIR/dicom-sanitize-carriers`
+/// for proofs with the ordinary tools (`cargo test -- --ignored write_carrier_fixtures`): the
+/// ELF runs and exits 42 (carved out of the value: the loader needs it at offset 0), and
+/// `python3 -m zipfile -l`, `python3 f.dcm` and `tar t` work on the DICOM files themselves.
+#[test]
+#[ignore = "writes files for manual proofs"]
+fn write_carrier_fixtures() {
+    let dir = std::env::temp_dir().join("dicom-sanitize-carriers");
+    std::fs::create_dir_all(&dir).unwrap();
+    for carrier in carriers() {
+        std::fs::write(dir.join(carrier.name), &carrier.bytes).unwrap();
+        // Tar readers want the header at a 512-byte boundary of the file: pad the value so.
+        let (_, start) = fixtures::part10(Encoding::ExplicitLe, &[]);
+        let at = (512 - (start + 12) % 512) % 512;
+        let value = value_with(&carrier.bytes, at, carrier.bytes.len() + at + 2);
+        let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+        let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+        std::fs::write(dir.join(format!("{}.dcm", carrier.name)), &data).unwrap();
+        let report = Validator::default().validate(&data);
+        eprintln!(
+            "{}.dcm: payload at {}: {:?}",
+            carrier.name,
+            start + 12 + at,
+            payload_findings(&report)
+                .iter()
+                .map(|f| (f.code.as_str(), f.severity, f.offset))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn an_encapsulated_fragment_is_searched_when_deep_and_named_by_its_element() {
+    let elf = fixtures::elf_exit_42();
+    let e = Encoding::ExplicitLe;
+    let mut pixels = e.header(0x7FE0, 0x0010, b"OB", u32::MAX);
+    pixels.extend(e.header(0xFFFE, 0xE000, b"  ", 0)); // an empty basic offset table
+    let fragment = value_with(&elf, 30, 4096);
+    pixels.extend(e.header(0xFFFE, 0xE000, b"  ", fragment.len() as u32));
+    let payload_at = pixels.len() + 30;
+    pixels.extend(fragment);
+    pixels.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+    let (mut data, _) = fixtures::part10(e, &[]);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(pixels);
+    assert!(!validated(&data, Validator::default()).is_threat());
+    let deep = validated(&data, Validator::default().deep_scan(true));
+    let found = deep
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", deep.findings));
+    assert_eq!(found.offset, (at + payload_at) as u64);
+    assert_eq!(found.tag, Some(Tag(0x7FE0, 0x0010)));
+}
+
+#[test]
+fn a_pe_header_is_followed_into_the_next_element() {
+    // The DOS header in one value, `e_lfanew` leading to the PE header in the next one.
+    let pe = fixtures::pe_image();
+    let e = Encoding::ExplicitLe;
+    let mut dos = pe[..0x40].to_vec();
+    // From the DOS header's start: its 64 bytes, then the next element's 12-byte header.
+    dos[0x3C..0x40].copy_from_slice(&(0x40u32 + 12).to_le_bytes());
+    let mut private = e.element(0x0099, 0x1000, b"OB", &dos);
+    private.extend(e.element(0x0099, 0x1001, b"OB", &pe[0x40..]));
+    let (data, start) = fixtures::part10(e, &private);
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (start + 12) as u64);
+    assert_eq!(found.tag, Some(PAYLOAD_TAG));
+    assert_eq!(found.severity, Severity::Critical);
+}
+
+#[test]
+fn a_carrier_in_the_meta_group_or_the_padding_is_found() {
+    let elf = fixtures::elf_exit_42();
+    // (0002,0102) Private Information, after its creator (0002,0100).
+    let mut meta = fixtures::mr_meta_body();
+    meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4.5.6\0"));
+    let value = value_with(&elf, 10, elf.len() + 20);
+    meta.extend(fixtures::element(0x0002, 0x0102, b"OB", &value));
+    let data = fixtures::mr_with_meta(&meta, None);
+    let value_at = 144 + meta.len() - value.len();
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (value_at + 10) as u64);
+    assert_eq!(found.tag, Some(Tag(0x0002, 0x0102)));
+
+    // (FFFC,FFFC) padding ending the file, a ZIP at its end.
+    let zip = fixtures::zip_archive();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let padding = value_with(&zip, 1000, 1000 + zip.len());
+    let padding_at = data.len() + 12;
+    data.extend(fixtures::element(0xFFFC, 0xFFFC, b"OB", &padding));
+    let report = validated(&data, Validator::default());
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueArchive)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (padding_at + 1000 + zip.len() - 22) as u64);
+    assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
+    assert!(report.is_threat());
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset() {
+    use std::io::Write;
+    let elf = fixtures::elf_exit_42();
+    let value = value_with(&elf, 6, elf.len() + 10);
+    let e = Encoding::ExplicitLe;
+    let mut data_set = e.element(0x0008, 0x0016, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0");
+    data_set.extend(e.element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST "));
+    let value_at = data_set.len() + 12;
+    data_set.extend(e.element(0x0099, 0x1000, b"OB", &value));
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflater.write_all(&data_set).unwrap();
+    let deflated = deflater.finish().unwrap();
+    let mut meta = Vec::new();
+    meta.extend(fixtures::element(0x0002, 0x0001, b"OB", &[0, 1]));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0002,
+        b"UI",
+        b"1.2.840.10008.5.1.4.1.1.7\0",
+    ));
+    meta.extend(fixtures::element(0x0002, 0x0003, b"UI", b"1.2.3.4\0"));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0010,
+        b"UI",
+        b"1.2.840.10008.1.2.1.99",
+    ));
+    meta.extend(fixtures::element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
+    let mut data = vec![0u8; 128];
+    data.extend_from_slice(b"DICM");
+    data.extend(fixtures::element(
+        0x0002,
+        0x0000,
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
+    data.extend(meta);
+    let start = data.len();
+    data.extend(deflated);
+    let report = validated(&data, Validator::default());
+    assert!(report.deflated);
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    // Offsets in a deflated data set count inflated bytes from its start.
+    assert_eq!(found.offset, (start + value_at + 6) as u64);
+    assert_eq!(found.tag, Some(PAYLOAD_TAG));
+}
+
+#[test]
+fn a_carrier_among_text_values_is_named_by_its_element_in_every_encoding() {
+    // Text values are searched as one range with their neighbours; the finding still names
+    // the one that holds the payload. (4000,xxxx) are LT by the dictionary, in implicit VR too.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let mut text = e.element(0x4000, 0x0010, b"LT", b"before ");
+            // An LT header is 8 bytes in each encoding.
+            let value_at = text.len() + 8;
+            text.extend(e.element(0x4000, 0x4000, b"LT", &value));
+            text.extend(e.element(0x4000, 0x4001, b"LT", b"after "));
+            let (mut data, _) = fixtures::part10(e, &[]);
+            let at = fixtures::find(&data, &e.header(0x7FE0, 0x0010, b"OW", 32));
+            data.splice(at..at, text);
+            let report = validated(&data, Validator::default());
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(
+                found.len(),
+                1,
+                "{} {encoding:?}: {:#?}",
+                carrier.name,
+                report.findings
+            );
+            assert_eq!(
+                found[0].offset,
+                (at + value_at + 2 + carrier.found_at) as u64,
+                "{} {encoding:?}",
+                carrier.name
+            );
+            assert_eq!(
+                found[0].tag,
+                Some(Tag(0x4000, 0x4000)),
+                "{} {encoding:?}",
+                carrier.name
+            );
+        }
+    }
+}
