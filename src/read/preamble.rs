@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::read::carrier;
 use crate::read::executable::{self, ExecutableInfo};
 use crate::read::probe::Probe;
 use crate::read::signature::{self, Format, Text};
@@ -291,6 +292,11 @@ pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
     if let HeaderMatch::Header(header) = tiff {
         return Detected::Tiff(header);
     }
+    // `binfmt_elf` reads no identification byte after the magic (`EI_CLASS`, `EI_DATA`,
+    // `EI_VERSION`): the magic alone makes an ELF header to confirm by the loader's rules.
+    if bytes.starts_with(signature::ELF_MAGIC) {
+        return Detected::Executable(Format::Elf);
+    }
     let kind = match signature::sniff(bytes) {
         Some(format @ (Format::Pe | Format::Elf | Format::MachO | Format::MachOFat)) => {
             return Detected::Executable(format)
@@ -334,12 +340,22 @@ pub(crate) fn classify(
         },
         Detected::Executable(Format::Pe) => PreambleKind::Pe(executable::confirm_pe(bytes, probe)?),
         Detected::Executable(Format::Elf) => {
-            PreambleKind::Elf(executable::confirm_elf(bytes, probe, limits)?)
+            let image = carrier::executable::elf_image(probe, 0, limits.max_executable_headers)?;
+            PreambleKind::Elf(ExecutableInfo {
+                confirmed: image.is_some(),
+                payload_offset: image.map(|image| image.payload),
+            })
         }
-        Detected::Executable(Format::MachOFat) => PreambleKind::MachO {
-            fat: true,
-            info: executable::confirm_fat(bytes, probe, limits)?,
-        },
+        Detected::Executable(Format::MachOFat) => {
+            let image = carrier::executable::fat_image(probe, 0, limits.max_executable_headers)?;
+            PreambleKind::MachO {
+                fat: true,
+                info: ExecutableInfo {
+                    confirmed: image.is_some(),
+                    payload_offset: image.map(|image| image.first),
+                },
+            }
+        }
         Detected::Executable(_) => PreambleKind::MachO {
             fat: false,
             info: executable::confirm_macho(bytes, probe, limits)?,

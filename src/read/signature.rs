@@ -142,6 +142,9 @@ fn java_version(bytes: &[u8]) -> bool {
     cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|n| n >= 45)
 }
 
+/// The ELF magic, `7F 45 4C 46`.
+pub(crate) const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
+
 const SIGNATURES: &[Signature] = &[
     Signature {
         magic: b"MZ",

@@ -18,7 +18,7 @@ mod archive;
 mod compressed;
 mod crc;
 mod document;
-mod executable;
+pub(crate) mod executable;
 pub(crate) mod search;
 
 use std::ops::ControlFlow;
