@@ -11,7 +11,8 @@ use crate::limits::Limits;
 use crate::read::carrier;
 use crate::read::executable::{self, ExecutableInfo};
 use crate::read::probe::Probe;
-use crate::read::signature::{self, Format, Text};
+use crate::read::shell::{self, Text};
+use crate::read::signature::{self, Format};
 use crate::read::tiff::{HeaderMatch, TiffGrade, TiffHeader};
 use crate::severity::Severity;
 
@@ -83,7 +84,10 @@ pub enum PreambleKind {
         /// Whether the load commands or slices are confirmed, and where the payload is.
         info: ExecutableInfo,
     },
-    /// Text a shell runs when the file is executed.
+    /// Text a shell runs when the file is executed or given to `sh`: `#!` at byte 0, a first
+    /// line of text ending in a newline before any NUL, or any line that reads as a command
+    /// (dash runs every line after NUL padding or control bytes; bash every line unless a NUL
+    /// stands in the first of its first 80 bytes).
     Script {
         /// Whether it starts with `#!`; without one, `bash` and `dash` still run it.
         shebang: bool,
@@ -100,7 +104,8 @@ pub enum PreambleKind {
     /// Another known container or bytecode format (OLE, RAR, 7z, gzip, bzip2, xz, zstd, CAB,
     /// WASM, DEX, ar, Java class). Reported as `archive`.
     OtherFormat(Format),
-    /// Printable text padded with NUL bytes, which shells refuse to run.
+    /// Printable text padded with NUL bytes, no line of which reads as a command (a vendor
+    /// banner: capitals, digits, punctuation; see [`PreambleKind::Script`]).
     Text,
     /// Non-zero bytes of no known format.
     Unknown {
@@ -254,14 +259,18 @@ impl fmt::Display for PreambleKind {
                 confirmed(info)
             ),
             PreambleKind::Script { shebang: true } => f.write_str("shell script with #! line"),
-            PreambleKind::Script { shebang: false } => {
-                f.write_str("text that shells run as a script (no #! needed)")
-            }
+            PreambleKind::Script { shebang: false } => f.write_str(
+                "text that shells run as a script, no #! needed: a line of it reads as a \
+                 command, which `sh FILE` (dash) runs after NUL padding or control bytes, \
+                 and bash too unless a NUL stands in the first line",
+            ),
             PreambleKind::Pdf { offset } => write!(f, "PDF header at offset {offset}"),
             PreambleKind::Html => f.write_str("HTML or other markup"),
             PreambleKind::Zip => f.write_str("ZIP local file header"),
             PreambleKind::OtherFormat(format) => write!(f, "{} signature", format.name()),
-            PreambleKind::Text => f.write_str("printable text"),
+            PreambleKind::Text => {
+                f.write_str("printable text with no line that reads as a shell command")
+            }
             PreambleKind::Unknown { tiff_magic: true } => {
                 f.write_str("TIFF magic followed by non-zero bytes no TIFF header allows")
             }
@@ -312,7 +321,7 @@ pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
             } else if signature::is_markup(bytes) {
                 PreambleKind::Html
             } else {
-                match signature::text(bytes) {
+                match shell::text(bytes) {
                     Some(Text::Script { shebang }) => PreambleKind::Script { shebang },
                     Some(Text::Plain) if tiff != HeaderMatch::Masquerade => PreambleKind::Text,
                     _ => PreambleKind::Unknown {
