@@ -3,6 +3,7 @@
 
 #[cfg(feature = "cli")]
 mod cli;
+mod consumers;
 mod fixtures;
 mod reader;
 mod sanitize;
