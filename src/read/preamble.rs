@@ -168,7 +168,7 @@ impl PreambleKind {
 
     /// How serious the preamble is, or `None` for an all-zero one.
     ///
-    /// Executables, scripts, documents, markup and archives are *high* (*critical* when the
+    /// Executables, scripts, documents, markup, archives and shortcuts are *high* (*critical* when the
     /// executable's structure is confirmed); a TIFF magic with a non-zero tail is *high*;
     /// unknown bytes and plain text are *medium* (cleared, but not called malware); a dangling
     /// TIFF header is *low*; a functional one is *info*.

@@ -112,7 +112,12 @@ fn starts_with_command_word(code: &[u8]) -> bool {
     while let [b'(' | b'{' | b'!', tail @ ..] = rest {
         rest = tail.trim_ascii_start();
     }
-    let is_end = |b: &u8| matches!(b, b' ' | b'\t' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')');
+    let is_end = |b: &u8| {
+        matches!(
+            b,
+            b' ' | b'\t' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+        )
+    };
     let word_len = rest.iter().position(is_end).unwrap_or(rest.len());
     let (word, after) = rest.split_at(word_len);
     match word {

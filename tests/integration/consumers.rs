@@ -67,7 +67,11 @@ fn preambles_a_shell_runs_are_script_threats() {
             false,
         ),
         // A first line of control bytes: bash and dash fail on it and go on.
-        ("control-first-line", b"\x01\x02\x03\x04\ntouch ran; exit 0\n", true),
+        (
+            "control-first-line",
+            b"\x01\x02\x03\x04\ntouch ran; exit 0\n",
+            true,
+        ),
         // NUL padding, then a command running into `DICM`, the rest of the line a comment.
         (
             "nul-then-command",
@@ -182,13 +186,15 @@ fn run_elf(name: &str, data: &[u8]) {
     // Another test thread forking while the file was open for writing makes `execve` fail with
     // ETXTBSY until that child has exec'd: try again.
     let status = (0..50)
-        .find_map(|_| match Command::new(&path).stdin(Stdio::null()).status() {
-            Err(e) if e.raw_os_error() == Some(26) => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                None
-            }
-            other => Some(other.unwrap()),
-        })
+        .find_map(
+            |_| match Command::new(&path).stdin(Stdio::null()).status() {
+                Err(e) if e.raw_os_error() == Some(26) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            },
+        )
         .expect("ETXTBSY throughout");
     assert_eq!(status.code(), Some(42), "{name}: {status:?}");
 }

@@ -340,15 +340,17 @@ pub(super) fn fat(
     at: u64,
     max_headers: u32,
 ) -> Result<Option<Confirmation>, Error> {
-    Ok(fat_image(probe, at, max_headers)?.map(|image| Confirmation {
-        carrier: Carrier::MachOFat,
-        offset: at,
-        detail: format!(
-            "{} slices inside the file, the first a Mach-O image",
-            image.slices
-        ),
-        opens_the_file: at == 0,
-    }))
+    Ok(
+        fat_image(probe, at, max_headers)?.map(|image| Confirmation {
+            carrier: Carrier::MachOFat,
+            offset: at,
+            detail: format!(
+                "{} slices inside the file, the first a Mach-O image",
+                image.slices
+            ),
+            opens_the_file: at == 0,
+        }),
+    )
 }
 
 /// The universal binary at input offset `at`, by the rules of [`fat`].
