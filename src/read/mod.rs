@@ -10,8 +10,8 @@
 //! 3. `header`, `encoding`, `dictionary`: element headers in every transfer syntax.
 //! 4. `deflate`: the inflating source of a deflated data set.
 //! 5. `signature`, `shell`, `executable`, `tiff`, `preamble`: detect, then confirm, what a
-//!    preamble is (`shell`: what a POSIX shell runs of it); `carrier`: payload carriers
-//!    anywhere in a file, confirmed the same way (the preamble's executables too).
+//!    preamble is (the shell module: what a POSIX shell runs of it); `carrier`: payload
+//!    carriers anywhere in a file, confirmed the same way (the preamble's executables too).
 //! 6. `meta`: the File Meta group.
 //! 7. `layout`: how an input is laid out and where its data set starts; `inspection`: the
 //!    borrowed views of a classified, inspected input.
