@@ -9,16 +9,23 @@
 //! ELF or Mach-O) and the program's code in an element value: the file is a valid image to
 //! every DICOM reader and a runnable program to the operating system, and because it is
 //! patient data, antivirus exclusions and retention rules protect it. The same trick works
-//! with shell scripts (bash and dash run a file whose first line is text, `#!` or not), PDF,
-//! HTML and ZIP headers, and with archives or executables appended after the data set or
-//! hidden in opaque values. DIMSE transfers never carry the preamble: the exposure is media,
+//! with shell scripts (no `#!` needed: dash, `sh` on Debian and Ubuntu, runs every line of any
+//! file, after NUL padding or control bytes; bash every line unless a NUL stands in its first
+//! line), PDF, HTML (also after a UTF-8 byte order mark or in UTF-16), ZIP and Windows shortcut
+//! headers, and with archives or executables appended after the data set or hidden in opaque
+//! values. DIMSE transfers never carry the preamble: the exposure is media,
 //! e-mail, file shares and DICOMweb uploads.
 //!
 //! # What the crate does
 //!
-//! * **Classifies the preamble** ([`PreambleKind`](crate::PreambleKind)) and confirms
-//!   executables by following their own structure (PE `e_lfanew`, ELF program headers,
-//!   Mach-O load commands) within the file, naming the element that holds the payload.
+//! * **Classifies the preamble** ([`PreambleKind`](crate::PreambleKind)) by what its consumers
+//!   run, and confirms executables by following their own structure (PE `e_lfanew`, ELF
+//!   program headers, Mach-O load commands) within the file, naming the element that holds the
+//!   payload. ELF is confirmed by the Linux loader's rules, not the specification's: the
+//!   machine decides the class and byte order, and an `EI_CLASS` or `EI_VERSION` of 0, which
+//!   `binfmt_elf` never reads, still runs. A script is text a shell runs: `#!`, a first line of
+//!   text, or any line that reads as a command (a lowercase command word or a path, or a
+//!   command substitution); printable text with no such line, a vendor banner, is plain text.
 //! * **Allows TIFF strictly**: one of the four TIFF/BigTIFF header forms, every other preamble
 //!   byte zero, and (for *functional*) an IFD chain inside the file, bounded and acyclic, whose
 //!   strips or tiles lie inside the file. A TIFF magic followed by anything else is never TIFF.

@@ -9,8 +9,9 @@
 //!    `walk_source`: the sequential sources a walk reads from.
 //! 3. `header`, `encoding`, `dictionary`: element headers in every transfer syntax.
 //! 4. `deflate`: the inflating source of a deflated data set.
-//! 5. `signature`, `executable`, `tiff`, `preamble`: detect, then confirm, what a preamble is;
-//!    `carrier`: payload carriers anywhere in a file, confirmed the same way.
+//! 5. `signature`, `shell`, `executable`, `tiff`, `preamble`: detect, then confirm, what a
+//!    preamble is (the shell module: what a POSIX shell runs of it); `carrier`: payload
+//!    carriers anywhere in a file, confirmed the same way (the preamble's executables too).
 //! 6. `meta`: the File Meta group.
 //! 7. `layout`: how an input is laid out and where its data set starts; `inspection`: the
 //!    borrowed views of a classified, inspected input.
@@ -30,6 +31,7 @@ pub(crate) mod layout;
 pub mod meta;
 pub(crate) mod preamble;
 pub(crate) mod probe;
+pub(crate) mod shell;
 pub mod signature;
 pub mod tiff;
 pub mod walk;

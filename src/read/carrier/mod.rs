@@ -16,7 +16,7 @@ mod archive;
 mod compressed;
 mod crc;
 mod document;
-mod executable;
+pub(crate) mod executable;
 pub(crate) mod search;
 
 #[cfg(test)]
