@@ -134,6 +134,15 @@ pub enum Error {
         /// The setting.
         setting: &'static str,
     },
+    /// The file changed while it was being sanitized (another process wrote to it, or renamed
+    /// another file over it): the new content would drop what was written, so the file is left
+    /// as it is. Sanitize it again once the writer is done.
+    #[error("the file changed while it was being sanitized ({what}): it was left as it is")]
+    Changed {
+        /// What changed: its length, its modification or change time, or which file the path
+        /// names.
+        what: &'static str,
+    },
     /// The input has `DICM` at offset 128 but no File Meta group after it.
     #[error(
         "no file meta group at offset {offset}: found {found} instead of a (0002,xxxx) element"
@@ -148,7 +157,7 @@ pub enum Error {
 
 impl Error {
     /// Every code [`Error::code`] gives, one per variant.
-    pub const CODES: [&'static str; 14] = [
+    pub const CODES: [&'static str; 15] = [
         "io",
         "truncated",
         "invalid-vr",
@@ -163,6 +172,7 @@ impl Error {
         "not-in-place",
         "not-streamable",
         "inflate",
+        "changed",
     ];
 
     /// A stable, machine-readable name for the variant, for logs and reports: one of the
@@ -195,6 +205,7 @@ impl Error {
             Error::InvalidPolicy { .. } => "invalid-policy",
             Error::NotInPlace { .. } => "not-in-place",
             Error::NotStreamable { .. } => "not-streamable",
+            Error::Changed { .. } => "changed",
             Error::Inflate { .. } => "inflate",
         }
     }
@@ -215,7 +226,8 @@ impl Error {
             Error::NotDicom
             | Error::InvalidPolicy { .. }
             | Error::NotInPlace { .. }
-            | Error::NotStreamable { .. } => None,
+            | Error::NotStreamable { .. }
+            | Error::Changed { .. } => None,
         }
     }
 
@@ -420,6 +432,7 @@ mod tests {
                 offset: 0,
                 message: String::new(),
             },
+            Error::Changed { what: "" },
         ];
         let codes: Vec<_> = errors
             .iter()
@@ -438,7 +451,8 @@ mod tests {
                 | Error::InvalidPolicy { .. }
                 | Error::NotInPlace { .. }
                 | Error::NotStreamable { .. }
-                | Error::Inflate { .. } => {}
+                | Error::Inflate { .. }
+                | Error::Changed { .. } => {}
             })
             .map(Error::code)
             .collect();

@@ -100,6 +100,10 @@ typedef enum ds_status {
    */
   DS_ERR_NOT_STREAMABLE = 14,
   /**
+   * A file changed while it was being sanitized, and was left as it is ("changed").
+   */
+  DS_ERR_CHANGED = 15,
+  /**
    * A library error newer than this header ("other"); the message describes it.
    */
   DS_ERR_OTHER = 99,

@@ -46,6 +46,8 @@ pub enum ds_status {
     DS_ERR_NOT_IN_PLACE = 13,
     /// The operation cannot be done on a stream ("not-streamable").
     DS_ERR_NOT_STREAMABLE = 14,
+    /// A file changed while it was being sanitized, and was left as it is ("changed").
+    DS_ERR_CHANGED = 15,
     /// A library error newer than this header ("other"); the message describes it.
     DS_ERR_OTHER = 99,
     /// A required pointer argument is NULL ("null-argument").
@@ -78,6 +80,7 @@ impl Named for ds_status {
         Self::DS_ERR_INVALID_POLICY,
         Self::DS_ERR_NOT_IN_PLACE,
         Self::DS_ERR_NOT_STREAMABLE,
+        Self::DS_ERR_CHANGED,
         Self::DS_ERR_OTHER,
         Self::DS_ERR_NULL_ARGUMENT,
         Self::DS_ERR_INVALID_UTF8,
@@ -103,6 +106,7 @@ impl Named for ds_status {
             Self::DS_ERR_INVALID_POLICY => c"invalid-policy",
             Self::DS_ERR_NOT_IN_PLACE => c"not-in-place",
             Self::DS_ERR_NOT_STREAMABLE => c"not-streamable",
+            Self::DS_ERR_CHANGED => c"changed",
             Self::DS_ERR_OTHER => c"other",
             Self::DS_ERR_NULL_ARGUMENT => c"null-argument",
             Self::DS_ERR_INVALID_UTF8 => c"invalid-utf8",
@@ -211,6 +215,7 @@ mod tests {
             Error::InvalidPolicy { reason: "" },
             Error::NotInPlace { what: "" },
             Error::NotStreamable { setting: "" },
+            Error::Changed { what: "" },
         ];
         for error in &errors {
             let status = ds_status::of(error);
@@ -227,6 +232,7 @@ mod tests {
         assert_eq!(name(11), c"rejected");
         assert_eq!(name(104), c"panic");
         assert_eq!(name(-1), c"unknown");
-        assert_eq!(name(15), c"unknown");
+        assert_eq!(name(15), c"changed");
+        assert_eq!(name(16), c"unknown");
     }
 }

@@ -8,12 +8,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 use crate::rewrite::input::{OpenFile, Reader};
 use crate::rewrite::plan::{Outcome, Plan, Splice};
 use crate::rewrite::policy::Policy;
+use crate::rewrite::replace::{check_writable, replace_atomically, Keep, Snapshot};
 
 /// Opens `path` with `options`, asking the kernel not to update its access time when we read
 /// it (`O_NOATIME`, Linux; backup tools do the same): reading a file only to find it clean
@@ -192,7 +192,8 @@ impl Policy {
     /// # Ok::<(), dicom_sanitize::FileError>(())
     /// ```
     pub fn check_file(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
-        self.prepare(path.as_ref()).map(|(_, plan)| *plan.outcome())
+        self.prepare(path.as_ref())
+            .map(|(_, _, plan)| *plan.outcome())
     }
 
     /// The plan for an open file: see [`Policy::plan_input`].
@@ -200,11 +201,13 @@ impl Policy {
         self.plan_input(OpenFile::new(file)?)?.plan
     }
 
-    /// Opens the file at `path` for reading and plans its sanitization.
-    fn prepare(&self, path: &Path) -> Result<(File, Plan), FileError> {
+    /// Opens the file at `path` for reading and plans its sanitization; the snapshot says
+    /// what the file was before it was read.
+    fn prepare(&self, path: &Path) -> Result<(File, Snapshot, Plan), FileError> {
         let file = open_for_reading(path)?;
+        let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
         let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
-        Ok((file, plan))
+        Ok((file, read_as, plan))
     }
 
     /// Reads `from`, plans, and writes the output to `to` through a temporary file with
@@ -216,8 +219,8 @@ impl Policy {
         mode: Rewrite,
         write: impl FnOnce(&mut File, &File, &Splice) -> io::Result<()>,
     ) -> Result<Outcome, FileError> {
-        let (source, plan) = self.prepare(from)?;
-        rewrite(&source, &plan, from, to, mode, write)
+        let (source, read_as, plan) = self.prepare(from)?;
+        rewrite(&source, &read_as, &plan, from, to, mode, write)
     }
 }
 
@@ -275,11 +278,17 @@ fn same_file(a: &File, b: &File) -> io::Result<bool> {
     }
 }
 
-/// Writes the output `plan` lays out for `source` (the file at `from`) to `to` through a
-/// temporary file with `write`; skips unchanged files when the destination is the input
-/// itself.
+/// Writes the output `plan` lays out for `source` (the file at `from`, as `read_as` says it
+/// was when the plan was made) to `to` through a temporary file with `write`; skips unchanged
+/// files when the destination is the input itself.
+///
+/// Replacing the input refuses a file the user may not write, keeps its owner, group and
+/// mode, and, right before the rename, refuses with [`Error::Changed`] if the input is no
+/// longer as it was read (a process appended to it, say), so that what it wrote is never
+/// dropped. A copy is refused the same way when its source changed while it was copied.
 pub(crate) fn rewrite(
     source: &File,
+    read_as: &Snapshot,
     plan: &Plan,
     from: &Path,
     to: &Path,
@@ -290,15 +299,19 @@ pub(crate) fn rewrite(
     if outcome.is_unchanged() && mode == Rewrite::ReplaceDurably {
         return Ok(outcome);
     }
-    let permissions = source
-        .metadata()
-        .map_err(|e| FileError::io(from, &e))?
-        .permissions();
+    let meta = source.metadata().map_err(|e| FileError::io(from, &e))?;
+    let keep = Keep::from_metadata(&meta, mode == Rewrite::ReplaceDurably);
+    if mode == Rewrite::ReplaceDurably {
+        check_writable(to)?;
+    }
     let durable = mode == Rewrite::ReplaceDurably;
-    replace_atomically(to, permissions, durable, |temp| {
-        write(temp, source, plan.splice())
-    })
-    .map_err(|e| FileError::io(to, &e))?;
+    replace_atomically(
+        to,
+        &keep,
+        durable,
+        |temp| write(temp, source, plan.splice()),
+        || read_as.check(source, from, durable.then_some(to)),
+    )?;
     Ok(outcome)
 }
 
@@ -354,76 +367,6 @@ fn copy_range(
         ));
     }
     Ok(())
-}
-
-/// Writes a new file at `dest` through a temporary file in the same directory, then renames it
-/// over `dest` (syncing the file first and the directory after, when `durable`). On failure
-/// the temporary file is removed and `dest` is untouched.
-pub(crate) fn replace_atomically(
-    dest: &Path,
-    permissions: fs::Permissions,
-    durable: bool,
-    write: impl FnOnce(&mut File) -> io::Result<()>,
-) -> io::Result<()> {
-    let dir = match dest.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let (temp_path, mut temp) = create_temp(dir, dest)?;
-    let result = (|| {
-        write(&mut temp)?;
-        temp.set_permissions(permissions)?;
-        if durable {
-            temp.sync_all()?;
-        }
-        drop(temp);
-        fs::rename(&temp_path, dest)
-    })();
-    if let Err(err) = result {
-        let _ = fs::remove_file(&temp_path);
-        return Err(err);
-    }
-    if durable {
-        sync_dir(dir)?;
-    }
-    Ok(())
-}
-
-/// Creates a new, empty, private file next to `dest`.
-fn create_temp(dir: &Path, dest: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = dest
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
-    loop {
-        let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(
-            ".{name}.{}.{unique}.dicom-sanitize.tmp",
-            std::process::id()
-        ));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(file) => return Ok((path, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Makes a rename in `dir` durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -601,5 +544,93 @@ mod tests {
             })
         );
         assert_eq!(file.get_ref(), &hostile());
+    }
+
+    /// Appends `bytes` to the file at `path`, as another process would.
+    fn append(path: &Path, bytes: &[u8]) {
+        OpenOptions::new()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .write_all(bytes)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_file_written_to_during_a_rewrite_is_left_with_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        let data = hostile();
+        let appended = b"appended by another process while the copy was written";
+        for (policy, mode) in [
+            (Policy::strip(), Rewrite::ReplaceDurably),
+            (
+                Policy::builder()
+                    .trailing_data(crate::TrailingAction::Truncate)
+                    .build()
+                    .unwrap(),
+                Rewrite::ReplaceDurably,
+            ),
+            (Policy::default(), Rewrite::Copy),
+        ] {
+            fs::write(&path, &data).unwrap();
+            let dest = match mode {
+                Rewrite::ReplaceDurably => path.clone(),
+                Rewrite::Copy => dir.path().join("copy.dcm"),
+            };
+            let err = policy
+                .rewrite(&path, &dest, mode, |temp, source, splice| {
+                    // Another process appends while the new content is being written.
+                    append(&path, appended);
+                    write_output(temp, source, splice)
+                })
+                .unwrap_err();
+            assert_eq!(err.error, Error::Changed { what: "its length" }, "{mode:?}");
+            assert_eq!(err.path, path);
+            let mut expected = data.clone();
+            expected.extend_from_slice(appended);
+            assert_eq!(fs::read(&path).unwrap(), expected, "{mode:?}");
+            assert!(!dir.path().join("copy.dcm").exists());
+            assert!(temp_files(dir.path()).is_empty());
+        }
+        // A file renamed over the path while the copy was written is not replaced either.
+        fs::write(&path, &data).unwrap();
+        let other = dir.path().join("other.dcm");
+        let err = Policy::strip()
+            .rewrite(
+                &path,
+                &path,
+                Rewrite::ReplaceDurably,
+                |temp, source, splice| {
+                    fs::write(&other, &data).unwrap();
+                    fs::rename(&other, &path).unwrap();
+                    write_output(temp, source, splice)
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.error,
+            Error::Changed {
+                what: "the path names another file"
+            }
+        );
+        assert_eq!(fs::read(&path).unwrap(), data);
+        assert!(temp_files(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn replacement_keeps_the_owner_group_and_mode() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        fs::write(&path, hostile()).unwrap();
+        let before = fs::metadata(&path).unwrap();
+        // A group and mode of its own (a group the test's user belongs to: its primary one).
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+        Policy::strip().sanitize_file(&path).unwrap();
+        let after = fs::metadata(&path).unwrap();
+        assert_ne!(after.ino(), before.ino(), "replaced, not written in place");
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        assert_eq!(after.permissions().mode() & 0o7777, 0o664);
     }
 }

@@ -10,7 +10,8 @@
 //! - `input`: what a policy decides from, gathered once for every kind of input; `plan`: the
 //!   decision laid out as the output splice and its outcome.
 //! - `sinks`, `stream`, `fs`: the plan written to buffers, `Write`, `Bytes`, streams and
-//!   files; `review`: a file's report and its plan from one read.
+//!   files, `replace` replacing a file without losing what others write; `review`: a file's
+//!   report and its plan from one read.
 //! - `verdict`: a report joined to the action of a policy (the JSON report).
 
 pub(crate) mod builder;
@@ -20,6 +21,7 @@ mod input;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub mod policy_file;
+pub(crate) mod replace;
 pub(crate) mod review;
 pub(crate) mod sinks;
 pub(crate) mod stream;

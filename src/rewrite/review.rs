@@ -13,6 +13,7 @@ use crate::rewrite::fs::{self as file_sinks, open_for_reading, write_output, Fil
 use crate::rewrite::input::OpenFile;
 use crate::rewrite::plan::{Outcome, Plan};
 use crate::rewrite::policy::Policy;
+use crate::rewrite::replace::Snapshot;
 use crate::validate::report::Report;
 
 /// An open file, its full validation report, and what the policy does with it: its plan or
@@ -43,6 +44,8 @@ use crate::validate::report::Report;
 pub struct FileReview {
     path: PathBuf,
     file: File,
+    /// What the file was before it was read.
+    read_as: Snapshot,
     report: Report,
     plan: Result<Plan, Error>,
 }
@@ -98,6 +101,7 @@ impl Policy {
         path: impl AsRef<Path>,
     ) -> Result<FileReview, FileError> {
         let path = path.as_ref();
+        let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
         let input = OpenFile::new(&file).map_err(|e| FileError::new(path, e))?;
         let (report, plan) = self
             .review_input(input)
@@ -105,6 +109,7 @@ impl Policy {
         Ok(FileReview {
             path: path.to_path_buf(),
             file,
+            read_as,
             report,
             plan,
         })
@@ -189,6 +194,7 @@ impl FileReview {
         let target = fs::canonicalize(path).map_err(|e| FileError::io(path, &e))?;
         file_sinks::rewrite(
             &self.file,
+            &self.read_as,
             plan,
             &target,
             &target,
@@ -268,6 +274,7 @@ impl FileReview {
     pub fn copy_to(&self, dest: impl AsRef<Path>) -> Result<Outcome, FileError> {
         file_sinks::rewrite(
             &self.file,
+            &self.read_as,
             self.plan()?,
             &self.path,
             dest.as_ref(),

@@ -713,6 +713,38 @@ fn fix_in_place_skips_unwritable_files_that_are_not_dicom_and_names_the_others()
     assert_eq!(std::fs::read(&locked).unwrap(), pe);
 }
 
+/// A file the user may not write is not replaced by any policy, though its folder is
+/// writable: `strip` refuses it as `zero` does (it used to rename a new file over it).
+#[test]
+fn fix_in_place_honours_a_read_only_file_with_every_policy() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    for policy in ["zero", "strip"] {
+        let path = dir.path().join(format!("{policy}.dcm"));
+        std::fs::write(&path, &pe).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let output = run_unprivileged(&[
+            "fix",
+            "--in-place",
+            "--policy",
+            policy,
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{policy}: {output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("error"), "{policy}: {stdout}");
+        assert_eq!(std::fs::read(&path).unwrap(), pe, "{policy}");
+        let entries = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(
+            entries,
+            if policy == "zero" { 1 } else { 2 },
+            "no temporary file left"
+        );
+    }
+}
+
 /// `fix --in-place` writes just the preamble when the plan keeps the file's length, and
 /// replaces the file when it does not, whatever the policy: a TIFF-or-strip policy strips a
 /// PE preamble (and used to fail with "cannot strip in place"), while a policy that needs a
