@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 mod fix;
 #[path = "cli/inspect.rs"]
 mod inspect;
+#[path = "cli/names.rs"]
+mod names;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/record.rs"]

@@ -844,3 +844,73 @@ fn scan_json_records_the_action_of_the_policy_in_force() {
     assert_eq!(records[0]["fix"]["action"], "reject", "{records:?}");
     assert_eq!(records[0]["action"], "reject", "{records:?}");
 }
+
+/// Names as the operating system gives them: a newline, a tab, an escape sequence, a byte
+/// that is not UTF-8, a leading `-`. Each file is one JSON record (with `path_hex` giving the
+/// exact bytes of a name that is not UTF-8) and one escaped human line, and `fix` goes on
+/// through all of them (a name that is not UTF-8 used to stop the run).
+#[test]
+fn odd_file_names_are_reported_exactly_and_never_stop_a_run() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let names: [&[u8]; 6] = [
+        b"-leading.dcm",
+        b"a\xffb.dcm",
+        b"esc\x1b[31mred.dcm",
+        b"new\nline.dcm",
+        b"tab\t.dcm",
+        b"z-plain.dcm",
+    ];
+    for name in names {
+        std::fs::write(dir.path().join(OsStr::from_bytes(name)), &pe).unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+
+    let scanned = run(&["scan", "--json", root]);
+    assert_eq!(scanned.status.code(), Some(1), "{scanned:?}");
+    let records = json_lines(&scanned);
+    assert_eq!(records.len(), names.len());
+    for (record, name) in records.iter().zip(names) {
+        let exact = dir.path().join(OsStr::from_bytes(name));
+        match record.get("path_hex") {
+            Some(hex) => {
+                let hex = hex.as_str().unwrap();
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect();
+                assert_eq!(bytes, exact.as_os_str().as_bytes());
+            }
+            None => assert_eq!(record["path"].as_str().unwrap(), exact.to_str().unwrap()),
+        }
+        assert_eq!(record["threat"], true);
+    }
+
+    let human = run(&["scan", root]);
+    let stdout = String::from_utf8(human.stdout).unwrap();
+    let lines: Vec<_> = stdout.lines().collect();
+    assert_eq!(lines.len(), names.len(), "{stdout}");
+    assert!(
+        !stdout.contains('\x1b') && !stdout.contains('\t'),
+        "{stdout:?}"
+    );
+    for escaped in [
+        "a\\xFFb.dcm",
+        "esc\\u{1b}[31mred.dcm",
+        "new\\nline.dcm",
+        "tab\\t.dcm",
+    ] {
+        assert!(stdout.contains(escaped), "{escaped} in {stdout}");
+    }
+
+    let fixed = run(&["fix", "--json", "--in-place", root]);
+    assert_eq!(fixed.status.code(), Some(1), "{fixed:?}");
+    assert_eq!(json_lines(&fixed).len(), names.len());
+    for name in names {
+        let data = std::fs::read(dir.path().join(OsStr::from_bytes(name))).unwrap();
+        assert_eq!(&data[..128], &[0; 128], "{:?}", OsStr::from_bytes(name));
+        assert_eq!(&data[128..], &pe[128..]);
+    }
+}

@@ -227,13 +227,22 @@ fn write(
                     fix.action, fix.bytes_changed, fix.bytes_removed
                 )?;
                 if let Some(output) = fix.output {
-                    write!(out, " -> {}", output.display())?;
+                    write!(out, " -> {}", crate::names::escaped(output))?;
                 }
                 writeln!(out)?;
             } else if let Some(reason) = &fix.reason {
-                writeln!(out, "  {}: {reason}", fix.action)?;
+                writeln!(
+                    out,
+                    "  {}: {}",
+                    fix.action,
+                    crate::names::escaped_text(reason)
+                )?;
             } else if let (Some(output), false) = (fix.output, args.dry_run) {
-                writeln!(out, "  copied unchanged -> {}", output.display())?;
+                writeln!(
+                    out,
+                    "  copied unchanged -> {}",
+                    crate::names::escaped(output)
+                )?;
             }
             Ok(())
         }

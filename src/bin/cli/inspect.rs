@@ -30,7 +30,11 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     }) {
         Ok(data) => data,
         Err(err) => {
-            eprintln!("{}: error: {err}", path.display());
+            eprintln!(
+                "{}: error: {}",
+                crate::names::escaped(path),
+                crate::names::escaped_text(&err.to_string())
+            );
             return ExitCode::from(2);
         }
     };
@@ -59,7 +63,7 @@ fn describe(path: &std::path::Path, data: &[u8], report: &dicom_sanitize::Report
     let _ = writeln!(
         s,
         "{}: {} bytes, layout {}",
-        path.display(),
+        crate::names::escaped(path),
         data.len(),
         report.layout.name()
     );

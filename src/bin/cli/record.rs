@@ -6,6 +6,8 @@ use std::path::Path;
 use dicom_sanitize::{Action, Outcome, Report, Verdict};
 use serde::Serialize;
 
+use crate::names::{escaped, escaped_text, JsonPath, LossyPath};
+
 /// The JSON report schema this version writes.
 pub const SCHEMA: &str = dicom_sanitize::REPORT_SCHEMA;
 
@@ -14,7 +16,8 @@ pub const SCHEMA: &str = dicom_sanitize::REPORT_SCHEMA;
 #[derive(Serialize)]
 struct Record<'a> {
     schema: &'static str,
-    path: &'a Path,
+    #[serde(flatten)]
+    path: JsonPath<'a>,
     #[serde(flatten)]
     verdict: Verdict<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,6 +32,7 @@ pub struct Fix<'a> {
     pub bytes_changed: u64,
     pub bytes_removed: u64,
     /// Where the output went: the input itself with `--in-place`, a file under `--output`.
+    #[serde(serialize_with = "lossy_output")]
     pub output: Option<&'a Path>,
     pub dry_run: bool,
     /// Why the file was rejected or skipped.
@@ -85,7 +89,8 @@ const ERROR_STATUS: &str = "error";
 #[derive(Serialize)]
 struct ErrorRecord<'a> {
     schema: &'static str,
-    path: &'a Path,
+    #[serde(flatten)]
+    path: JsonPath<'a>,
     status: &'static str,
     threat: bool,
     preamble: Option<()>,
@@ -124,7 +129,7 @@ fn write_record(
         &mut *out,
         &Record {
             schema: SCHEMA,
-            path,
+            path: JsonPath(path),
             verdict,
             fix,
         },
@@ -137,7 +142,7 @@ pub fn json_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result<
         &mut *out,
         &ErrorRecord {
             schema: SCHEMA,
-            path,
+            path: JsonPath(path),
             status: ERROR_STATUS,
             threat: false,
             preamble: None,
@@ -155,21 +160,21 @@ pub fn human(out: &mut impl Write, path: &Path, report: &Report, action: &str) -
     write!(
         out,
         "{}: {} [preamble {preamble}] action {action}",
-        path.display(),
+        escaped(path),
         report.status().as_str()
     )?;
     if let Some(worst) = report.worst_finding() {
-        write!(out, ": {worst}")?;
+        write!(out, ": {}", escaped_text(&worst.to_string()))?;
     }
     writeln!(out)
 }
 
 pub fn human_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result<()> {
-    writeln!(out, "{}: error: {error}", path.display())
+    writeln!(out, "{}: error: {}", escaped(path), escaped_text(error))
 }
 
 pub fn human_skipped(out: &mut impl Write, path: &Path, reason: &str) -> io::Result<()> {
-    writeln!(out, "{}: skipped: {reason}", path.display())
+    writeln!(out, "{}: skipped: {}", escaped(path), escaped_text(reason))
 }
 
 /// An error line in the chosen format.
@@ -184,4 +189,8 @@ pub fn error(
     } else {
         human_error(out, path, message)
     }
+}
+
+fn lossy_output<S: serde::Serializer>(output: &Option<&Path>, s: S) -> Result<S::Ok, S::Error> {
+    output.map(LossyPath).serialize(s)
 }
