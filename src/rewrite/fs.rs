@@ -327,6 +327,44 @@ pub(crate) fn write_output<W: Write>(
     writer.flush()
 }
 
+/// Whether `existing` holds exactly the output `splice` lays out for `source`: its length,
+/// then every byte, compared in chunks.
+pub(crate) fn output_matches(
+    source: &File,
+    splice: &Splice,
+    existing: &mut File,
+) -> io::Result<bool> {
+    const CHUNK: usize = 64 * 1024;
+    let body_len = splice.body.end.saturating_sub(splice.body.start);
+    let len = (splice.head.len() as u64).saturating_add(body_len);
+    if existing.metadata()?.len() != len {
+        return Ok(false);
+    }
+    let mut theirs = vec![0; CHUNK];
+    let mut ours = vec![0; CHUNK];
+    let head = theirs.get_mut(..splice.head.len()).unwrap_or_default();
+    existing.read_exact(head)?;
+    if head != splice.head {
+        return Ok(false);
+    }
+    let mut source = source;
+    source.seek(SeekFrom::Start(splice.body.start))?;
+    let mut left = body_len;
+    while left > 0 {
+        let n = usize::try_from(left).map_or(CHUNK, |left| left.min(CHUNK));
+        let (Some(theirs), Some(ours)) = (theirs.get_mut(..n), ours.get_mut(..n)) else {
+            return Ok(false);
+        };
+        existing.read_exact(theirs)?;
+        source.read_exact(ours)?;
+        if theirs != ours {
+            return Ok(false);
+        }
+        left = left.saturating_sub(n as u64);
+    }
+    Ok(true)
+}
+
 /// How a rewrite treats its destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rewrite {

@@ -253,6 +253,41 @@ impl FileReview {
             .is_ok_and(|plan| plan.outcome().bytes_removed == 0)
     }
 
+    /// Whether the file at `dest` already holds exactly what [`FileReview::copy_to`] would
+    /// write there, byte for byte (read and compared, never assumed from a name or a size),
+    /// so that an interrupted run over a tree can be repeated without rewriting what it
+    /// finished. `false` when `dest` does not exist or the policy refuses the file.
+    ///
+    /// # Errors
+    /// When `dest` exists but cannot be read, or the reviewed file cannot be read.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let dest = dir.path().join("clean.dcm");
+    /// let review = Policy::default().review_file("examples/data/pe_polyglot.dcm")?;
+    /// assert!(!review.output_matches(&dest)?);
+    /// review.copy_to(&dest)?;
+    /// assert!(review.output_matches(&dest)?);
+    /// std::fs::write(&dest, b"something else")?;
+    /// assert!(!review.output_matches(&dest)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn output_matches(&self, dest: impl AsRef<Path>) -> Result<bool, FileError> {
+        let dest = dest.as_ref();
+        let Ok(plan) = &self.plan else {
+            return Ok(false);
+        };
+        let mut existing = match fs::File::open(dest) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(FileError::io(dest, &e)),
+        };
+        file_sinks::output_matches(&self.file, plan.splice(), &mut existing)
+            .map_err(|e| FileError::io(dest, &e))
+    }
+
     /// Writes the sanitized content to `dest` as [`Policy::sanitize_file_to`] does, from the
     /// review: `dest` is replaced atomically if it exists, also when nothing changes, and is
     /// not synced. The reviewed file is never modified.

@@ -267,7 +267,19 @@ fn fix_output_mirrors_the_tree_and_never_modifies_inputs() {
     assert_eq!(readme["fix"]["action"], "skip");
     assert_eq!(readme["status"], "not-dicom");
 
-    // An existing output is not overwritten without --force.
+    // A rerun finds every output already done (compared byte for byte) and writes nothing.
+    let again = run(&[
+        "fix",
+        "--output",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already done"));
+    assert_eq!(snapshot(&out), written);
+    // An existing output that differs is not overwritten without --force.
+    let changed = out.join(written.keys().next().unwrap());
+    std::fs::write(&changed, b"edited by someone").unwrap();
     let again = run(&[
         "fix",
         "--output",
@@ -275,7 +287,9 @@ fn fix_output_mirrors_the_tree_and_never_modifies_inputs() {
         input.to_str().unwrap(),
     ]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stdout).contains("exists (use --force to overwrite)"));
+    assert!(String::from_utf8_lossy(&again.stdout)
+        .contains("exists and differs from the sanitized file (use --force to overwrite)"));
+    assert_eq!(std::fs::read(&changed).unwrap(), b"edited by someone");
     let forced = run(&[
         "fix",
         "--force",
@@ -912,5 +926,70 @@ fn odd_file_names_are_reported_exactly_and_never_stop_a_run() {
         let data = std::fs::read(dir.path().join(OsStr::from_bytes(name))).unwrap();
         assert_eq!(&data[..128], &[0; 128], "{:?}", OsStr::from_bytes(name));
         assert_eq!(&data[128..], &pe[128..]);
+    }
+}
+
+/// A run killed at any point leaves no debris that stops the next one: a rerun removes the
+/// temporary files of dead runs, skips the outputs already complete (compared byte for byte)
+/// and finishes the rest, until it reports every file done and nothing left over.
+#[test]
+fn fix_output_killed_at_any_point_converges_on_a_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let expected = dicom_sanitize::Policy::default()
+        .sanitize(&pe)
+        .unwrap()
+        .to_vec();
+    const FILES: usize = 300;
+    for i in 0..FILES {
+        std::fs::write(input.join(format!("f{i:03}.dcm")), &pe).unwrap();
+    }
+    let input = input.to_str().unwrap();
+    for (round, delay_ms) in [0u64, 2, 5, 10, 20, 40].into_iter().enumerate() {
+        let output = dir.path().join(format!("out{round}"));
+        let output = output.to_str().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dicom-sanitize"))
+            .args(["fix", "--quiet", "--output", output, input])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL; it may have finished already
+        child.wait().unwrap();
+        // Reruns without --force finish the job.
+        let mut reruns = 0;
+        let summary = loop {
+            let rerun = run(&["fix", "--json", "--output", output, input]);
+            reruns += 1;
+            if rerun.status.code() != Some(2) || reruns == 3 {
+                assert_eq!(rerun.status.code(), Some(1), "round {round}: {rerun:?}");
+                break json_lines(&rerun);
+            }
+        };
+        assert_eq!(summary.len(), FILES, "round {round}");
+        let mut left = Vec::new();
+        for entry in std::fs::read_dir(output).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".tmp") {
+                left.push(path);
+            } else {
+                assert_eq!(
+                    std::fs::read(&path).unwrap(),
+                    expected,
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        assert!(left.is_empty(), "round {round}: {left:?}");
+        assert_eq!(std::fs::read_dir(output).unwrap().count(), FILES);
+        // Once done, a further run has nothing to do: every output is already there.
+        let again = run(&["fix", "--json", "--output", output, input]);
+        assert!(json_lines(&again)
+            .iter()
+            .all(|record| record["fix"]["existing"] == true));
     }
 }

@@ -45,6 +45,8 @@ pub struct FixArgs {
 /// What happened to one file.
 enum Done {
     Fixed(Report, Outcome, Option<PathBuf>),
+    /// The output under `--output` already holds exactly what would be written (a rerun).
+    Existing(Report, Outcome, PathBuf),
     Rejected(Report, String),
     Skipped(Report),
 }
@@ -54,8 +56,23 @@ pub fn run(args: &FixArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let progress = Progress::new(args.run.quiet);
+    // Temporary files that a killed run left behind are removed, in the inputs (in place) and
+    // in the output folder (copies), so that a rerun finishes the job.
+    let walker = walker.removing_stale_temporaries();
     let mut totals = Totals::default();
+    if let Some(output) = args.output.as_deref().filter(|dir| dir.is_dir()) {
+        for entry in walker.entries(std::slice::from_ref(&output.to_path_buf())) {
+            if let Entry::Error { path, message } = entry {
+                totals.errors += 1;
+                eprintln!(
+                    "dicom-sanitize: {}: {}",
+                    crate::names::escaped(&path),
+                    crate::names::escaped_text(&message)
+                );
+            }
+        }
+    }
+    let progress = Progress::new(args.run.quiet);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = run::ordered(
@@ -106,6 +123,10 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
             path: path.to_path_buf(),
             error,
         }),
+        Some(dest) if review.output_matches(dest).map_err(|e| e.to_string())? => {
+            let outcome = review.outcome().map_err(|e| e.to_string())?;
+            return Ok(Done::Existing(review.into_report(), outcome, dest.clone()));
+        }
         Some(dest) => copy_out(&review, dest, args.force, args.sync)?,
         // Writing just the preamble keeps the file (and its hard links); a plan that strips
         // or truncates replaces the file atomically and durably instead.
@@ -135,8 +156,8 @@ fn copy_out(
 ) -> Result<Result<Outcome, FileError>, String> {
     if !force && dest.exists() {
         return Err(format!(
-            "{} exists (use --force to overwrite)",
-            dest.display()
+            "{} exists and differs from the sanitized file (use --force to overwrite)",
+            crate::names::escaped(dest)
         ));
     }
     if let Some(parent) = dest.parent() {
@@ -202,6 +223,13 @@ fn write(
                         Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
                     )
                 }
+                Done::Existing(report, outcome, output) => {
+                    totals.existing += 1;
+                    (
+                        report,
+                        Fix::from_outcome(outcome, Some(output), args.dry_run).existing(),
+                    )
+                }
                 Done::Rejected(report, reason) => {
                     totals.rejected += 1;
                     (report, Fix::rejected(reason.clone(), args.dry_run))
@@ -220,7 +248,13 @@ fn write(
             }
             record::human(out, path, report, fix.action)?;
             let verb = if args.dry_run { "would" } else { "did" };
-            if acted && fix.action != "reject" {
+            if let (true, Some(output)) = (fix.existing, fix.output) {
+                writeln!(
+                    out,
+                    "  already done: {} holds the sanitized file",
+                    crate::names::escaped(output)
+                )?;
+            } else if acted && fix.action != "reject" {
                 write!(
                     out,
                     "  {verb} {}: {} bytes changed, {} removed",

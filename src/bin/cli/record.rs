@@ -35,6 +35,9 @@ pub struct Fix<'a> {
     #[serde(serialize_with = "lossy_output")]
     pub output: Option<&'a Path>,
     pub dry_run: bool,
+    /// Whether the output under `--output` already held exactly this (nothing was written).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
     /// Why the file was rejected or skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -51,9 +54,16 @@ impl<'a> Fix<'a> {
             bytes_removed: outcome.bytes_removed,
             output,
             dry_run,
+            existing: false,
             reason: None,
             taken: outcome.action,
         }
+    }
+
+    /// The same, for an output that already held exactly what would be written.
+    pub fn existing(mut self) -> Self {
+        self.existing = true;
+        self
     }
 
     /// A file the policy refused: `action` "reject", with the refusal as the reason.
@@ -74,6 +84,7 @@ impl<'a> Fix<'a> {
             bytes_removed: 0,
             output: None,
             dry_run,
+            existing: false,
             reason: Some(reason),
             taken,
         }

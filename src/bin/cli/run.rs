@@ -97,6 +97,8 @@ pub struct Totals {
     pub not_dicom: u64,
     pub rejected: u64,
     pub changed: u64,
+    /// Outputs under `fix --output` that already held what would be written.
+    pub existing: u64,
     pub skipped: u64,
     pub errors: u64,
 }
@@ -129,6 +131,9 @@ impl Totals {
         );
         if self.rejected > 0 {
             s.push_str(&format!(", {} rejected", self.rejected));
+        }
+        if self.existing > 0 {
+            s.push_str(&format!(", {} already done", self.existing));
         }
         if self.changed > 0 {
             s.push_str(&format!(", {} changed", self.changed));

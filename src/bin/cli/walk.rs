@@ -39,6 +39,8 @@ pub enum Entry {
 pub struct Walker {
     args: WalkArgs,
     exclude: GlobSet,
+    /// Whether stale temporary files of interrupted runs are removed when met (`fix`).
+    remove_stale: bool,
 }
 
 impl Walker {
@@ -51,7 +53,14 @@ impl Walker {
         Ok(Walker {
             args: args.clone(),
             exclude,
+            remove_stale: false,
         })
+    }
+
+    /// The same walk, removing the stale temporary files it meets (see [`temporary_pid`]).
+    pub fn removing_stale_temporaries(mut self) -> Self {
+        self.remove_stale = true;
+        self
     }
 
     fn excluded(&self, path: &Path) -> bool {
@@ -115,6 +124,9 @@ impl Walker {
                 reason: "not a regular file".to_owned(),
             });
         }
+        if let Some(pid) = entry.file_name().to_str().and_then(temporary_pid) {
+            return Some(self.temporary(path, pid));
+        }
         if let Some(max) = self.args.max_size {
             // Only with --max-size: a stat per file costs more than it seems on millions.
             let len = match entry.metadata() {
@@ -138,6 +150,55 @@ impl Walker {
             root: root.to_path_buf(),
         })
     }
+}
+
+impl Walker {
+    /// A temporary file of a dicom-sanitize process `pid` (never processed as an input):
+    /// left alone while that process runs, and removed by `fix` once it is gone (a run that
+    /// was killed leaves it behind).
+    fn temporary(&self, path: PathBuf, pid: u32) -> Entry {
+        if !self.remove_stale || process_runs(pid) {
+            return Entry::Skipped {
+                path,
+                reason: format!("a temporary file of dicom-sanitize (process {pid})"),
+            };
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => Entry::Skipped {
+                path,
+                reason: format!(
+                    "removed: a stale temporary file of an interrupted run (process {pid})"
+                ),
+            },
+            Err(err) => Entry::Error {
+                path,
+                message: format!("cannot remove this stale temporary file: {err}"),
+            },
+        }
+    }
+}
+
+/// The process id in the name of a temporary file the library writes beside a file it
+/// replaces or creates: `.{name}.{pid}.{counter}.dicom-sanitize.tmp`.
+pub fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name
+        .strip_prefix('.')?
+        .strip_suffix(".dicom-sanitize.tmp")?;
+    let mut parts = rest.rsplitn(3, '.');
+    let counter = parts.next()?;
+    let pid = parts.next()?;
+    parts.next().filter(|name| !name.is_empty())?;
+    counter.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether process `pid` runs (on Linux, from `/proc`; elsewhere assumed, so that nothing is
+/// removed that may be in use).
+fn process_runs(pid: u32) -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// Opens a file without ever blocking: a FIFO swapped in after the walk is opened
@@ -203,6 +264,19 @@ fn parse_size(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_files_are_known_by_name() {
+        assert_eq!(
+            temporary_pid(".ct.dcm.4242.7.dicom-sanitize.tmp"),
+            Some(4242)
+        );
+        assert_eq!(temporary_pid(".a.b.c.1.0.dicom-sanitize.tmp"), Some(1));
+        assert_eq!(temporary_pid("ct.dcm.4242.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".4242.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".ct.dcm.x.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".ct.dcm.4242.7.tmp"), None);
+    }
 
     #[test]
     fn sizes() {
