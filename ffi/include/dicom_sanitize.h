@@ -378,8 +378,8 @@ typedef struct ds_policy_options {
   uint32_t reject_at;
   /**
    * 1 to search Pixel Data too when the policy validates (ds_validate_with_policy(), and
-   * ds_sanitize() with trailing or reject_at settings), so that every byte of a file is
-   * examined once; 0 to search every value but Pixel Data. Default: 0.
+   * ds_sanitize() with trailing or reject_at settings), so that every byte of a well-formed
+   * file is examined once; 0 to search every value but Pixel Data. Default: 0.
    */
   uint32_t deep;
 } ds_policy_options;

@@ -76,8 +76,8 @@ pub struct ds_policy_options {
     /// remove; DS_SEVERITY_NONE never refuses for findings. Default: DS_SEVERITY_NONE.
     pub reject_at: u32,
     /// 1 to search Pixel Data too when the policy validates (ds_validate_with_policy(), and
-    /// ds_sanitize() with trailing or reject_at settings), so that every byte of a file is
-    /// examined once; 0 to search every value but Pixel Data. Default: 0.
+    /// ds_sanitize() with trailing or reject_at settings), so that every byte of a well-formed
+    /// file is examined once; 0 to search every value but Pixel Data. Default: 0.
     pub deep: u32,
 }
 

@@ -26,7 +26,8 @@ struct Settings {
   // "LogFindings": validate every instance and log each finding, with its SOP Instance UID.
   bool log_findings = true;
   // "Deep": validation (LogFindings, RejectAt, TrailingData) searches Pixel Data too, so that
-  // every byte of an instance is examined; otherwise every value but Pixel Data is searched.
+  // every byte of a well-formed instance is examined; otherwise every value but Pixel Data
+  // is searched.
   bool deep = false;
 };
 

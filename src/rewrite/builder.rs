@@ -58,8 +58,8 @@ impl PolicyBuilder {
     }
 
     /// Also search Pixel Data values and fragments for payloads, whole, so that validation
-    /// examines every byte of a file once. Default: false: every other value is searched, and
-    /// Pixel Data, which holds most of a file's bytes, is skipped.
+    /// examines every byte of a well-formed file once. Default: false: every other value is
+    /// searched, and Pixel Data, which holds most of a file's bytes, is skipped.
     ///
     /// ```
     /// use dicom_sanitize::Policy;

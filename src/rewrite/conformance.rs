@@ -95,7 +95,7 @@ impl Policy {
         );
         s.push_str(if self.deep_scan() {
             "Pixel Data and its fragments are searched in the same way, so that every byte of \
-             the file is examined. "
+             a well-formed file is examined. "
         } else {
             "Pixel Data and its fragments are not searched. "
         });
@@ -162,7 +162,7 @@ mod tests {
             .build()
             .unwrap()
             .conformance_statement();
-        assert!(deep.contains("every byte of the file is examined"));
+        assert!(deep.contains("every byte of a well-formed file is examined"));
         assert!(!deep.contains("are not searched"));
     }
 }

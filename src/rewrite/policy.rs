@@ -310,9 +310,9 @@ impl Policy {
         &self.limits
     }
 
-    /// Whether the policy's validation searches Pixel Data too, so that every byte of a file
-    /// is examined (`deep` in a policy file, `--deep` on the command line). Default: false:
-    /// every value but Pixel Data and its fragments is searched.
+    /// Whether the policy's validation searches Pixel Data too, so that every byte of a
+    /// well-formed file is examined (`deep` in a policy file, `--deep` on the command line).
+    /// Default: false: every value but Pixel Data and its fragments is searched.
     ///
     /// ```
     /// use dicom_sanitize::Policy;

@@ -9,7 +9,7 @@
 //! allow_dangling_tiff = false
 //! trailing = "keep"          # keep | truncate | reject
 //! reject_at = "high"         # info | low | medium | high | critical; absent: never
-//! deep = false               # true: search Pixel Data too (every byte of the file)
+//! deep = false               # true: search Pixel Data too (every byte is examined)
 //!
 //! [limits]                   # any subset of the Limits fields
 //! max_depth = 64
@@ -148,7 +148,7 @@ pub struct PolicyConfig {
     )]
     pub reject_at: Option<Severity>,
     /// Search Pixel Data values and fragments too (`deep`), so that validation examines
-    /// every byte of a file; see [`Policy::deep_scan`]. Default: false.
+    /// every byte of a well-formed file; see [`Policy::deep_scan`]. Default: false.
     #[cfg_attr(feature = "serde", serde(default))]
     pub deep: bool,
     /// The limits for reading inputs (`[limits]`). Default: [`Limits::default`].

@@ -40,8 +40,9 @@ pub struct PolicyChoice {
     /// The full policy from a TOML or JSON file (see `dicom-sanitize policy`).
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<PathBuf>,
-    /// Also search Pixel Data, whole, so that every byte of each file is examined once
-    /// (a policy file's `deep = true`). Without it, every value but Pixel Data is searched.
+    /// Also search Pixel Data, whole, so that every byte of a well-formed file is examined
+    /// once (a policy file's `deep = true`). Without it, every value but Pixel Data is
+    /// searched.
     #[arg(long)]
     pub deep: bool,
 }
