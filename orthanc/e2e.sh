@@ -2,8 +2,8 @@
 # End-to-end test of the Orthanc plugin: starts real Orthanc servers with the plugin on free
 # local ports, each with a temporary configuration and storage folder, uploads a polyglot, a
 # dual-personality DICOM-TIFF file and a clean file through the REST API, and checks the bytes
-# Orthanc stored. Then checks reject mode, the strip policy, and that a mistyped setting stops
-# Orthanc.
+# Orthanc stored. Then checks reject mode, Deep, the strip policy, and that a mistyped setting
+# stops Orthanc.
 #
 #   orthanc/e2e.sh              the checks (build the plugin first: make -C orthanc)
 #   orthanc/e2e.sh --bench N    also time N uploads per file with and without the plugin
@@ -198,6 +198,21 @@ stored "$(field ID <<<"$reply")" "$work/tiff.stored"
 cmp -s "$fixtures/tiff.dcm" "$work/tiff.stored" || fail "TIFF file refused or changed"
 [ "$(instance_count)" -eq 1 ] || fail "expected exactly one stored instance"
 pass "functional TIFF file still accepted byte for byte"
+stop_orthanc
+
+echo "== Deep: an executable in Pixel Data is refused only when Pixel Data is searched"
+start_orthanc shallow "$with_plugin" '{"RejectAt": "high"}'
+reply=$(upload "$fixtures/pixels.dcm")
+[ "$(field Status <<<"$reply")" = Success ] || fail "not stored without Deep: $reply"
+pass "without Deep, Pixel Data is not searched: the instance is stored"
+stop_orthanc
+start_orthanc deep "$with_plugin" '{"RejectAt": "high", "Deep": true}'
+reply=$(upload "$fixtures/pixels.dcm")
+[ "$(field Status <<<"$reply")" = FilteredOut ] || fail "not refused with Deep: $reply"
+[ "$(instance_count)" -eq 0 ] || fail "something was stored"
+grep -q "DicomSanitize: instance $uid: value.executable \[critical\] at offset 7300 (7FE0,0010)" "$log" ||
+  fail "the executable in Pixel Data is not logged"
+pass "with Deep, the ELF in Pixel Data is logged and the instance refused"
 stop_orthanc
 
 echo "== strip policy: store files without preamble and DICM"

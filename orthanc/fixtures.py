@@ -6,6 +6,8 @@
                 dual-personality DICOM-TIFF file.
   forged.dcm    polyglot.dcm whose (0002,0003) SOP Instance UID ends in a newline and a fake
                 log line: the plugin must escape it, not let it forge a line in Orthanc's log.
+  pixels.dcm    CT_small.dcm with an x86-64 Linux executable (it exits with 42) inside its
+                Pixel Data: only a deep search ("Deep": true) finds it.
 
 Usage: fixtures.py CT_SMALL_DCM OUTPUT_DIR
 """
@@ -61,6 +63,29 @@ def functional_tiff(ct_small: bytes) -> bytes:
     return bytes(data)
 
 
+# CT_small.dcm's Pixel Data value: 32,768 bytes at 6300.
+PIXEL_DATA_OFFSET = 6300
+EXIT_42 = bytes.fromhex("bf2a000000" "b83c000000" "0f05")  # mov edi, 42; mov eax, 60; syscall
+
+
+def elf_exit_42() -> bytes:
+    """An ELF header, one PT_LOAD program header mapping the whole image, then the code."""
+    base = 0x400000
+    size = 120 + len(EXIT_42)
+    header = b"\x7fELF\x02\x01\x01" + bytes(9)
+    header += struct.pack("<HHIQQQIHHHHHH", 2, 0x3E, 1, base + 120, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    program = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, size, size, 0x1000)
+    return header + program + EXIT_42
+
+
+def in_pixels(ct_small: bytes) -> bytes:
+    data = bytearray(ct_small)
+    at = PIXEL_DATA_OFFSET + 1000
+    elf = elf_exit_42()
+    data[at : at + len(elf)] = elf
+    return bytes(data)
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -70,6 +95,7 @@ def main() -> None:
     (out / "polyglot.dcm").write_bytes(polyglot(ct_small))
     (out / "tiff.dcm").write_bytes(functional_tiff(ct_small))
     (out / "forged.dcm").write_bytes(forged(polyglot(ct_small)))
+    (out / "pixels.dcm").write_bytes(in_pixels(ct_small))
 
 
 if __name__ == "__main__":

@@ -29,11 +29,19 @@
 //! * **Allows TIFF strictly**: one of the four TIFF/BigTIFF header forms, every other preamble
 //!   byte zero, and (for *functional*) an IFD chain inside the file, bounded and acyclic, whose
 //!   strips or tiles lie inside the file. A TIFF magic followed by anything else is never TIFF.
-//! * **Looks beyond the preamble** ([`validate`](crate::validate())): payload signatures at
-//!   the start of binary values, in (0002,0102) and (FFFC,FFFC), after the last element and
-//!   after a deflate stream; a ZIP directory in the last 65,557 bytes; `%PDF-` in the first
-//!   KiB; and the structural red flags real producers do not emit. Every finding has a stable
-//!   code, a severity and a byte offset ([`FindingCode`](crate::FindingCode)).
+//! * **Looks beyond the preamble** ([`validate`](crate::validate())): every element value of
+//!   the meta group and the data set, whatever its VR and at any sequence depth ((0002,0102)
+//!   and (FFFC,FFFC) included), is searched whole for executables (ELF, PE, Mach-O), archives
+//!   (ZIP, tar, 7z, RAR, CAB, OLE), ISO 9660 disc images, compressed streams (gzip, xz, zstd,
+//!   bzip2) and PDF documents, each confirmed by the checks of the program that acts on it: a
+//!   magic number without that structure is not a finding. Pixel Data and its fragments are
+//!   searched too when the scan is deep ([`Validator::deep_scan`](crate::Validator::deep_scan),
+//!   [`PolicyBuilder::deep_scan`](crate::PolicyBuilder::deep_scan), a policy file's
+//!   `deep = true`, `--deep`), so that every byte of a well-formed file is examined once;
+//!   reports say which (`deep`). Also: payload signatures after the last element and after a
+//!   deflate stream, a ZIP directory in the last 65,557 bytes, `%PDF-` in the first KiB, and
+//!   the structural red flags real producers do not emit. Every finding has a stable code, a
+//!   severity and a byte offset ([`FindingCode`](crate::FindingCode)).
 //! * **Sanitizes without re-encoding** ([`Policy`](crate::Policy)): the output is a new
 //!   preamble (or none) followed by the input's own bytes, so nothing a DICOM reader sees
 //!   changes, and a signature or hash over the data set stays valid.
@@ -57,11 +65,14 @@
 //!
 //! # Deliberate limits
 //!
-//! * **Not a virus scanner.** The crate finds *carriers*: headers and signatures where DICOM
-//!   has no reason to hold them. It does not judge whether a program is malicious; a payload
-//!   in the middle of a value, with no header of its own, is not found. Pixel Data and its
-//!   fragments are not searched unless [`Validator::deep_scan`](crate::Validator::deep_scan) (`--deep`),
-//!   because compressed pixel data starts with arbitrary bytes.
+//! * **Not a virus scanner.** The crate finds *carriers*: programs, archives and documents
+//!   that the software acting on them would run or open. It does not judge whether a program
+//!   is malicious. No mode sees a payload that is encrypted or encoded in a form only its own
+//!   software decodes (XOR, a custom cipher, bits spread over pixel values): such bytes neither
+//!   run nor open as they are, and need a second program, already on the machine, to extract
+//!   them.
+//! * **Pixel Data is skipped by default.** It holds most of a file's bytes, so the default
+//!   search seeks past it; a deep scan reads it too.
 //! * **Sanitizing removes the preamble carrier only.** A zeroed preamble no longer makes the
 //!   operating system run the file; a payload left in an element value is inert but still
 //!   there. Use [`PolicyBuilder::reject_findings_at`](crate::PolicyBuilder::reject_findings_at) to refuse such files instead of storing them.
@@ -71,16 +82,18 @@
 //!   that need the whole file (trailing data, rejecting findings) refuse to stream.
 //! * **Structure, not semantics.** The walk checks element headers, not IOD conformance, value
 //!   multiplicities or character sets.
-//! * **ZIP directories larger than the last 64 KiB** are found only when their record's comment
-//!   reaches the end of the file.
+//! * **Bytes outside element values**: after the data set they are reported as trailing data
+//!   with what they start with, and a ZIP end record is looked for in the last 65,557 bytes;
+//!   where the walk of a malformed file stops, the bytes after that point are not searched
+//!   (the file is `invalid`).
 //!
 //! # Where to put it
 //!
 //! * **Uploads** (DICOMweb STOW-RS, web forms, e-mail gateways): sanitize the stream as it
 //!   arrives and refuse what the policy rejects, before storing anything
 //!   ([`SanitizingReader::decide`](crate::SanitizingReader::decide)).
-//! * **Archives and shares**: `dicom-sanitize scan` to find polyglots, `fix --in-place` to clear
-//!   them; both read a file's header and tail only.
+//! * **Archives and shares**: `dicom-sanitize scan` to find polyglots (every byte but Pixel
+//!   Data; all of them with `--deep`), `fix --in-place` to clear them.
 //! * **Other languages**: the C ABI (`ffi/`) and the Orthanc plugin (`orthanc/`).
 //!
 //! # Handing files to a general DICOM toolkit

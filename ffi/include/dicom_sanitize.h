@@ -380,6 +380,12 @@ typedef struct ds_policy_options {
    * remove; DS_SEVERITY_NONE never refuses for findings. Default: DS_SEVERITY_NONE.
    */
   uint32_t reject_at;
+  /**
+   * 1 to search Pixel Data too when the policy validates (ds_validate_with_policy(), and
+   * ds_sanitize() with trailing or reject_at settings), so that every byte of a well-formed
+   * file is examined once; 0 to search every value but Pixel Data. Default: 0.
+   */
+  uint32_t deep;
 } ds_policy_options;
 
 /**
@@ -511,10 +517,11 @@ enum ds_status ds_policy_new(const struct ds_policy_options *options,
  * TOML); every field is optional and defaults as in ds_policy_options:
  * `{"preamble": "tiff" | "zero" | "strip" | "reject", "otherwise": "zero" | "strip" |
  * "reject", "allow_dangling_tiff": false | true, "trailing": "keep" | "truncate" | "reject",
- * "reject_at": "info" | "low" | "medium" | "high" | "critical", "limits": {"max_depth": 128,
- * ...}, "dangerous": {"keep_unchecked_preamble": false}}`; without "reject_at", findings
- * never cause a rejection. JSON that does not parse, an unknown field or value, and
- * contradictory settings are DS_ERR_INVALID_POLICY.
+ * "reject_at": "info" | "low" | "medium" | "high" | "critical", "deep": false | true,
+ * "limits": {"max_depth": 128, ...}, "dangerous": {"keep_unchecked_preamble": false}}`;
+ * without "reject_at", findings never cause a rejection; "deep" searches Pixel Data too.
+ * JSON that does not parse, an unknown field or value, and contradictory settings are
+ * DS_ERR_INVALID_POLICY.
  *
  * # Safety
  * `json` is a NUL-terminated string; `policy_out` points to a writable pointer.
@@ -576,7 +583,7 @@ enum ds_status ds_sop_instance_uid(const uint8_t *data, size_t len, char **uid_o
  *
  * The policy decides from the preamble alone, reading only the file's header, unless it acts
  * on trailing data or rejects findings: then it validates the whole input first. To list
- * the findings, call ds_validate().
+ * the findings, call ds_validate_with_policy() (or ds_validate(), for the default policy).
  *
  * Errors: DS_ERR_NOT_DICOM for input that is not DICOM; DS_ERR_REJECTED when the policy
  * refuses the input (ds_last_error_message() says why); DS_ERR_OUT_OF_MEMORY when the output
@@ -598,7 +605,8 @@ enum ds_status ds_sanitize(const struct ds_policy *policy,
  * fields of the command line's report (schema dicom-sanitize/report/v1) other than "schema"
  * and "path": "status", "threat", "layout", "size", "preamble", "findings", ..., and last
  * "action": what the default policy does (zero any preamble but a functional TIFF header).
- * Free it with ds_string_free.
+ * Every value but Pixel Data is searched ("deep": false); ds_validate_with_policy() searches
+ * with a policy's settings. Free it with ds_string_free.
  *
  * Validation itself never fails: input that is not DICOM or is malformed is described by the
  * report ("status": "not-dicom", "invalid"). Errors are only about the arguments.
@@ -608,6 +616,20 @@ enum ds_status ds_sanitize(const struct ds_policy *policy,
  * writable pointer.
  */
 enum ds_status ds_validate(const uint8_t *data, size_t len, char **report_out);
+
+/**
+ * Validates a buffer as `policy` does: with its limits, searching Pixel Data too when the
+ * policy is deep ("deep": true in the report); `*report_out` receives the JSON report of
+ * ds_validate(), whose "action" is what this policy does. Free it with ds_string_free.
+ *
+ * # Safety
+ * `policy` is a live policy; `data` points to `len` readable bytes (or is NULL with `len`
+ * 0); `report_out` to a writable pointer.
+ */
+enum ds_status ds_validate_with_policy(const struct ds_policy *policy,
+                                       const uint8_t *data,
+                                       size_t len,
+                                       char **report_out);
 
 /**
  * Frees the bytes of a buffer the library filled, and sets it to empty (data NULL, len 0),

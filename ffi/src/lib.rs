@@ -69,5 +69,5 @@ pub use policy::{
 pub use sanitize::{ds_action, ds_outcome, ds_sanitize};
 pub use severity::ds_severity;
 pub use status::{ds_status, ds_status_name};
-pub use validate::ds_validate;
+pub use validate::{ds_validate, ds_validate_with_policy};
 pub use version::ds_version;

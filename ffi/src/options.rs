@@ -75,6 +75,10 @@ pub struct ds_policy_options {
     /// A ds_severity: refuse files with a finding at or above it that sanitizing does not
     /// remove; DS_SEVERITY_NONE never refuses for findings. Default: DS_SEVERITY_NONE.
     pub reject_at: u32,
+    /// 1 to search Pixel Data too when the policy validates (ds_validate_with_policy(), and
+    /// ds_sanitize() with trailing or reject_at settings), so that every byte of a well-formed
+    /// file is examined once; 0 to search every value but Pixel Data. Default: 0.
+    pub deep: u32,
 }
 
 impl Named for ds_preamble_action {
@@ -180,15 +184,8 @@ fn library<T: Named, L: Copy>(
 pub(crate) fn policy_config(options: &ds_policy_options) -> Result<PolicyConfig, FfiError> {
     let otherwise: ds_fallback = from_raw("otherwise", options.otherwise)?;
     let preamble: ds_preamble_action = from_raw("preamble", options.preamble)?;
-    let allow_dangling_tiff = match options.allow_dangling_tiff {
-        0 => false,
-        1 => true,
-        other => {
-            return Err(invalid(format!(
-                "allow_dangling_tiff: unknown value {other}, expected 0 or 1"
-            )))
-        }
-    };
+    let allow_dangling_tiff = flag("allow_dangling_tiff", options.allow_dangling_tiff)?;
+    let deep = flag("deep", options.deep)?;
     let trailing: ds_trailing_action = from_raw("trailing", options.trailing)?;
     let reject_at: ds_severity = from_raw("reject_at", options.reject_at)?;
     let mut config = PolicyConfig::default();
@@ -201,7 +198,19 @@ pub(crate) fn policy_config(options: &ds_policy_options) -> Result<PolicyConfig,
     config.allow_dangling_tiff = allow_dangling_tiff;
     config.trailing = library(trailing, &TrailingAction::ALL, TrailingAction::as_str)?;
     config.reject_at = reject_at.severity();
+    config.deep = deep;
     Ok(config)
+}
+
+/// Decodes a C boolean field: 0 or 1.
+fn flag(field: &str, raw: u32) -> Result<bool, FfiError> {
+    match raw {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(invalid(format!(
+            "{field}: unknown value {other}, expected 0 or 1"
+        ))),
+    }
 }
 
 /// The policy the C struct describes.
@@ -273,8 +282,18 @@ mod tests {
                 allow_dangling_tiff: 0,
                 trailing: ds_trailing_action::DS_TRAILING_ACTION_TRUNCATE as u32,
                 reject_at: ds_severity::DS_SEVERITY_HIGH as u32,
+                deep: 0,
             }),
             Ok(strict)
+        );
+        let deep = Policy::builder().deep_scan(true).build().unwrap();
+        assert_eq!(json(r#"{"deep":true}"#), Ok(deep.clone()));
+        assert_eq!(
+            options(ds_policy_options {
+                deep: 1,
+                ..Default::default()
+            }),
+            Ok(deep)
         );
         assert_eq!(json(r#"{"preamble":"zero"}"#), Ok(Policy::zero()));
         assert_eq!(json(r#"{"preamble":"strip"}"#), Ok(Policy::strip()));
@@ -301,6 +320,11 @@ mod tests {
                 allow_dangling_tiff: 2,
                 ..Default::default()
             }),
+            options(ds_policy_options {
+                deep: 2,
+                ..Default::default()
+            }),
+            json(r#"{"deep":1}"#),
             options(ds_policy_options {
                 preamble: ds_preamble_action::DS_PREAMBLE_ACTION_REJECT as u32,
                 otherwise: ds_fallback::DS_FALLBACK_STRIP as u32,

@@ -60,10 +60,11 @@ pub unsafe extern "C" fn ds_policy_new(
 /// TOML); every field is optional and defaults as in ds_policy_options:
 /// `{"preamble": "tiff" | "zero" | "strip" | "reject", "otherwise": "zero" | "strip" |
 /// "reject", "allow_dangling_tiff": false | true, "trailing": "keep" | "truncate" | "reject",
-/// "reject_at": "info" | "low" | "medium" | "high" | "critical", "limits": {"max_depth": 128,
-/// ...}, "dangerous": {"keep_unchecked_preamble": false}}`; without "reject_at", findings
-/// never cause a rejection. JSON that does not parse, an unknown field or value, and
-/// contradictory settings are DS_ERR_INVALID_POLICY.
+/// "reject_at": "info" | "low" | "medium" | "high" | "critical", "deep": false | true,
+/// "limits": {"max_depth": 128, ...}, "dangerous": {"keep_unchecked_preamble": false}}`;
+/// without "reject_at", findings never cause a rejection; "deep" searches Pixel Data too.
+/// JSON that does not parse, an unknown field or value, and contradictory settings are
+/// DS_ERR_INVALID_POLICY.
 ///
 /// # Safety
 /// `json` is a NUL-terminated string; `policy_out` points to a writable pointer.

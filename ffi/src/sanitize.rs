@@ -105,7 +105,7 @@ impl ds_outcome {
 ///
 /// The policy decides from the preamble alone, reading only the file's header, unless it acts
 /// on trailing data or rejects findings: then it validates the whole input first. To list
-/// the findings, call ds_validate().
+/// the findings, call ds_validate_with_policy() (or ds_validate(), for the default policy).
 ///
 /// Errors: DS_ERR_NOT_DICOM for input that is not DICOM; DS_ERR_REJECTED when the policy
 /// refuses the input (ds_last_error_message() says why); DS_ERR_OUT_OF_MEMORY when the output

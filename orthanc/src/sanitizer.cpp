@@ -57,7 +57,8 @@ OrthancPluginReceivedInstanceAction Sanitizer::Replace(
 
 void Sanitizer::LogFindings(Instance& instance) const {
   char* raw = nullptr;
-  const ds_status status = ds_validate(instance.data(), instance.size(), &raw);
+  const ds_status status =
+      ds_validate_with_policy(policy_.get(), instance.data(), instance.size(), &raw);
   const String json(raw);
   if (status != DS_OK) {
     log_.Error(instance.Name() + ": cannot list findings (" + Escape(LastError(status)) + ")");

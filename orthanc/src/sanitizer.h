@@ -18,7 +18,7 @@ class Sanitizer {
   // Keeps the instance when the policy leaves it unchanged; replaces it with the sanitized
   // bytes (written to `modified`) when they differ; discards it when the policy refuses it,
   // and also when it cannot be sanitized at all (fail closed). With LogFindings, logs every
-  // finding of the library's validation first.
+  // finding of the library's validation with the policy (its depth included) first.
   OrthancPluginReceivedInstanceAction Process(Instance& instance,
                                               OrthancPluginMemoryBuffer64* modified) const;
 

@@ -65,10 +65,12 @@ Settings ReadSettings(const std::string& configuration) {
       settings.trailing_data = StringSetting(value, key);
     } else if (key == "LogFindings") {
       settings.log_findings = BoolSetting(value, key);
+    } else if (key == "Deep") {
+      settings.deep = BoolSetting(value, key);
     } else {
       throw std::runtime_error("unknown setting " + Key(key) +
                                " (known: Policy, Reject, RejectAt, AllowDanglingTiff, "
-                               "TrailingData, LogFindings)");
+                               "TrailingData, LogFindings, Deep)");
     }
   }
   return settings;
@@ -96,6 +98,7 @@ std::string PolicyJson(const Settings& settings) {
   if (settings.reject_at != "none") {
     policy["reject_at"] = settings.reject_at;  // absent: findings never reject
   }
+  policy["deep"] = settings.deep;
   Json::StreamWriterBuilder writer;
   writer["indentation"] = "";
   return Json::writeString(writer, policy);

@@ -25,6 +25,10 @@ struct Settings {
   std::string trailing_data = "keep";
   // "LogFindings": validate every instance and log each finding, with its SOP Instance UID.
   bool log_findings = true;
+  // "Deep": validation (LogFindings, RejectAt, TrailingData) searches Pixel Data too, so that
+  // every byte of a well-formed instance is examined; otherwise every value but Pixel Data
+  // is searched.
+  bool deep = false;
 };
 
 // Reads the settings from Orthanc's whole configuration (JSON text); a missing section means

@@ -57,6 +57,23 @@ impl PolicyBuilder {
         self
     }
 
+    /// Also search Pixel Data values and fragments for payloads, whole, so that validation
+    /// examines every byte of a well-formed file once. Default: false: every other value is
+    /// searched, and Pixel Data, which holds most of a file's bytes, is skipped.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let deep = Policy::builder().deep_scan(true).build()?;
+    /// assert!(deep.deep_scan());
+    /// assert!(!Policy::default().deep_scan());
+    /// # Ok::<(), dicom_sanitize::Error>(())
+    /// ```
+    pub fn deep_scan(mut self, deep: bool) -> Self {
+        self.config.deep = deep;
+        self
+    }
+
     /// Settings that weaken the protection, visibly named.
     pub fn dangerous(&mut self) -> DangerousPolicyBuilder<'_> {
         DangerousPolicyBuilder { builder: self }

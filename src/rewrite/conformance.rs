@@ -85,10 +85,25 @@ impl Policy {
             });
         }
         s.push_str(
-            "The application also looks for executable, script and archive signatures in \
-             (0002,0102) Private Information, at the start of OB, OW, UN and other binary \
-             values, in (FFFC,FFFC) Data Set Trailing Padding and after the end of the Data \
-             Set, and checks the structure of the File Meta Information and the Data Set.",
+            "The application also searches every element value of the File Meta Information \
+             and the Data Set, whatever its Value Representation and at any sequence nesting \
+             depth, (0002,0102) Private Information, (FFFC,FFFC) Data Set Trailing Padding and \
+             encapsulated items included, for executables (PE, ELF, Mach-O), archives (ZIP, \
+             tar, 7z, RAR, CAB, OLE compound files), disc images (ISO 9660), compressed \
+             streams (gzip, xz, Zstandard, bzip2) and PDF documents, each confirmed by the \
+             structure that the programs acting on it check. ",
+        );
+        s.push_str(if self.deep_scan() {
+            "Pixel Data and its fragments are searched in the same way, so that every byte of \
+             a well-formed file is examined. "
+        } else {
+            "Pixel Data and its fragments are not searched. "
+        });
+        s.push_str(
+            "It looks for executable, script and archive signatures after the end of the Data \
+             Set, and checks the structure of the File Meta Information and the Data Set. \
+             Content that is encrypted, or encoded in a form that only its own software \
+             decodes, cannot be recognised.",
         );
         match self.rejects_findings_at() {
             Some(severity) => {
@@ -131,5 +146,23 @@ mod tests {
         assert!(Policy::strip()
             .conformance_statement()
             .contains("without a File Preamble"));
+    }
+
+    #[test]
+    fn conformance_statements_say_what_is_searched() {
+        let default = Policy::default().conformance_statement();
+        assert!(default.contains("every element value"));
+        assert!(default.contains("whatever its Value Representation"));
+        assert!(default.contains("ISO 9660"));
+        assert!(default.contains("PDF documents"));
+        assert!(default.contains("Pixel Data and its fragments are not searched."));
+        assert!(default.contains("encrypted"));
+        let deep = Policy::builder()
+            .deep_scan(true)
+            .build()
+            .unwrap()
+            .conformance_statement();
+        assert!(deep.contains("every byte of a well-formed file is examined"));
+        assert!(!deep.contains("are not searched"));
     }
 }

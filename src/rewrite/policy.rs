@@ -199,6 +199,7 @@ pub struct Policy {
     trailing: TrailingAction,
     reject_at: Option<Severity>,
     limits: Limits,
+    deep: bool,
 }
 
 impl Default for Policy {
@@ -212,6 +213,7 @@ impl Default for Policy {
             trailing: TrailingAction::Keep,
             reject_at: None,
             limits: Limits::default(),
+            deep: false,
         }
     }
 }
@@ -230,6 +232,7 @@ impl Policy {
         trailing: TrailingAction,
         reject_at: Option<Severity>,
         limits: Limits,
+        deep: bool,
     ) -> Self {
         Policy {
             preamble,
@@ -238,6 +241,7 @@ impl Policy {
             trailing,
             reject_at,
             limits,
+            deep,
         }
     }
 
@@ -306,16 +310,35 @@ impl Policy {
         &self.limits
     }
 
-    /// The validator the policy uses to read inputs: one applying its [`limits`](Policy::limits).
+    /// Whether the policy's validation searches Pixel Data too, so that every byte of a
+    /// well-formed file is examined (`deep` in a policy file, `--deep` on the command line).
+    /// Default: false: every value but Pixel Data and its fragments is searched.
     ///
     /// ```
     /// use dicom_sanitize::Policy;
     ///
-    /// let policy = Policy::default();
+    /// assert!(!Policy::default().deep_scan());
+    /// assert!(Policy::builder().deep_scan(true).build()?.deep_scan());
+    /// # Ok::<(), dicom_sanitize::Error>(())
+    /// ```
+    pub fn deep_scan(&self) -> bool {
+        self.deep
+    }
+
+    /// The validator the policy uses to read inputs: one applying its [`limits`](Policy::limits),
+    /// searching Pixel Data when the policy is [deep](Policy::deep_scan).
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let policy = Policy::builder().deep_scan(true).build()?;
     /// assert_eq!(policy.validator().limits(), policy.limits());
+    /// let data = std::fs::read("tests/data/pydicom/rtplan.dcm")?;
+    /// assert!(policy.validator().validate(&data).deep);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validator(&self) -> Validator {
-        Validator::new(self.limits)
+        Validator::new(self.limits).deep_scan(self.deep)
     }
 
     /// What the policy does with the preamble of an input of this layout and preamble kind;

@@ -9,6 +9,7 @@
 //! allow_dangling_tiff = false
 //! trailing = "keep"          # keep | truncate | reject
 //! reject_at = "high"         # info | low | medium | high | critical; absent: never
+//! deep = false               # true: search Pixel Data too (every byte is examined)
 //!
 //! [limits]                   # any subset of the Limits fields
 //! max_depth = 64
@@ -146,6 +147,10 @@ pub struct PolicyConfig {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub reject_at: Option<Severity>,
+    /// Search Pixel Data values and fragments too (`deep`), so that validation examines
+    /// every byte of a well-formed file; see [`Policy::deep_scan`]. Default: false.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub deep: bool,
     /// The limits for reading inputs (`[limits]`). Default: [`Limits::default`].
     #[cfg_attr(feature = "serde", serde(default))]
     pub limits: Limits,
@@ -210,6 +215,7 @@ impl TryFrom<PolicyConfig> for Policy {
             config.trailing,
             config.reject_at,
             config.limits,
+            config.deep,
         ))
     }
 }
@@ -229,6 +235,7 @@ impl From<&Policy> for PolicyConfig {
             allow_dangling_tiff: policy.allows_dangling_tiff(),
             trailing: policy.trailing_action(),
             reject_at: policy.rejects_findings_at(),
+            deep: policy.deep_scan(),
             limits: *policy.limits(),
             dangerous,
         }
@@ -271,6 +278,7 @@ mod tests {
                 })
                 .build()
                 .unwrap(),
+            Policy::builder().deep_scan(true).build().unwrap(),
             audit.build().unwrap(),
         ];
         for policy in policies {
@@ -376,6 +384,12 @@ mod tests {
             parse(&serde_json::to_string(&audit).unwrap()).unwrap(),
             audit
         );
+        let deep = parse(r#"{"deep": true}"#).unwrap();
+        assert!(deep.deep_scan());
+        assert_eq!(deep, Policy::builder().deep_scan(true).build().unwrap());
+        assert!(serde_json::to_string(&Policy::default())
+            .unwrap()
+            .contains(r#""deep":false"#));
     }
 
     #[cfg(feature = "serde")]
@@ -394,5 +408,7 @@ mod tests {
         );
         assert!(parse(r#"{"limits": {"max_deepness": 1}}"#).is_err());
         assert!(parse(r#"{"reject_at": "severe"}"#).is_err());
+        assert!(parse(r#"{"deep": "yes"}"#).is_err());
+        assert!(parse(r#"{"limits": {"deep": true}}"#).is_err());
     }
 }

@@ -69,6 +69,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Findings left out because their code had already been reported many times.
     pub suppressed: u64,
+    /// Whether Pixel Data was searched too ([`Validator::deep_scan`](crate::Validator::deep_scan)),
+    /// so that every byte of the input was examined; otherwise every value but Pixel Data and
+    /// its fragments was.
+    pub deep: bool,
 }
 
 impl Report {
@@ -159,12 +163,12 @@ pub(crate) mod serialize {
     }
 
     /// The number of fields [`serialize_fields`] writes.
-    pub(crate) const FIELDS: usize = 14;
+    pub(crate) const FIELDS: usize = 15;
 
     /// Writes the report's fields, in the order of the JSON schema: `status`, `threat`,
     /// `layout`, `size`, `preamble`, `transfer_syntax`, `data_set_offset`, `encoding`,
-    /// `deflated`, `elements`, `max_depth`, `data_end`, `findings` and `suppressed`. A
-    /// report records no policy: [`Verdict`](crate::Verdict) adds the `action` of one.
+    /// `deflated`, `elements`, `max_depth`, `data_end`, `findings`, `suppressed` and `deep`
+    /// (added within v1). A report records no policy: [`Verdict`](crate::Verdict) adds the `action` of one.
     pub(crate) fn serialize_fields<S: SerializeStruct>(
         report: &Report,
         s: &mut S,
@@ -183,12 +187,13 @@ pub(crate) mod serialize {
         s.serialize_field("data_end", &report.data_end)?;
         s.serialize_field("findings", &report.findings)?;
         s.serialize_field("suppressed", &report.suppressed)?;
+        s.serialize_field("deep", &report.deep)?;
         Ok(())
     }
 
     /// Fields: `status`, `threat`, `layout`, `size`, `preamble`, `transfer_syntax`,
     /// `data_set_offset`, `encoding`, `deflated`, `elements`, `max_depth`, `data_end`,
-    /// `findings` and `suppressed`. No `action`, which depends on a policy: serialise a
+    /// `findings`, `suppressed` and `deep`. No `action`, which depends on a policy: serialise a
     /// [`Verdict`](crate::Verdict) for the JSON report with it.
     impl Serialize for Report {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -70,6 +70,7 @@ impl Run {
                 data_end: None,
                 findings: Vec::new(),
                 suppressed: 0,
+                deep: validator.deep,
             },
             elements: ElementRules::default(),
             values: ValueScan::new(validator.deep, &limits, preamble),

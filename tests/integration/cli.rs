@@ -993,3 +993,71 @@ fn fix_output_killed_at_any_point_converges_on_a_rerun() {
             .all(|record| record["fix"]["existing"] == true));
     }
 }
+
+/// `--deep` (and a policy file's `deep = true`) makes `scan` and `fix` search Pixel Data: an
+/// ELF there is found, records say `"deep": true`, and `policy` prints the setting.
+#[test]
+fn deep_searches_pixel_data_in_scan_fix_and_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut data, _) = fixtures::part10(fixtures::Encoding::ExplicitLe, &[]);
+    let mut pixels = vec![0u8; 4096];
+    let elf = fixtures::elf_exit_42();
+    pixels[100..100 + elf.len()].copy_from_slice(&elf);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &pixels));
+    let file = dir.path().join("pixels.dcm");
+    std::fs::write(&file, &data).unwrap();
+    let file = file.to_str().unwrap();
+    let deep_policy = dir.path().join("deep.toml");
+    std::fs::write(&deep_policy, "deep = true\n").unwrap();
+    let deep_policy = deep_policy.to_str().unwrap();
+
+    let record = |args: &[&str]| {
+        let output = run(args);
+        let records = json_lines(&output);
+        assert_eq!(records.len(), 1, "{args:?}");
+        (output.status.code(), records[0].clone())
+    };
+    let (code, shallow) = record(&["scan", "--json", file]);
+    assert_eq!(
+        (code, &shallow["deep"], &shallow["threat"]),
+        (Some(0), &false.into(), &false.into())
+    );
+    for args in [
+        &["scan", "--json", "--deep", file][..],
+        &["scan", "--json", "--policy-file", deep_policy, file],
+        &["scan", "--json", "--policy", "zero", "--deep", file],
+        &["fix", "--json", "--deep", "--dry-run", "--in-place", file],
+    ] {
+        let (code, deep) = record(args);
+        assert_eq!(code, Some(1), "{args:?}: {deep}");
+        assert_eq!(deep["deep"], true, "{args:?}");
+        assert_eq!(deep["threat"], true, "{args:?}");
+        assert!(deep["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "value.executable" && f["tag"] == "(7FE0,0010)"));
+    }
+    assert_eq!(
+        std::fs::read(file).unwrap(),
+        data,
+        "a dry run writes nothing"
+    );
+    let (code, inspected) = record(&["inspect", "--json", "--deep", file]);
+    assert_eq!((code, &inspected["deep"]), (Some(1), &true.into()));
+
+    for args in [
+        &["policy", "--deep"][..],
+        &["policy", "--policy-file", deep_policy],
+    ] {
+        let printed = run(args);
+        assert_eq!(printed.status.code(), Some(0));
+        assert!(String::from_utf8(printed.stdout)
+            .unwrap()
+            .contains("deep = true"));
+    }
+    let printed = String::from_utf8(run(&["policy"]).stdout).unwrap();
+    assert!(printed.contains("deep = false"), "{printed}");
+}

@@ -263,6 +263,36 @@ static void test_validate(bytes ct_small, bytes implicit_vr) {
   CHECK(report == NULL);
   CHECK(ds_validate(text, sizeof text, NULL) == DS_ERR_NULL_ARGUMENT);
   ds_string_free(NULL);
+
+  /* With a policy: its limits and depth, and its action. */
+  CHECK(ds_validate(ct_small.data, ct_small.len, &report) == DS_OK);
+  CHECK(report != NULL && strstr(report, "\"deep\":false") != NULL);
+  ds_string_free(report);
+  ds_policy_options options = {0};
+  options.preamble = DS_PREAMBLE_ACTION_STRIP;
+  options.deep = 1;
+  ds_policy *deep = NULL;
+  CHECK(ds_policy_new(&options, &deep) == DS_OK);
+  CHECK(ds_validate_with_policy(deep, ct_small.data, ct_small.len, &report) == DS_OK);
+  CHECK(report != NULL && strstr(report, "\"deep\":true") != NULL);
+  CHECK(report != NULL && strstr(report, "\"action\":\"strip\"") != NULL);
+  CHECK(report != NULL && strstr(report, "\"threat\":false") != NULL);
+  ds_string_free(report);
+  report = (char *)1;
+  CHECK(ds_validate_with_policy(NULL, ct_small.data, ct_small.len, &report) ==
+        DS_ERR_NULL_ARGUMENT);
+  CHECK(report == NULL);
+  CHECK(ds_validate_with_policy(deep, NULL, 1, &report) == DS_ERR_NULL_ARGUMENT);
+  CHECK(ds_validate_with_policy(deep, text, sizeof text, NULL) == DS_ERR_NULL_ARGUMENT);
+  ds_policy_free(deep);
+  options.deep = 2;
+  CHECK(ds_policy_new(&options, &deep) == DS_ERR_INVALID_POLICY);
+  CHECK(last_error_contains("deep"));
+  deep = policy_from_json("{\"deep\":true}");
+  CHECK(ds_validate_with_policy(deep, ct_small.data, ct_small.len, &report) == DS_OK);
+  CHECK(report != NULL && strstr(report, "\"deep\":true") != NULL);
+  ds_string_free(report);
+  ds_policy_free(deep);
 }
 
 static void test_sop_instance_uid(bytes ct_small) {

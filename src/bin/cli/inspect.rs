@@ -15,7 +15,8 @@ pub struct InspectArgs {
     /// Print the full report as one JSON object (the `scan --json` record).
     #[arg(long)]
     json: bool,
-    /// Also look for payloads at the start of Pixel Data values and fragments.
+    /// Also search Pixel Data, whole, so that every byte of a well-formed file is examined
+    /// once. Without it, every value but Pixel Data is searched.
     #[arg(long)]
     deep: bool,
     /// The file to inspect.

@@ -31,7 +31,7 @@ impl PolicyName {
     }
 }
 
-/// `--policy NAME` or `--policy-file FILE`.
+/// `--policy NAME` or `--policy-file FILE`, and `--deep`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PolicyChoice {
     /// The preamble policy [default: tiff].
@@ -40,17 +40,21 @@ pub struct PolicyChoice {
     /// The full policy from a TOML or JSON file (see `dicom-sanitize policy`).
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<PathBuf>,
+    /// Also search Pixel Data, whole, so that every byte of a well-formed file is examined
+    /// once (a policy file's `deep = true`). Without it, every value but Pixel Data is
+    /// searched.
+    #[arg(long)]
+    pub deep: bool,
 }
 
 impl PolicyChoice {
     pub fn load(&self) -> Result<Policy, String> {
-        match (&self.policy_file, self.policy) {
-            (Some(path), _) => load_file(path),
-            (None, name) => {
-                let config = name.map_or_else(PolicyConfig::default, PolicyName::config);
-                Policy::try_from(config).map_err(|e| e.to_string())
-            }
-        }
+        let mut config = match (&self.policy_file, self.policy) {
+            (Some(path), _) => PolicyConfig::from(load_file(path)?),
+            (None, name) => name.map_or_else(PolicyConfig::default, PolicyName::config),
+        };
+        config.deep |= self.deep;
+        Policy::try_from(config).map_err(|e| e.to_string())
     }
 }
 
@@ -108,6 +112,7 @@ mod tests {
             PolicyChoice {
                 policy,
                 policy_file: None,
+                deep: false,
             }
             .load()
         };
@@ -115,6 +120,30 @@ mod tests {
         assert_eq!(load(Some(PolicyName::Tiff)), Ok(Policy::default()));
         assert_eq!(load(Some(PolicyName::Zero)), Ok(Policy::zero()));
         assert_eq!(load(Some(PolicyName::Strip)), Ok(Policy::strip()));
+    }
+
+    #[test]
+    fn deep_makes_any_policy_deep() {
+        for policy in [None, Some(PolicyName::Zero), Some(PolicyName::Strip)] {
+            let choice = PolicyChoice {
+                policy,
+                policy_file: None,
+                deep: true,
+            };
+            let loaded = choice.load().unwrap();
+            assert!(loaded.deep_scan(), "{policy:?}");
+            let mut shallow = PolicyConfig::from(&loaded);
+            shallow.deep = false;
+            let shallow = Policy::try_from(shallow).unwrap();
+            assert_eq!(
+                PolicyChoice {
+                    deep: false,
+                    ..choice
+                }
+                .load(),
+                Ok(shallow)
+            );
+        }
     }
 
     #[test]

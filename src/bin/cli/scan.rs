@@ -19,9 +19,6 @@ pub struct ScanArgs {
     walk: WalkArgs,
     #[command(flatten)]
     policy: PolicyChoice,
-    /// Also look for payloads at the start of Pixel Data values and fragments.
-    #[arg(long)]
-    deep: bool,
     /// Files and folders to scan.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -32,7 +29,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let validator = Validator::new(*policy.limits()).deep_scan(args.deep);
+    let validator = policy.validator();
     let progress = Progress::new(args.run.quiet);
     let mut totals = Totals::default();
     let stdout = io::stdout();
