@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use dicom_sanitize::{validate, Policy, Verdict};
+use dicom_sanitize::{Policy, Verdict};
 
 use crate::args;
 use crate::error::{guard, FfiError};
@@ -36,10 +36,7 @@ pub unsafe extern "C" fn ds_validate(
         report_out.write(ptr::null_mut());
         // SAFETY: forwarded from this function's contract.
         let data = unsafe { args::input(data, len, "data") }?;
-        let report = validate(data);
-        let verdict = Verdict::new(&Policy::default(), &report);
-        let json = serde_json::to_string(&verdict).map_err(FfiError::internal)?;
-        report_out.write(c_string(json)?);
+        report_out.write(report_json(&Policy::default(), data)?);
         Ok(())
     })
 }
@@ -66,10 +63,15 @@ pub unsafe extern "C" fn ds_validate_with_policy(
         let policy = unsafe { args::borrow(policy, "policy") }?.policy();
         // SAFETY: forwarded from this function's contract.
         let data = unsafe { args::input(data, len, "data") }?;
-        let report = policy.validator().validate(data);
-        let verdict = Verdict::new(policy, &report);
-        let json = serde_json::to_string(&verdict).map_err(FfiError::internal)?;
-        report_out.write(c_string(json)?);
+        report_out.write(report_json(policy, data)?);
         Ok(())
     })
+}
+
+/// The JSON report of `data` validated as `policy` does, with its action, as a C string for the
+/// caller to free.
+fn report_json(policy: &Policy, data: &[u8]) -> Result<*mut c_char, FfiError> {
+    let report = policy.validator().validate(data);
+    let json = serde_json::to_string(&Verdict::new(policy, &report)).map_err(FfiError::internal)?;
+    c_string(json)
 }
