@@ -59,6 +59,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "inspect" => fuzzing::inspect,
         "walk" => fuzzing::walk,
         "validate" => fuzzing::validate,
+        "deep" => fuzzing::deep,
         "sanitize" => fuzzing::sanitize,
         "sinks" => fuzzing::sinks,
         "oracle" => fuzzing::oracle,
