@@ -1,7 +1,11 @@
 //! Whole-process comparison: `dicom-sanitize scan` over a tree of CT-like files with junk
 //! preambles, against a loop that opens each file with dicom-object `read_until(PixelData)`
 //! (the dicom-rs way to read a file's header), and against the physical floor (reading the
-//! same bytes with the same system calls and doing nothing else), in one run.
+//! same bytes with the same system calls and doing nothing else), in one run; and
+//! `scan --deep --jobs 1`, which reads every byte of every file, against `cat` of every file
+//! to `/dev/null` (the floor of a deep scan). The warm-up reads each file's head and tail
+//! only: when the tree does not fit in the page cache, the deep scan and `cat` both read from
+//! the disk.
 //!
 //! ```text
 //! cargo bench --features cli --bench scan_tree            # 10,000 files of about 0.5 MB
@@ -37,6 +41,10 @@ fn main() {
         dicom_rs_loop(&dir);
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--cat") {
+        cat_every_file(Path::new(&args[at + 1]));
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--read-floor") {
         read_floor(Path::new(&args[at + 1]));
         return;
@@ -60,7 +68,7 @@ fn main() {
     let this = std::env::current_exe().expect("this benchmark's path");
     let tree_arg = tree.to_str().expect("UTF-8 path");
 
-    let contenders: [(&str, Vec<&str>, &Path); 4] = [
+    let contenders: [(&str, Vec<&str>, &Path); 6] = [
         (
             "dicom-sanitize scan --jobs 1",
             vec!["scan", "--quiet", "--jobs", "1", tree_arg],
@@ -81,15 +89,25 @@ fn main() {
             vec!["--read-floor", tree_arg],
             &this,
         ),
+        (
+            "dicom-sanitize scan --deep --jobs 1",
+            vec!["scan", "--quiet", "--deep", "--jobs", "1", tree_arg],
+            Path::new(scanner),
+        ),
+        (
+            "cat of every file to /dev/null (floor of --deep)",
+            vec!["--cat", tree_arg],
+            &this,
+        ),
     ];
     // Runs alternate between contenders so that a change in the machine's load mid-run
     // affects them alike.
-    let mut best = [Duration::MAX; 4];
+    let mut best = [Duration::MAX; 6];
     // Per round, the dicom-rs loop's time over `scan --jobs 1`'s: the two ran a second apart,
     // so a change in the machine's speed between rounds cancels out of each ratio.
     let mut paired = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
-        let mut round = [Duration::MAX; 4];
+        let mut round = [Duration::MAX; 6];
         for (slot, (_, args, program)) in round.iter_mut().zip(&contenders) {
             *slot = time(program, args);
         }
@@ -126,6 +144,11 @@ fn main() {
          (the floor is this binary reading, with the same system calls, the bytes scan reads).",
         single / results[1].1.as_secs_f64(),
         single / results[3].1.as_secs_f64()
+    );
+    println!(
+        "\n`scan --deep --jobs 1` takes {:.2}x the time of `cat` of every file to /dev/null \
+         (issue 15's target: at most 1.5x).",
+        results[4].1.as_secs_f64() / results[5].1.as_secs_f64()
     );
     println!(
         "\nPaired by round (the dicom-rs loop's time over `scan --jobs 1`'s in the same round), \
@@ -194,6 +217,28 @@ fn read_floor(dir: &Path) {
             .expect("read the tail");
     }
     assert!(read > 0);
+}
+
+/// The floor of a deep scan: `cat` of every file of the tree (sorted walk) to `/dev/null`,
+/// a few hundred files per `cat` process.
+fn cat_every_file(dir: &Path) {
+    const PER_CAT: usize = 500;
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|entry| entry.expect("walk"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    assert!(!files.is_empty());
+    for batch in files.chunks(PER_CAT) {
+        let status = Command::new("cat")
+            .args(batch)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run cat");
+        assert!(status.success(), "cat failed: {status}");
+    }
 }
 
 /// The dicom-rs way to clear a preamble: open the whole file, write it out again (dicom-object

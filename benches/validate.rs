@@ -6,18 +6,22 @@
 //! - `ct-0.5MB`: the same header rebuilt with 512x512 pseudo-random pixels;
 //! - `multiframe-100MB`: the same again with Number of Frames 200 (about 100 MB of pixels).
 //!
-//! Each input is measured eight ways: [`dicom_sanitize::inspect`] on the slice and
+//! Each input is measured twelve ways: [`dicom_sanitize::inspect`] on the slice and
 //! [`Inspector::inspect_reader`] on the opened file (header and meta group only),
 //! [`dicom_sanitize::validate`] on an in-memory slice,
 //! [`Validator::validate_reader`] on the opened file (values skipped by seeking),
-//! [`Validator::validate_file`] (the same with positional reads, as the command line does), and
-//! dicom-object's `open_file`, in full and with `read_until(PixelData)`, and the latter from
-//! memory.
+//! [`Validator::validate_file`] (the same with positional reads, as the command line does),
+//! the slice and the file again in deep mode ([`Validator::deep_scan`]: Pixel Data searched
+//! too, so every byte is examined), dicom-object's `open_file`, in full and with
+//! `read_until(PixelData)`, and the latter from memory; and the two physical floors of a deep
+//! scan: `read` of every byte of the file into one reused 1 MiB buffer, and one SIMD pass over
+//! every byte in memory (`memchr::memmem` for a needle that is not there).
 //!
 //! Run with `cargo bench --bench validate`, then summarise with `python3 benches/ratios.py`.
 
 use std::fs::File;
 use std::hint::black_box;
+use std::io::Read;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -48,7 +52,26 @@ fn check(input: &Input, path: &Path) {
     let reader = Validator::default()
         .validate_reader(&mut File::open(path).expect("open input"))
         .expect("validate_reader I/O");
-    for (how, report) in [("slice", &slice), ("reader", &reader)] {
+    let deep = Validator::default().deep_scan(true);
+    let deep_slice = deep.validate(&input.bytes);
+    let deep_file = deep
+        .validate_file(&File::open(path).expect("open input"))
+        .expect("validate_file I/O");
+    assert!(
+        deep_slice == deep_file,
+        "{}: deep slice and file differ",
+        input.name
+    );
+    assert!(
+        memchr::memmem::find(&input.bytes, FLOOR_NEEDLE).is_none(),
+        "the floor's needle is in {}",
+        input.name
+    );
+    for (how, report) in [
+        ("slice", &slice),
+        ("reader", &reader),
+        ("deep slice", &deep_slice),
+    ] {
         eprintln!("{} ({how}): {}", input.name, summary(report));
         assert!(
             !report.is_threat(),
@@ -97,7 +120,22 @@ fn check(input: &Input, path: &Path) {
     assert!(header.element_opt(tags::ROWS).expect("lookup").is_some());
 }
 
-/// One group per input, four contenders per group; the inputs live as long as the groups.
+/// What the in-memory floor searches for: not in any input, so every byte is passed over.
+const FLOOR_NEEDLE: &[u8] = b"\0no such bytes in a bench input\0";
+
+/// Reads every byte of the file at `path` into one reused buffer: the floor of a deep scan.
+fn read_every_byte(path: &Path, buffer: &mut [u8]) -> u64 {
+    let mut file = File::open(path).expect("open input");
+    let mut total = 0u64;
+    loop {
+        match file.read(buffer).expect("read input") {
+            0 => return total,
+            n => total += n as u64,
+        }
+    }
+}
+
+/// One group per input, twelve contenders per group; the inputs live as long as the groups.
 fn bench_validate(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     for (input, path) in generate(dir.path()) {
@@ -140,6 +178,23 @@ fn bench_validate(c: &mut Criterion) {
                     .validate_file(&file)
                     .expect("validate_file I/O")
             });
+        });
+        let deep = Validator::default().deep_scan(true);
+        group.bench_function("dicom-sanitize slice --deep", |b| {
+            b.iter(|| deep.validate(black_box(&input.bytes)));
+        });
+        group.bench_function("dicom-sanitize file --deep", |b| {
+            b.iter(|| {
+                let file = File::open(black_box(path)).expect("open input");
+                deep.validate_file(&file).expect("validate_file I/O")
+            });
+        });
+        let mut buffer = vec![0u8; 1 << 20];
+        group.bench_function("read every byte into one buffer (floor)", |b| {
+            b.iter(|| read_every_byte(black_box(path), &mut buffer));
+        });
+        group.bench_function("memmem over every byte in memory (floor)", |b| {
+            b.iter(|| memchr::memmem::find(black_box(&input.bytes), FLOOR_NEEDLE));
         });
         group.bench_function("dicom-object open_file", |b| {
             b.iter(|| {

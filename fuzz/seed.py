@@ -14,7 +14,7 @@ FUZZ = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(FUZZ)
 DATA = os.path.join(ROOT, "tests", "data", "pydicom")
 REGRESSIONS = os.path.join(ROOT, "tests", "fuzz_regressions")
-TARGETS = ["inspect", "walk", "validate", "sanitize", "sinks", "oracle", "policy"]
+TARGETS = ["inspect", "walk", "validate", "deep", "sanitize", "sinks", "oracle", "policy"]
 # The policy target reads a PolicySpec and three chunk sizes (12 bytes with every field at
 # its first choice) before the input: seed it with a few spec prefixes.
 POLICY_PREFIXES = [bytes(12), b"\x01" + bytes(11), bytes([0x55] * 12), bytes([0xFF] * 40)]
@@ -62,6 +62,18 @@ def hostile(ct, mr):
     payload = element(0x99, 0x1000, b"OB", elf + bytes(64 - len(elf)))
     padding = element(0xFFFC, 0xFFFC, b"OB", b"#!/bin/sh\necho hi\n" + bytes(14))
     tiff_ifd = len(mr) - 64
+    # A loadable ELF header 1,000 bytes into Pixel Data (found by a deep scan only), and a
+    # gzip header there: seeds for the deep target's comparison of the two modes.
+    loadable = bytearray(136)
+    loadable[:7] = b"\x7fELF\x02\x01\x01"
+    loadable[16:20] = struct.pack("<HH", 2, 0x3E)
+    loadable[32:40] = struct.pack("<Q", 64)
+    loadable[54:58] = struct.pack("<HH", 56, 1)
+    loadable[64:68] = struct.pack("<I", 1)
+    loadable[96:104] = struct.pack("<Q", 16)
+    in_pixels = at + 12 + 1000
+    elf_in_pixels = ct[:in_pixels] + bytes(loadable) + ct[in_pixels + len(loadable):]
+    gzip_in_pixels = ct[:in_pixels] + b"\x1f\x8b\x08\0\0\0\0\0\0\x03" + ct[in_pixels + 10:]
     variants = {
         "pe": with_preamble(mr, bytes(pe)),
         "elf": with_preamble(mr, elf),
@@ -85,6 +97,8 @@ def hostile(ct, mr):
         "nested-40": ct[:at] + nested + closes + ct[at:],
         "nested-unclosed": ct[:at] + nested,
         "private-elf": ct[:at] + private + payload + ct[at:],
+        "elf-in-pixels": elf_in_pixels,
+        "gzip-in-pixels": gzip_in_pixels,
         "padding-script": mr + padding,
         "zip-appended": ct + b"PK\x05\x06" + bytes(18),
         "trailing": mr + b"trailing bytes after the data set",

@@ -59,6 +59,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "inspect" => fuzzing::inspect,
         "walk" => fuzzing::walk,
         "validate" => fuzzing::validate,
+        "deep" => fuzzing::deep,
         "sanitize" => fuzzing::sanitize,
         "sinks" => fuzzing::sinks,
         "oracle" => fuzzing::oracle,
@@ -157,8 +158,23 @@ fn hostile_inputs() -> Vec<(&'static str, Vec<u8>)> {
     let mut tiff = with_preamble(&mr, b"II*\0");
     let ifd = (mr.len() - 64) as u32;
     tiff[4..8].copy_from_slice(&ifd.to_le_bytes());
+    // A loadable ELF header 1,000 bytes into Pixel Data: a finding of deep mode only.
+    let mut loadable = [0u8; 136];
+    for (offset, bytes) in [
+        (0, &b"\x7fELF\x02\x01\x01"[..]),
+        (16, &[2, 0, 0x3E, 0]),
+        (32, &[64]),
+        (54, &[56, 0, 1, 0]),
+        (64, &[1]),
+        (96, &[16]),
+    ] {
+        loadable[offset..offset + bytes.len()].copy_from_slice(bytes);
+    }
+    let mut elf_in_pixels = ct.clone();
+    elf_in_pixels[at + 12 + 1000..][..loadable.len()].copy_from_slice(&loadable);
     vec![
         ("pe", with_preamble(&mr, &pe)),
+        ("elf in pixel data", elf_in_pixels),
         ("elf", with_preamble(&mr, elf)),
         ("script", with_preamble(&mr, b"#!/bin/sh\necho hi\n")),
         ("script without shebang", with_preamble(&mr, b"echo hi\n")),
@@ -202,6 +218,19 @@ fn hostile_inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("empty", Vec::new()),
         ("not dicom", b"hello".repeat(100)),
     ]
+}
+
+#[test]
+fn a_payload_in_pixel_data_is_found_in_deep_mode_only() {
+    let (_, data) = hostile_inputs()
+        .into_iter()
+        .find(|(name, _)| *name == "elf in pixel data")
+        .unwrap();
+    assert!(!validate(&data).is_threat());
+    let deep = dicom_sanitize::Validator::default()
+        .deep_scan(true)
+        .validate(&data);
+    assert!(deep.is_threat(), "{deep:#?}");
 }
 
 #[test]

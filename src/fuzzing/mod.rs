@@ -13,6 +13,7 @@
 //! | [`inspect`] | `classify`, `classify_prefix`, `inspect` and `inspect_reader` never panic, agree, and every offset they return lies within the input |
 //! | [`walk`] | `walk` and `walk_reader` yield the same elements, each within the input, their number bounded by its size |
 //! | [`validate`] | `validate` and `validate_reader` give the same report; every finding lies within the input |
+//! | [`deep`](fn@deep) | in default and deep mode, `validate`, `validate_reader` and `validate_file` give the same report; deep mode adds only findings on Pixel Data (and loses only what its spent search budget or the per-code cap leaves out) |
 //! | [`sanitize`] | for each standard policy: the bytes after the preamble are kept (strip: exactly `input[132..]`), sanitizing is idempotent, the output re-inspects as the policy allows |
 //! | [`sinks`] | for each standard policy: slices, `Write`, `to_vec`, `Bytes`, the streaming reader at several chunk sizes, in place on a buffer and on a file, and copy-out to a file give the same bytes, or the same rejection |
 //! | [`policy`] | an arbitrary policy from [`PolicySpec`] builds or is refused exactly when contradictory, then [`sanitize`]'s and [`sinks`]' invariants hold for it |
@@ -30,7 +31,7 @@
 //! [`ORACLE_MAX_DEPTH`] deep, at most [`ORACLE_MAX_LEN`] bytes.
 //!
 //! The checks live by job, all re-exported here: `read` ([`inspect`], [`walk`], [`validate`]),
-//! `sinks` ([`sanitize`], [`sinks`] and their helpers), `policy` ([`standard_policies`],
+//! `deep` ([`deep`](fn@deep)), `sinks` ([`sanitize`], [`sinks`] and their helpers), `policy` ([`standard_policies`],
 //! [`PolicySpec`], [`policy`]) and `oracle` ([`structurally_sound`], [`oracle`]).
 //!
 //! [`oracle`]: fn@oracle
@@ -45,11 +46,13 @@
     clippy::expect_used
 )]
 
+mod deep;
 mod oracle;
 mod policy;
 mod read;
 mod sinks;
 
+pub use deep::deep;
 pub use oracle::{dicom_object, oracle, structurally_sound};
 pub use policy::{
     policy, policy_bytes, standard_policies, FallbackSpec, LimitsSpec, PolicyCase, PolicySpec,
@@ -67,11 +70,12 @@ pub const ORACLE_MAX_LEN: usize = 1 << 20;
 pub const ORACLE_MAX_DEPTH: u32 = 16;
 
 /// Every read-side and sanitizing invariant at once, for replaying a corpus: [`inspect`],
-/// [`walk`], [`validate`], [`sanitize`], [`sinks`](fn@sinks) and [`oracle`](fn@oracle).
+/// [`walk`], [`validate`], [`deep`](fn@deep), [`sanitize`], [`sinks`](fn@sinks) and [`oracle`](fn@oracle).
 pub fn all(data: &[u8]) {
     inspect(data);
     walk(data);
     validate(data);
+    deep(data);
     sanitize(data);
     sinks(data);
     oracle(data);

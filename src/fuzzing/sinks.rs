@@ -466,6 +466,12 @@ fn check_in_place(
 
 static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
 
+/// A fresh path for a scratch file of this process (the caller removes it after use).
+pub(super) fn scratch_file(suffix: &str) -> PathBuf {
+    let id = NEXT_FILE.fetch_add(1, Ordering::Relaxed);
+    scratch_dir().join(format!("{id}.{suffix}"))
+}
+
 /// A directory for this process's scratch files (each removed after use).
 fn scratch_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
