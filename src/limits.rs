@@ -23,8 +23,9 @@ pub struct Limits {
     pub max_meta_length: u64,
     /// Bytes that confirming a preamble's structure (TIFF IFD chain, PE, ELF or Mach-O
     /// headers) may read beyond the first 132; and, apart, bytes that confirming the payload
-    /// candidates found in element values may read in all (a search that reaches it stops
-    /// with a `value.search-limit` finding). Default 16 MiB.
+    /// candidates found anywhere in the file may read with I/O in all (reads from memory are
+    /// free; reaching it is a `value.search-limit` finding), and the most one such
+    /// confirmation reads (when below 128 KiB). Default 16 MiB.
     pub max_probe_bytes: u64,
     /// Longest TIFF IFD chain followed. Default 1024.
     pub max_tiff_ifds: u32,

@@ -11,9 +11,12 @@
 //! cannot be read at random: there a confirmation sees only the chunk at hand (its offsets
 //! are inflated offsets, as every finding of a deflated data set gives them).
 //!
-//! Confirmations read a few bytes each, a gzip stream 4 KiB, a PDF 64 KiB; they share the
-//! budget of [`Limits::max_probe_bytes`](crate::Limits) for the whole validation. When it is
-//! spent the search stops, and says so in a finding.
+//! Confirmations read a few bytes each, a gzip stream 4 KiB, a PDF 64 KiB. Reads served from
+//! memory (a slice, the chunk at hand) are free; reads that need I/O share the budget of
+//! [`Limits::max_probe_bytes`](crate::Limits) for the whole validation. When it is spent the
+//! search goes on with what memory holds, and a finding says from where candidates may have
+//! gone unconfirmed: `value.search-limit`, high, since no real file spends 16 MiB of reads
+//! outside its chunks confirming decoys, and a file built to do so is an evasion attempt.
 
 use std::ops::ControlFlow;
 
@@ -62,9 +65,11 @@ impl Owner {
 pub(super) struct CarrierScan {
     /// The limit on headers an executable confirmation reads.
     max_headers: u32,
-    /// Confirmation bytes left for the whole validation.
+    /// Confirmation bytes that need I/O left for the whole validation.
     budget: u64,
-    /// Where the search stopped when the budget was spent.
+    /// The most one confirmation reads: [`PER_CANDIDATE`], or less when the limits say so.
+    work: u64,
+    /// The first candidate a limit left unconfirmed.
     spent_at: Option<u64>,
     /// The sequences (and encapsulated elements) enclosing the element at hand, one per
     /// depth: the tag and the number of the item the walk is in.
@@ -78,11 +83,12 @@ pub(super) struct CarrierScan {
 }
 
 impl CarrierScan {
-    /// A search reading at most `max_probe_bytes` to confirm candidates.
+    /// A search reading at most `max_probe_bytes` with I/O to confirm candidates.
     pub(super) fn new(max_probe_bytes: u64, max_headers: u32) -> Self {
         CarrierScan {
             max_headers,
             budget: max_probe_bytes,
+            work: max_probe_bytes.min(PER_CANDIDATE),
             spent_at: None,
             path: Vec::new(),
             candidates: Vec::new(),
@@ -120,17 +126,11 @@ impl CarrierScan {
             .map(|(tag, _)| *tag)
     }
 
-    /// Whether the search goes on (the budget is not spent).
-    pub(super) fn searching(&self) -> bool {
-        self.spent_at.is_none()
-    }
-
     /// Searches the input's bytes `[start, end)` as the walk reads them, chunk by chunk;
     /// `each` is handed every chunk's start offset and bytes (up to [`SEARCH_CHUNK`] of
     /// them, and [`OVERLAP`] more, fewer at the input's end), with how many of them are this
     /// chunk's own (the rest begin the next one), for the looks other rules take at the same
-    /// bytes; it is called at least once. Confirmations are appended to `found`. Once the
-    /// budget is spent the chunks are still read, but no more candidates.
+    /// bytes; it is called at least once. Confirmations are appended to `found`.
     pub(super) fn search(
         &mut self,
         walk: &mut Walk<'_>,
@@ -151,11 +151,7 @@ impl CarrierScan {
                 break;
             }
             let report_end = span.min(chunk.len());
-            let resume = if self.searching() {
-                self.collect(chunk, at, report_end, keep)
-            } else {
-                report_end
-            };
+            let resume = self.collect(chunk, at, report_end, keep);
             each(at, chunk, resume);
             looked = true;
             let short = chunk.len() < span;
@@ -184,7 +180,7 @@ impl CarrierScan {
     ) -> Result<(), Error> {
         let keep = random.is_none();
         let mut at = 0usize;
-        while at < bytes.len() && self.searching() {
+        while at < bytes.len() {
             let rest = bytes.get(at..).unwrap_or_default();
             let report_end = rest.len().min(SEARCH_CHUNK);
             let chunk = rest
@@ -226,6 +222,12 @@ impl CarrierScan {
     }
 
     /// Confirms the candidates collected, through `random` or else the kept chunk.
+    ///
+    /// Reads the source holds in memory (a slice; the chunk at hand and the input's end a
+    /// reader keeps) are free; only reads that need I/O are charged to the validation's
+    /// budget, so no value full of decoy anchors can spend it on a slice, and on a reader
+    /// only candidates whose structure lies outside the bytes at hand do. Each confirmation
+    /// reads at most [`PER_CANDIDATE`] bytes in all: CPU stays linear in the input.
     fn confirm(
         &mut self,
         mut random: Option<&mut dyn RandomAccess>,
@@ -233,11 +235,6 @@ impl CarrierScan {
     ) -> Result<(), Error> {
         let candidates = std::mem::take(&mut self.candidates);
         for &(carrier, at) in &candidates {
-            if self.budget == 0 {
-                self.spent_at = Some(at);
-                break;
-            }
-            let allowed = self.budget.min(PER_CANDIDATE);
             let mut window = WindowAt {
                 start: self.window_start,
                 bytes: &self.window,
@@ -246,16 +243,15 @@ impl CarrierScan {
                 Some(random) => &mut **random,
                 None => &mut window,
             };
-            let mut probe = Probe::new(source, allowed);
+            let mut probe = Probe::io_budgeted(source, self.budget, self.work);
             let confirmed = carrier::confirm(carrier, at, &mut probe, self.max_headers)?;
-            let left = probe.remaining();
-            let refused = probe.exhausted();
-            self.budget = self.budget.saturating_sub(allowed.saturating_sub(left));
-            if refused && allowed < PER_CANDIDATE {
-                // The validation's budget, not the candidate's, cut the confirmation short.
+            self.budget = probe.remaining();
+            // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
+            // a work cap that the limits set below what a confirmation may read.
+            let limited =
+                probe.budget_refused() || (probe.exhausted() && self.work < PER_CANDIDATE);
+            if limited && confirmed.is_none() && self.spent_at.is_none() {
                 self.spent_at = Some(at);
-                self.budget = 0;
-                break;
             }
             if let Some(confirmation) = confirmed {
                 found.push(confirmation);
@@ -350,8 +346,8 @@ impl CarrierScan {
                 FindingCode::ValueSearchLimit,
                 at,
                 format!(
-                    "the payload search stops at offset {at}: its confirmations read \
-                     {max_probe_bytes} bytes, the limit"
+                    "from offset {at} on, payload candidates may be unconfirmed: their \
+                     confirmations reached the limit of {max_probe_bytes} bytes read"
                 ),
             ));
         }

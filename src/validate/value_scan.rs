@@ -350,7 +350,7 @@ impl ValueScan {
     /// Whether the value of `e` is searched for carriers: every value, whatever its VR, but
     /// Pixel Data's unless the scan is deep.
     fn should_search(&self, e: &Element) -> bool {
-        self.carriers.searching() && (self.deep || !self.is_pixels(e))
+        self.deep || !self.is_pixels(e)
     }
 
     /// Whether the start of the value of `e` is looked at for a payload signature.
