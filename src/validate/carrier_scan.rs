@@ -80,6 +80,46 @@ pub(super) struct CarrierScan {
     window: Vec<u8>,
     /// Start offset of `window`.
     window_start: u64,
+    /// The buffer of [`CarrierScan::search_random`].
+    raw_chunk: Vec<u8>,
+}
+
+/// Bytes where the walk read none, and why: for the findings of payloads there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Unread {
+    /// Where the bytes start: where the walk stopped, the data set ended, the stream ended.
+    pub(super) from: u64,
+    /// What happened there, for messages: "the walk stopped", "the data set ends".
+    pub(super) what: &'static str,
+    /// The element the walk stopped at, when known.
+    pub(super) tag: Option<Tag>,
+}
+
+/// Reads from a window of bytes held in memory, else from the input behind it.
+struct Layered<'a> {
+    window: WindowAt<'a>,
+    inner: &'a mut dyn RandomAccess,
+}
+
+impl RandomAccess for Layered<'_> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+
+    fn start(&self) -> u64 {
+        self.inner.start()
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        self.window.holds(offset, len) || self.inner.holds(offset, len)
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        if self.window.holds(offset, buf.len() as u64) {
+            return self.window.read_exact_at(offset, buf);
+        }
+        self.inner.read_exact_at(offset, buf)
+    }
 }
 
 impl CarrierScan {
@@ -94,6 +134,7 @@ impl CarrierScan {
             candidates: Vec::new(),
             window: Vec::new(),
             window_start: 0,
+            raw_chunk: Vec::new(),
         }
     }
 
@@ -197,6 +238,59 @@ impl CarrierScan {
         Ok(())
     }
 
+    /// Searches the input's bytes `[start, end)` read through `random` itself, for bytes no
+    /// walk reaches (a meta group that cannot be read, what follows a deflate stream): chunk
+    /// by chunk as [`CarrierScan::search`], each chunk's reads free. Bytes before
+    /// `random`'s start are not there to be searched: returns the first offset searched.
+    pub(super) fn search_random(
+        &mut self,
+        random: &mut dyn RandomAccess,
+        start: u64,
+        end: u64,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<u64, Error> {
+        let first = start.max(random.start());
+        let end = end.min(random.len());
+        let mut chunk = std::mem::take(&mut self.raw_chunk);
+        let mut at = first;
+        let mut result = Ok(first);
+        while at < end {
+            let report_end = usize::try_from(end.saturating_sub(at))
+                .unwrap_or(SEARCH_CHUNK)
+                .min(SEARCH_CHUNK);
+            let len = usize::try_from(random.len().saturating_sub(at))
+                .unwrap_or(usize::MAX)
+                .min(report_end.saturating_add(OVERLAP));
+            chunk.resize(len, 0);
+            if let Err(e) = random.read_exact_at(at, &mut chunk) {
+                result = Err(Error::io(at, &e));
+                break;
+            }
+            let resume = self.collect(&chunk, at, report_end, false);
+            if !self.candidates.is_empty() {
+                // The chunk at hand first (free), the input for what lies outside it.
+                let mut layered = Layered {
+                    window: WindowAt {
+                        start: at,
+                        bytes: &chunk,
+                    },
+                    inner: &mut *random,
+                };
+                let candidates = std::mem::take(&mut self.candidates);
+                let confirmed = self.confirm_each(&candidates, &mut layered, found);
+                self.candidates = candidates;
+                self.candidates.clear();
+                if let Err(err) = confirmed {
+                    result = Err(err);
+                    break;
+                }
+            }
+            at = at.saturating_add(resume.max(1) as u64);
+        }
+        self.raw_chunk = chunk;
+        result
+    }
+
     /// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input
     /// offset `chunk_start`), up to [`MAX_CANDIDATES`], into the empty list that confirming
     /// leaves; keeps a copy of the chunk when `keep`
@@ -234,16 +328,31 @@ impl CarrierScan {
         found: &mut Vec<Confirmation>,
     ) -> Result<(), Error> {
         let candidates = std::mem::take(&mut self.candidates);
-        for &(carrier, at) in &candidates {
-            let mut window = WindowAt {
-                start: self.window_start,
-                bytes: &self.window,
-            };
-            let source: &mut dyn RandomAccess = match random.as_mut() {
-                Some(random) => &mut **random,
-                None => &mut window,
-            };
-            let mut probe = Probe::io_budgeted(source, self.budget, self.work);
+        let window = std::mem::take(&mut self.window);
+        let mut held = WindowAt {
+            start: self.window_start,
+            bytes: &window,
+        };
+        let source: &mut dyn RandomAccess = match random.as_mut() {
+            Some(random) => &mut **random,
+            None => &mut held,
+        };
+        let result = self.confirm_each(&candidates, source, found);
+        self.window = window;
+        self.candidates = candidates;
+        self.candidates.clear();
+        result
+    }
+
+    /// Confirms `candidates` through `source`, appending confirmations to `found`.
+    fn confirm_each(
+        &mut self,
+        candidates: &[(Carrier, u64)],
+        source: &mut dyn RandomAccess,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        for &(carrier, at) in candidates {
+            let mut probe = Probe::io_budgeted(&mut *source, self.budget, self.work);
             let confirmed = carrier::confirm(carrier, at, &mut probe, self.max_headers)?;
             self.budget = probe.remaining();
             // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
@@ -257,8 +366,6 @@ impl CarrierScan {
                 found.push(confirmation);
             }
         }
-        self.candidates = candidates;
-        self.candidates.clear();
         Ok(())
     }
 
@@ -337,6 +444,47 @@ impl CarrierScan {
                 .with_severity(severity)
                 .with_tag(owner.tag),
         );
+    }
+
+    /// Reports `confirmation`, found in bytes no element holds (see [`Unread`]): a threat
+    /// whatever it is, since nothing in the file's structure explains it. Not reported when
+    /// a finding of the same code stands at the same offset already (the value search may
+    /// have reached the same bytes).
+    pub(super) fn report_unread(
+        &self,
+        confirmation: &Confirmation,
+        unread: &Unread,
+        findings: &mut Findings,
+    ) {
+        let carrier = confirmation.carrier;
+        let (code, severity) = if carrier.is_executable() {
+            (FindingCode::ValueExecutable, Severity::Critical)
+        } else if carrier.is_compressed_stream() {
+            (FindingCode::ValueCompressed, Severity::High)
+        } else if carrier == Carrier::Pdf {
+            (FindingCode::ValueDocument, Severity::High)
+        } else {
+            (FindingCode::ValueArchive, Severity::High)
+        };
+        let at = confirmation.offset;
+        if findings
+            .list
+            .iter()
+            .any(|f| f.code == code && f.offset == at)
+        {
+            return;
+        }
+        let message = format!(
+            "{} at offset {at}, after the point where {} (offset {}), in bytes no element \
+             holds: {}",
+            carrier.describe(),
+            unread.what,
+            unread.from,
+            confirmation.detail
+        );
+        let mut finding = Finding::usual(code, at, message).with_severity(severity);
+        finding.tag = unread.tag;
+        findings.push(finding);
     }
 
     /// Reports a search stopped by the budget.

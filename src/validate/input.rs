@@ -10,7 +10,7 @@ use crate::read::cursor;
 use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-use crate::read::probe::{read_at, read_up_to_at, SeekSource};
+use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource, WindowAt};
 use crate::read::walk::Walk;
 use crate::read::walk_source::{reusable_buffer, Window};
 use crate::validate::file_scan::ZIP_WINDOW;
@@ -60,6 +60,54 @@ pub(super) trait Input<'w> {
 
     /// What the I/O error `err` that stopped the walk means for the validation.
     fn walk_failed(err: Error) -> Result<(), Self::Failure>;
+
+    /// The whole input at random, for the search of bytes no walk reaches (a meta group
+    /// that cannot be read).
+    fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_>;
+
+    /// The bytes kept, before the walk takes the input, for the search of what follows a
+    /// deflate stream: all of them for a slice, the last ones (`tail`) for a reader.
+    fn kept(&self, tail: (u64, &[u8])) -> Kept<'w>;
+}
+
+/// Bytes of the input kept past its walk (see [`Input::kept`]), read at random with the
+/// input's offsets.
+pub(super) enum Kept<'a> {
+    /// The whole input.
+    All(&'a [u8]),
+    /// Its last bytes, from an offset: what lies before is out of reach.
+    Tail(u64, Vec<u8>),
+}
+
+impl RandomAccess for Kept<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Kept::All(data) => RandomAccess::len(data),
+            Kept::Tail(start, bytes) => start.saturating_add(bytes.len() as u64),
+        }
+    }
+
+    fn start(&self) -> u64 {
+        match self {
+            Kept::All(_) => 0,
+            Kept::Tail(start, _) => *start,
+        }
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        offset >= self.start() && cursor::range_within(offset, len, self.len())
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        match self {
+            Kept::All(data) => data.read_exact_at(offset, buf),
+            Kept::Tail(start, bytes) => WindowAt {
+                start: *start,
+                bytes,
+            }
+            .read_exact_at(offset, buf),
+        }
+    }
 }
 
 /// A complete input held in memory: every step borrows it, nothing is copied.
@@ -114,6 +162,14 @@ impl<'a> Input<'a> for SliceInput<'a> {
     #[inline]
     fn walk_failed(_: Error) -> Result<(), Infallible> {
         Ok(())
+    }
+
+    fn raw(&mut self, _: u64) -> Box<dyn RandomAccess + '_> {
+        Box::new(self.0)
+    }
+
+    fn kept(&self, _: (u64, &[u8])) -> Kept<'a> {
+        Kept::All(self.0)
     }
 }
 
@@ -187,5 +243,16 @@ impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
     /// Reading failed: so does the validation.
     fn walk_failed(err: Error) -> Result<(), Error> {
         Err(err)
+    }
+
+    fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_> {
+        Box::new(SeekSource {
+            reader: &mut *self.0,
+            len: file_len,
+        })
+    }
+
+    fn kept(&self, (start, tail): (u64, &[u8])) -> Kept<'r> {
+        Kept::Tail(start, tail.to_vec())
     }
 }

@@ -20,7 +20,7 @@ use crate::limits::Limits;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
 use crate::validate::file_scan::PDF_WINDOW;
-use crate::validate::input::{Input, ReaderInput, SliceInput};
+use crate::validate::input::{Input, Kept, ReaderInput, SliceInput};
 use crate::validate::report::Report;
 use crate::validate::run::Run;
 
@@ -145,10 +145,20 @@ impl Validator {
         });
         if let Some(Ok(plan)) = plan {
             run.set_plan(plan);
+            // What follows a deflate stream is searched in the bytes kept (the walk takes the
+            // input): all of them for a slice, the last 64 KiB for a reader.
+            let mut kept = if plan.deflated {
+                input.kept((tail_start, tail.as_ref()))
+            } else {
+                Kept::Tail(file_len, Vec::new())
+            };
             let walk = input.walk(&self.inspector, file_len, plan, head, (tail_start, tail))?;
-            if let Err(err) = run.walk(walk, plan) {
+            if let Err(err) = run.walk(walk, plan, &mut kept) {
                 I::walk_failed(err)?;
             }
+        } else if let Err(err) = run.search_unwalked(&mut *input.raw(file_len)) {
+            // A meta group that cannot be read: the bytes from it on.
+            I::walk_failed(err)?;
         }
         Ok(run.finish())
     }

@@ -13,10 +13,11 @@ use crate::read::cursor::{self, Endian};
 use crate::read::encoding::Encoding;
 use crate::read::header;
 use crate::read::preamble::PreambleKind;
+use crate::read::probe::RandomAccess;
 use crate::read::signature::{self, Format, Payload};
 use crate::read::tiff::TiffGrade;
 use crate::read::walk::{Element, ElementKind, Walk};
-use crate::validate::carrier_scan::{CarrierScan, Owner, OVERLAP};
+use crate::validate::carrier_scan::{CarrierScan, Owner, Unread, OVERLAP};
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
 
 // The padding's signatures are found whole in a chunk of the carrier search and its overlap.
@@ -24,8 +25,6 @@ const _: () = assert!(signature::EMBEDDED_MAX_LEN <= OVERLAP + 1);
 
 /// Bytes of a value's start examined for a payload signature.
 pub(super) const SNIFF_LEN: usize = 64;
-/// Bytes examined per step when scanning a value.
-pub(super) const SCAN_CHUNK: usize = 64 * 1024;
 
 /// The value scan's state: what it looks for, and what the preamble left it to place.
 pub(super) struct ValueScan {
@@ -286,6 +285,73 @@ impl ValueScan {
             }
         }
         self.found = found;
+        Ok(())
+    }
+
+    /// Searches the bytes from `unread.from` to `end` (the input's end when `None`) that the
+    /// walk did not parse, read through it; `each` is handed each chunk as in
+    /// [`CarrierScan::search`]. Payloads there are reported as such (see
+    /// [`CarrierScan::report_unread`]). Errors as the walk's reads do.
+    pub(super) fn search_unread(
+        &mut self,
+        walk: &mut Walk<'_>,
+        unread: &Unread,
+        end: Option<u64>,
+        each: impl FnMut(u64, &[u8], usize),
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let end = end.or_else(|| walk.end()).unwrap_or(u64::MAX);
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searched = self
+            .carriers
+            .search(walk, unread.from, end, each, &mut found);
+        for confirmation in &found {
+            self.carriers.report_unread(confirmation, unread, findings);
+        }
+        self.found = found;
+        searched
+    }
+
+    /// Searches the input's bytes from `unread.from` to `end` through `raw`, which reaches
+    /// them without a walk (a meta group that cannot be read, bytes after a deflate stream).
+    /// Bytes `raw` does not hold (a reader keeps only the input's end past a deflate stream)
+    /// cannot be searched: a `value.search-limit` finding says so. Errors only on I/O.
+    pub(super) fn search_unread_raw(
+        &mut self,
+        raw: &mut dyn RandomAccess,
+        unread: &Unread,
+        end: u64,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searched = self
+            .carriers
+            .search_random(raw, unread.from, end, &mut found);
+        for confirmation in &found {
+            self.carriers.report_unread(confirmation, unread, findings);
+        }
+        self.found = found;
+        let first = searched?;
+        if first > unread.from && unread.from < end {
+            let reached = first.min(end);
+            findings.push(
+                Finding::usual(
+                    FindingCode::ValueSearchLimit,
+                    unread.from,
+                    format!(
+                        "bytes {} to {reached}, after the point where {}, are out of the \
+                         payload search's reach through this input (a reader keeps only the \
+                         last {} bytes here): validate it from memory to search them",
+                        unread.from,
+                        unread.what,
+                        end.saturating_sub(first)
+                    ),
+                )
+                .with_length(reached.saturating_sub(unread.from)),
+            );
+        }
         Ok(())
     }
 
