@@ -249,10 +249,9 @@ impl Run {
         let searched = self
             .values
             .search_unread(walk, &unread, None, chunks, &mut self.findings);
-        match searched {
-            Err(err @ Error::Io { .. }) => return Err(err),
-            // A stream that cannot go on (it stopped the walk): what it gave was searched.
-            Err(_) | Ok(()) => {}
+        // A stream that cannot go on (it stopped the walk): what it gave was searched.
+        if let Err(err @ Error::Io { .. }) = searched {
+            return Err(err);
         }
         if trailing {
             let end = walk.end().unwrap_or(reached).max(reached);
