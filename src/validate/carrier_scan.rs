@@ -439,6 +439,9 @@ impl CarrierScan {
             self.path_of(owner),
             confirmation.detail
         );
+        if merged_into_zip_directory(confirmation, &message, Some(owner.tag), findings) {
+            return;
+        }
         findings.push(
             Finding::usual(code, confirmation.offset, message)
                 .with_severity(severity)
@@ -482,6 +485,9 @@ impl CarrierScan {
             unread.from,
             confirmation.detail
         );
+        if merged_into_zip_directory(confirmation, &message, unread.tag, findings) {
+            return;
+        }
         let mut finding = Finding::usual(code, at, message).with_severity(severity);
         finding.tag = unread.tag;
         findings.push(finding);
@@ -500,4 +506,29 @@ impl CarrierScan {
             ));
         }
     }
+}
+
+/// Reports a ZIP `confirmation` once: when the file check found its end record already (a
+/// `file.zip-directory` finding at the same offset: ZIP tools open the file), that finding,
+/// the older and better name for it, takes the element (`tag`) and what was confirmed
+/// (`message`). Whether it did.
+fn merged_into_zip_directory(
+    confirmation: &Confirmation,
+    message: &str,
+    tag: Option<Tag>,
+    findings: &mut Findings,
+) -> bool {
+    if confirmation.carrier != Carrier::Zip {
+        return false;
+    }
+    let Some(directory) = findings
+        .list
+        .iter_mut()
+        .find(|f| f.code == FindingCode::FileZipDirectory && f.offset == confirmation.offset)
+    else {
+        return false;
+    };
+    directory.message = format!("{}; {message}", directory.message);
+    directory.tag = tag.or(directory.tag);
+    true
 }

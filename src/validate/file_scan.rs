@@ -161,7 +161,19 @@ impl FileScan {
                 ),
             )
         };
-        findings.push(finding.with_length(5));
+        // A PDF the payload search confirmed there is reported once, under this code: its
+        // element and structure join this finding.
+        let document = findings
+            .list
+            .iter()
+            .position(|f| f.code == FindingCode::ValueDocument && f.offset == at)
+            .map(|i| findings.list.remove(i));
+        let mut finding = finding.with_length(5);
+        if let Some(document) = document {
+            finding.message = format!("{}; {}", finding.message, document.message);
+            finding.tag = document.tag;
+        }
+        findings.push(finding);
     }
 }
 

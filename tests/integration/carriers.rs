@@ -40,8 +40,9 @@ fn carriers() -> Vec<Carrier> {
         Carrier {
             name: "zip",
             bytes: zip,
-            code: FindingCode::ValueArchive,
-            // Its end record lies in the file's last 64 KiB: archivers open the file.
+            // Its end record lies in the file's last 64 KiB: archivers open the file, which
+            // the file check reports, with the element and the confirmed directory.
+            code: FindingCode::FileZipDirectory,
             severity: Severity::High,
             found_at: zip_end,
         },
@@ -457,11 +458,26 @@ fn a_carrier_in_the_meta_group_or_the_padding_is_found() {
     let padding_at = data.len() + 12;
     data.extend(fixtures::element(0xFFFC, 0xFFFC, b"OB", &padding));
     let report = validated(&data, Validator::default());
+    // Its end record is in the file's last 64 KiB: reported once, as the file check's
+    // `file.zip-directory`, with the element and the confirmed directory.
     let found = report
         .findings
         .iter()
-        .find(|f| f.code == FindingCode::ValueArchive)
+        .find(|f| f.code == FindingCode::FileZipDirectory)
         .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueArchive),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        found.message.contains("central directory"),
+        "{}",
+        found.message
+    );
     assert_eq!(found.offset, (padding_at + 1000 + zip.len() - 22) as u64);
     assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
     assert!(report.is_threat());
@@ -793,4 +809,45 @@ fn decoy_anchors_spend_no_budget_before_a_real_payload() {
             report.findings
         );
     }
+}
+
+#[test]
+fn a_payload_the_file_checks_see_is_reported_once() {
+    // A PDF with its structure in the first KiB (in (0002,0102)): one `file.pdf-header`,
+    // naming the element, not a `value.document` beside it.
+    let pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
+    let mut meta = fixtures::mr_meta_body();
+    meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4.5.6\0"));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0102,
+        b"OB",
+        &value_with(pdf, 2, pdf.len() + 4),
+    ));
+    let data = fixtures::mr_with_meta(&meta, None);
+    let pdf_at = fixtures::find(&data, b"%PDF-") as u64;
+    assert!(pdf_at < 1024);
+    let report = validated(&data, Validator::default());
+    let headers: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::FilePdfHeader)
+        .collect();
+    assert_eq!(headers.len(), 1, "{:#?}", report.findings);
+    assert_eq!(headers[0].offset, pdf_at);
+    assert_eq!(headers[0].tag, Some(Tag(0x0002, 0x0102)));
+    assert!(
+        headers[0].message.contains("trailer"),
+        "{}",
+        headers[0].message
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueDocument),
+        "{:#?}",
+        report.findings
+    );
+    assert!(report.is_threat());
 }
