@@ -436,6 +436,9 @@ impl ValueScan {
         findings: &mut Findings,
     ) -> Result<(), Error> {
         let start = e.value_offset();
+        // The carrier search covers the whole value, as every value's; the padding's own
+        // looks (a signature anywhere, a non-zero byte), its first `max_scan_len` bytes.
+        let value_end = e.value_end().unwrap_or(start);
         let len = e.value_len().unwrap_or(0).min(self.max_scan_len);
         let end = start.saturating_add(len);
         let explained = self.tiff_ifd.is_some_and(|ifd| contains(e, ifd));
@@ -454,7 +457,8 @@ impl ValueScan {
                     head = *first;
                 }
             }
-            // The overlap may run past the scanned bytes: never past `end`.
+            // The overlap, and chunks past the padding's looks, may run past the scanned
+            // bytes: never past `end`.
             let in_scan = usize::try_from(end.saturating_sub(value_start)).unwrap_or(usize::MAX);
             let value = value.get(..in_scan).unwrap_or(value);
             if nonzero.is_none() {
@@ -474,7 +478,7 @@ impl ValueScan {
         confirmations.clear();
         let searched = self
             .carriers
-            .search(walk, e.offset, end, chunks, &mut confirmations);
+            .search(walk, e.offset, value_end, chunks, &mut confirmations);
         let owner = self.owner(e);
         for confirmation in &confirmations {
             self.carriers.report(confirmation, &owner, findings);

@@ -851,3 +851,27 @@ fn a_payload_the_file_checks_see_is_reported_once() {
     );
     assert!(report.is_threat());
 }
+
+#[test]
+fn padding_is_searched_whole_whatever_max_scan_len() {
+    // `max_scan_len` bounds the padding's own looks, not the carrier search of its value.
+    let elf = fixtures::elf_exit_42();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let padding_at = data.len() + 12;
+    data.extend(fixtures::element(
+        0xFFFC,
+        0xFFFC,
+        b"OB",
+        &value_with(&elf, 4096, 8192),
+    ));
+    let mut limits = dicom_sanitize::Limits::default();
+    limits.max_scan_len = 1024;
+    let report = validated_everywhere(&data, Validator::new(limits), "padding");
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (padding_at + 4096) as u64);
+    assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
+}
