@@ -281,6 +281,11 @@ impl<'s> Probe<'s> {
         self.source.len()
     }
 
+    /// The first offset the input holds (see [`RandomAccess::start`]).
+    pub(crate) fn start(&self) -> u64 {
+        self.source.start()
+    }
+
     /// The bytes the budget still allows.
     pub(crate) fn remaining(&self) -> u64 {
         self.budget

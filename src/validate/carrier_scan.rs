@@ -82,6 +82,8 @@ pub(super) struct CarrierScan {
     window_start: u64,
     /// The buffer of [`CarrierScan::search_random`].
     raw_chunk: Vec<u8>,
+    /// What confirmations learnt of the input's bytes, for later candidates.
+    memo: carrier::Memo,
 }
 
 /// Bytes where the walk read none, and why: for the findings of payloads there.
@@ -135,6 +137,7 @@ impl CarrierScan {
             window: Vec::new(),
             window_start: 0,
             raw_chunk: Vec::new(),
+            memo: carrier::Memo::default(),
         }
     }
 
@@ -251,6 +254,9 @@ impl CarrierScan {
     ) -> Result<u64, Error> {
         let first = start.max(random.start());
         let end = end.min(random.len());
+        // These bytes are not the walk's (a deflated data set's offsets count inflated
+        // bytes): nothing learnt of those holds here, nor the other way round.
+        let walked = std::mem::take(&mut self.memo);
         let mut chunk = std::mem::take(&mut self.raw_chunk);
         let mut at = first;
         let mut result = Ok(first);
@@ -288,6 +294,7 @@ impl CarrierScan {
             at = at.saturating_add(resume.max(1) as u64);
         }
         self.raw_chunk = chunk;
+        self.memo = walked;
         result
     }
 
@@ -353,7 +360,8 @@ impl CarrierScan {
     ) -> Result<(), Error> {
         for &(carrier, at) in candidates {
             let mut probe = Probe::io_budgeted(&mut *source, self.budget, self.work);
-            let confirmed = carrier::confirm(carrier, at, &mut probe, self.max_headers)?;
+            let confirmed =
+                carrier::confirm_with(carrier, at, &mut probe, self.max_headers, &mut self.memo)?;
             self.budget = probe.remaining();
             // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
             // a work cap that the limits set below what a confirmation may read.

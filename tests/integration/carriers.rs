@@ -837,7 +837,7 @@ fn a_payload_the_file_checks_see_is_reported_once() {
     assert_eq!(headers[0].offset, pdf_at);
     assert_eq!(headers[0].tag, Some(Tag(0x0002, 0x0102)));
     assert!(
-        headers[0].message.contains("trailer"),
+        headers[0].message.contains("followed by `obj`"),
         "{}",
         headers[0].message
     );
