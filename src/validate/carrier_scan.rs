@@ -243,23 +243,21 @@ impl CarrierScan {
 
     /// Searches the input's bytes `[start, end)` read through `random` itself, for bytes no
     /// walk reaches (a meta group that cannot be read, what follows a deflate stream): chunk
-    /// by chunk as [`CarrierScan::search`], each chunk's reads free. Bytes before
-    /// `random`'s start are not there to be searched: returns the first offset searched.
+    /// by chunk as [`CarrierScan::search`], each chunk's reads free.
     pub(super) fn search_random(
         &mut self,
         random: &mut dyn RandomAccess,
         start: u64,
         end: u64,
         found: &mut Vec<Confirmation>,
-    ) -> Result<u64, Error> {
-        let first = start.max(random.start());
+    ) -> Result<(), Error> {
         let end = end.min(random.len());
         // These bytes are not the walk's (a deflated data set's offsets count inflated
         // bytes): nothing learnt of those holds here, nor the other way round.
         let walked = std::mem::take(&mut self.memo);
         let mut chunk = std::mem::take(&mut self.raw_chunk);
-        let mut at = first;
-        let mut result = Ok(first);
+        let mut at = start.max(random.start());
+        let mut result = Ok(());
         while at < end {
             let report_end = usize::try_from(end.saturating_sub(at))
                 .unwrap_or(SEARCH_CHUNK)

@@ -10,7 +10,7 @@ use crate::read::cursor;
 use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource, WindowAt};
+use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource};
 use crate::read::walk::Walk;
 use crate::read::walk_source::{reusable_buffer, Window};
 use crate::validate::file_scan::ZIP_WINDOW;
@@ -21,8 +21,8 @@ const FIRST_READ: u64 = 8 * 1024;
 /// Bytes at the data set's start that tell its encoding.
 const DATA_SET_HEAD: usize = 256;
 
-/// An input to validate, whose data set is walked as `Walk<'w>`.
-pub(super) trait Input<'w> {
+/// An input to validate, whose data set is walked as a [`Walk`] borrowing it.
+pub(super) trait Input {
     /// The input's first bytes: the header, the meta group and the first KiB, at least.
     type Head: AsRef<[u8]>;
     /// The input's last [`ZIP_WINDOW`] bytes (all of it when shorter).
@@ -50,70 +50,26 @@ pub(super) trait Input<'w> {
 
     /// The walk of the data set planned as `plan`, given what was read before.
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         file_len: u64,
         plan: DataSetPlan,
         head: Self::Head,
         tail: (u64, Self::Tail),
-    ) -> Result<Walk<'w>, Self::Failure>;
+    ) -> Result<Walk<'_>, Self::Failure>;
 
     /// What the I/O error `err` that stopped the walk means for the validation.
     fn walk_failed(err: Error) -> Result<(), Self::Failure>;
 
-    /// The whole input at random, for the search of bytes no walk reaches (a meta group
-    /// that cannot be read).
+    /// The whole input at random, for the search of bytes no walk reaches (after a meta
+    /// group that cannot be read, after a deflate stream).
     fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_>;
-
-    /// The bytes kept, before the walk takes the input, for the search of what follows a
-    /// deflate stream: all of them for a slice, the last ones (`tail`) for a reader.
-    fn kept(&self, tail: (u64, &[u8])) -> Kept<'w>;
-}
-
-/// Bytes of the input kept past its walk (see [`Input::kept`]), read at random with the
-/// input's offsets.
-pub(super) enum Kept<'a> {
-    /// The whole input.
-    All(&'a [u8]),
-    /// Its last bytes, from an offset: what lies before is out of reach.
-    Tail(u64, Vec<u8>),
-}
-
-impl RandomAccess for Kept<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Kept::All(data) => RandomAccess::len(data),
-            Kept::Tail(start, bytes) => start.saturating_add(bytes.len() as u64),
-        }
-    }
-
-    fn start(&self) -> u64 {
-        match self {
-            Kept::All(_) => 0,
-            Kept::Tail(start, _) => *start,
-        }
-    }
-
-    fn holds(&self, offset: u64, len: u64) -> bool {
-        offset >= self.start() && cursor::range_within(offset, len, self.len())
-    }
-
-    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        match self {
-            Kept::All(data) => data.read_exact_at(offset, buf),
-            Kept::Tail(start, bytes) => WindowAt {
-                start: *start,
-                bytes,
-            }
-            .read_exact_at(offset, buf),
-        }
-    }
 }
 
 /// A complete input held in memory: every step borrows it, nothing is copied.
 pub(super) struct SliceInput<'a>(pub(super) &'a [u8]);
 
-impl<'a> Input<'a> for SliceInput<'a> {
+impl<'a> Input for SliceInput<'a> {
     type Head = &'a [u8];
     type Tail = &'a [u8];
     type Failure = Infallible;
@@ -147,13 +103,13 @@ impl<'a> Input<'a> for SliceInput<'a> {
 
     #[inline]
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         _: u64,
         plan: DataSetPlan,
         _: &'a [u8],
         _: (u64, &'a [u8]),
-    ) -> Result<Walk<'a>, Infallible> {
+    ) -> Result<Walk<'_>, Infallible> {
         Ok(inspector.walk_plan(self.0, plan))
     }
 
@@ -167,10 +123,6 @@ impl<'a> Input<'a> for SliceInput<'a> {
     fn raw(&mut self, _: u64) -> Box<dyn RandomAccess + '_> {
         Box::new(self.0)
     }
-
-    fn kept(&self, _: (u64, &[u8])) -> Kept<'a> {
-        Kept::All(self.0)
-    }
 }
 
 /// An input read through `Read + Seek`: the header and meta group, the first KiB and the last
@@ -178,7 +130,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
 /// values by seeking.
 pub(super) struct ReaderInput<'r, R>(pub(super) &'r mut R);
 
-impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
+impl<R: Read + Seek> Input for ReaderInput<'_, R> {
     type Head = Vec<u8>;
     type Tail = Vec<u8>;
     type Failure = Error;
@@ -229,15 +181,15 @@ impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
     }
 
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         file_len: u64,
         plan: DataSetPlan,
         head: Vec<u8>,
         (start, bytes): (u64, Vec<u8>),
-    ) -> Result<Walk<'r>, Error> {
+    ) -> Result<Walk<'_>, Error> {
         let tail = Window { start, bytes };
-        inspector.walk_reader_plan(self.0, file_len, plan, head, tail)
+        inspector.walk_reader_plan(&mut *self.0, file_len, plan, head, tail)
     }
 
     /// Reading failed: so does the validation.
@@ -250,9 +202,5 @@ impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
             reader: &mut *self.0,
             len: file_len,
         })
-    }
-
-    fn kept(&self, (start, tail): (u64, &[u8])) -> Kept<'r> {
-        Kept::Tail(start, tail.to_vec())
     }
 }

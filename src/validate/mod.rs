@@ -20,7 +20,7 @@ use crate::limits::Limits;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
 use crate::validate::file_scan::PDF_WINDOW;
-use crate::validate::input::{Input, Kept, ReaderInput, SliceInput};
+use crate::validate::input::{Input, ReaderInput, SliceInput};
 use crate::validate::report::Report;
 use crate::validate::run::Run;
 
@@ -129,7 +129,7 @@ impl Validator {
     /// The one body of every validation: classify the input, check its meta group, look where
     /// other readers look (its first KiB and last 64 KiB), plan the data set's walk, walk it
     /// checking every element, and make the findings left for the end.
-    fn run<'w, I: Input<'w>>(&self, mut input: I) -> Result<Report, I::Failure> {
+    fn run<I: Input>(&self, mut input: I) -> Result<Report, I::Failure> {
         let (head, file_len) = input.head(&self.inspector)?;
         let first = head.as_ref();
         let classification = input.classify(&self.inspector, first, file_len)?;
@@ -145,19 +145,14 @@ impl Validator {
         });
         if let Some(Ok(plan)) = plan {
             run.set_plan(plan);
-            // What follows a deflate stream is searched in the bytes kept (the walk takes the
-            // input): all of them for a slice, the last 64 KiB for a reader.
-            let mut kept = if plan.deflated {
-                input.kept((tail_start, tail.as_ref()))
-            } else {
-                Kept::Tail(file_len, Vec::new())
-            };
             let walk = input.walk(&self.inspector, file_len, plan, head, (tail_start, tail))?;
-            if let Err(err) = run.walk(walk, plan, &mut kept) {
+            if let Err(err) = run.walk(walk, plan) {
                 I::walk_failed(err)?;
             }
-        } else if let Err(err) = run.search_unwalked(&mut *input.raw(file_len)) {
-            // A meta group that cannot be read: the bytes from it on.
+        }
+        // The bytes no walk reached, read as they lie in the input: after a meta group that
+        // cannot be read, after a deflate stream (cut short or ended).
+        if let Err(err) = run.search_unwalked(&mut *input.raw(file_len)) {
             I::walk_failed(err)?;
         }
         Ok(run.finish())

@@ -41,6 +41,9 @@ pub(super) struct Run {
     /// Where the walk stopped, or the data set ended before the input did: the bytes from
     /// there on are searched (see [`Run::search_unread`]).
     unread: Option<Unread>,
+    /// Bytes of the input no walk reaches (after a meta group that cannot be read, after a
+    /// deflate stream), searched as they lie in the input (see [`Run::search_unwalked`]).
+    unread_raw: Option<Unread>,
     /// Whether the bytes from `unread` are trailing data (the data set ended), not bytes
     /// after a defect.
     trailing: bool,
@@ -84,6 +87,7 @@ impl Run {
             file: FileScan::new(file_len),
             meta_values: Vec::new(),
             unread: None,
+            unread_raw: None,
             trailing: false,
         }
     }
@@ -121,7 +125,7 @@ impl Run {
                 Err(err) => {
                     self.findings.push(meta_rules::unreadable(&err));
                     // Nothing from the group on is walked: all of it is searched.
-                    self.unread = Some(Unread {
+                    self.unread_raw = Some(Unread {
                         from: start,
                         what: "the File Meta group cannot be read",
                         tag: err.tag(),
@@ -149,14 +153,10 @@ impl Run {
         meta_rules::check_plan(&plan, &mut self.findings);
     }
 
-    /// Walks the data set, checking each header; searches what the walk did not parse
-    /// (through `kept` what follows a deflate stream). Errors only on I/O failure.
-    pub(super) fn walk(
-        &mut self,
-        mut walk: Walk<'_>,
-        plan: DataSetPlan,
-        kept: &mut dyn RandomAccess,
-    ) -> Result<(), Error> {
+    /// Walks the data set, checking each header; searches what the walk did not parse (and
+    /// notes what follows a deflate stream, for [`Run::search_unwalked`]). Errors only on
+    /// I/O failure.
+    pub(super) fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
         let first = self.findings.list.len();
         let meta_values = std::mem::take(&mut self.meta_values);
         let searched = self
@@ -191,13 +191,11 @@ impl Run {
             let from = plan
                 .start
                 .saturating_add(walk.compressed_len().unwrap_or(0));
-            let unread = Unread {
+            self.unread_raw = Some(Unread {
                 from,
                 what: "the deflate stream was read",
                 tag: None,
-            };
-            self.values
-                .search_unread_raw(kept, &unread, self.file_len, &mut self.findings)?;
+            });
         }
         if !ended {
             return Ok(());
@@ -207,13 +205,11 @@ impl Run {
             let end = plan.start.saturating_add(consumed);
             self.report.data_end = Some(end);
             self.file.after_deflate(end, inflated, &mut self.findings);
-            let unread = Unread {
+            self.unread_raw = Some(Unread {
                 from: end,
                 what: "the deflated data set ends",
                 tag: None,
-            };
-            self.values
-                .search_unread_raw(kept, &unread, self.file_len, &mut self.findings)?;
+            });
         } else {
             self.report.data_end = Some(walk.offset());
         }
@@ -261,10 +257,10 @@ impl Run {
         Ok(())
     }
 
-    /// Searches the input from the File Meta group that could not be read to its end,
-    /// through `raw`. Errors only on I/O failure.
+    /// Searches the input's bytes no walk reached to its end, through `raw`: after a File
+    /// Meta group that could not be read, after a deflate stream. Errors only on I/O failure.
     pub(super) fn search_unwalked(&mut self, raw: &mut dyn RandomAccess) -> Result<(), Error> {
-        let Some(unread) = self.unread else {
+        let Some(unread) = self.unread_raw.take() else {
             return Ok(());
         };
         self.values

@@ -314,9 +314,8 @@ impl ValueScan {
     }
 
     /// Searches the input's bytes from `unread.from` to `end` through `raw`, which reaches
-    /// them without a walk (a meta group that cannot be read, bytes after a deflate stream).
-    /// Bytes `raw` does not hold (a reader keeps only the input's end past a deflate stream)
-    /// cannot be searched: a `value.search-limit` finding says so. Errors only on I/O.
+    /// them without a walk (after a meta group that cannot be read, after a deflate stream).
+    /// Errors only on I/O.
     pub(super) fn search_unread_raw(
         &mut self,
         raw: &mut dyn RandomAccess,
@@ -333,26 +332,7 @@ impl ValueScan {
             self.carriers.report_unread(confirmation, unread, findings);
         }
         self.found = found;
-        let first = searched?;
-        if first > unread.from && unread.from < end {
-            let reached = first.min(end);
-            findings.push(
-                Finding::usual(
-                    FindingCode::ValueSearchLimit,
-                    unread.from,
-                    format!(
-                        "bytes {} to {reached}, after the point where {}, are out of the \
-                         payload search's reach through this input (a reader keeps only the \
-                         last {} bytes here): validate it from memory to search them",
-                        unread.from,
-                        unread.what,
-                        end.saturating_sub(first)
-                    ),
-                )
-                .with_length(reached.saturating_sub(unread.from)),
-            );
-        }
-        Ok(())
+        searched
     }
 
     /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item

@@ -875,3 +875,28 @@ fn padding_is_searched_whole_whatever_max_scan_len() {
     assert_eq!(found.offset, (padding_at + 4096) as u64);
     assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
 }
+
+#[cfg(feature = "deflate")]
+#[test]
+fn a_payload_far_after_a_deflate_stream_is_found_from_every_input() {
+    // More than the 64 KiB a reader keeps of the input's end lie between the stream's end
+    // and the payload: a reader reads them again, as a slice holds them.
+    let elf = fixtures::elf_exit_42();
+    let mut data = fixtures::real("image_dfl.dcm");
+    data.resize(data.len() + 100_000, 0x55);
+    let at = data.len() as u64;
+    data.extend_from_slice(&elf);
+    data.resize(data.len() + 70_000, 0x55);
+    let report = validated_everywhere(&data, Validator::default(), "far-after-deflate");
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, at);
+    assert!(
+        found.message.contains("deflated data set ends"),
+        "{}",
+        found.message
+    );
+}
