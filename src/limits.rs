@@ -40,8 +40,9 @@ pub struct Limits {
     pub max_depth: u32,
     /// Largest deflated data set inflated, in bytes. Default 1 GiB.
     pub max_inflated_len: u64,
-    /// Bytes of (FFFC,FFFC) padding and (0002,0102) private information searched for payloads.
-    /// Default 16 MiB.
+    /// Bytes of (FFFC,FFFC) padding and (0002,0102) private information looked at for payload
+    /// signatures and non-zero bytes (the search for confirmed payloads reads every value
+    /// whole, these included). Default 16 MiB.
     pub max_scan_len: u64,
 }
 

@@ -114,10 +114,11 @@ finding_codes! {
     /// A gzip, xz, Zstandard or bzip2 stream whose header decodes, in a value. Low; info at
     /// the start of a private value, where vendors store compressed data.
     ValueCompressed = "value.compressed", Polyglot, Low;
-    /// A limit left part of the payload search undone: confirmations reached the I/O that
+    /// A limit left payload candidates unconfirmed: their confirmations needed more I/O than
     /// `Limits::max_probe_bytes` allows (reads from memory are free, so only a reader of a
-    /// file built to spend it gets there), or bytes the search cannot reach. High: a file
-    /// crafted to exhaust the search is itself an evasion attempt.
+    /// file built to spend it gets there), or one of them more bytes than limits set below
+    /// 128 KiB let it read. High: a file crafted to exhaust the search is itself an evasion
+    /// attempt.
     ValueSearchLimit = "value.search-limit", Polyglot, High;
     /// A payload signature inside (FFFC,FFFC) Data Set Trailing Padding. High.
     PaddingPayload = "padding.payload", Polyglot, High;

@@ -1,7 +1,10 @@
 //! Validation: every structural defect and every polyglot signal in one input, as findings.
 //!
 //! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
-//! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
+//! the report says how far the walk got. Nothing goes unread: wherever the walk stops (or the
+//! data set, or its deflate stream, ends before the input does), the bytes from there to the
+//! input's end are searched for payloads as values are. Only I/O errors of a `Read + Seek`
+//! input are errors.
 
 mod carrier_scan;
 mod element_rules;
