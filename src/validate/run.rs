@@ -245,9 +245,16 @@ impl Run {
         let searched = self
             .values
             .search_unread(walk, &unread, None, chunks, &mut self.findings);
-        // A stream that cannot go on (it stopped the walk): what it gave was searched.
-        if let Err(err @ Error::Io { .. }) = searched {
-            return Err(err);
+        match searched {
+            Err(err @ Error::Io { .. }) => return Err(err),
+            // Trailing bytes a stream cannot give (a corrupt deflate stream, the inflation
+            // limit): the walk's last step stops there, as a structural finding.
+            Err(err) if trailing => {
+                self.stop(&err, walk);
+                return Ok(());
+            }
+            // A stream that cannot go on (it stopped the walk): what it gave was searched.
+            Err(_) | Ok(()) => {}
         }
         if trailing {
             let end = walk.end().unwrap_or(reached).max(reached);
