@@ -457,8 +457,8 @@ impl CarrierScan {
 
     /// Reports `confirmation`, found in bytes no element holds (see [`Unread`]): a threat
     /// whatever it is, since nothing in the file's structure explains it. Not reported when
-    /// a finding of the same code stands at the same offset already (the value search may
-    /// have reached the same bytes).
+    /// a payload finding stands at the same offset already (the value search may have
+    /// reached the same bytes before the walk stopped).
     pub(super) fn report_unread(
         &self,
         confirmation: &Confirmation,
@@ -476,10 +476,20 @@ impl CarrierScan {
             (FindingCode::ValueArchive, Severity::High)
         };
         let at = confirmation.offset;
+        let payload = |code: FindingCode| {
+            matches!(
+                code,
+                FindingCode::ValueExecutable
+                    | FindingCode::ValueArchive
+                    | FindingCode::ValueCompressed
+                    | FindingCode::ValueDocument
+                    | FindingCode::FileZipDirectory
+            )
+        };
         if findings
             .list
             .iter()
-            .any(|f| f.code == code && f.offset == at)
+            .any(|f| f.offset == at && payload(f.code))
         {
             return;
         }
