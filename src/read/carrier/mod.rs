@@ -9,7 +9,7 @@
 //! around the candidate; some follow a pointer elsewhere in the file (a PE header at
 //! `e_lfanew`, a ZIP central directory), always through a budgeted [`Probe`].
 //!
-//! Candidates come from [`search::Search`], one SIMD pass over the bytes for every anchor of
+//! Candidates come from [`search::anchors`], one SIMD pass over the bytes for every anchor of
 //! [`ANCHORS`] at once.
 
 mod archive;
@@ -129,7 +129,7 @@ pub(crate) struct Anchor {
 }
 
 /// Every anchor searched for. No anchor is a prefix of another, so each position holds at
-/// most one; overlapping occurrences are all found (see [`search::Search`]).
+/// most one; overlapping occurrences are all found (see [`search::anchors`]).
 pub(crate) const ANCHORS: &[Anchor] = &[
     Anchor {
         bytes: b"\x7FELF",
