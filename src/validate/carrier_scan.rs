@@ -39,6 +39,10 @@ const MAX_CANDIDATES: usize = 1024;
 /// The most one confirmation may read (a PDF reads 64 KiB and 8 bytes).
 const PER_CANDIDATE: u64 = 128 * 1024;
 
+/// One level of the path of sequences enclosing an element: the sequence's (or encapsulated
+/// element's) tag, and the number of the item the walk is in.
+pub(super) type Level = (Tag, Option<u32>);
+
 /// Where a payload was found: the element whose value (or header) holds it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Owner {
@@ -73,7 +77,7 @@ pub(super) struct CarrierScan {
     spent_at: Option<u64>,
     /// The sequences (and encapsulated elements) enclosing the element at hand, one per
     /// depth: the tag and the number of the item the walk is in.
-    path: Vec<(Tag, Option<u32>)>,
+    path: Vec<Level>,
     /// Candidates of the chunk at hand: the carrier and its input offset.
     candidates: Vec<(Carrier, u64)>,
     /// The chunk at hand, for a source without random access.
@@ -95,6 +99,42 @@ pub(super) struct Unread {
     pub(super) what: &'static str,
     /// The element the walk stopped at, when known.
     pub(super) tag: Option<Tag>,
+}
+
+/// Updates `path`, the sequences (and encapsulated elements) enclosing an element, one per
+/// depth with the number of the item the walk is in, for `e`: a sequence or an encapsulated
+/// element opens a level, an item counts in its sequence's; anything else leaves it.
+pub(super) fn step_path(path: &mut Vec<Level>, e: &Element) {
+    let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
+    match e.kind {
+        ElementKind::Sequence | ElementKind::Encapsulated => {
+            path.truncate(depth);
+            path.push((e.tag(), None));
+        }
+        ElementKind::Item => {
+            // An item shares its sequence's inside depth: the sequence is at depth - 1.
+            path.truncate(depth);
+            if let Some((_, item)) = path.last_mut() {
+                *item = Some(item.map_or(0, |i| i.saturating_add(1)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The path of sequences (`path`) enclosing `owner`, with its tag: for messages.
+fn path_of(path: &[Level], owner: &Owner) -> String {
+    let depth = usize::try_from(owner.depth).unwrap_or(usize::MAX);
+    let mut out = String::new();
+    for (tag, item) in path.iter().take(depth) {
+        out.push_str(&tag.to_string());
+        if let Some(item) = item {
+            out.push_str(&format!("[{item}]"));
+        }
+        out.push_str(" > ");
+    }
+    out.push_str(&owner.tag.to_string());
+    out
 }
 
 /// Reads from a window of bytes held in memory, else from the input behind it.
@@ -142,23 +182,15 @@ impl CarrierScan {
     }
 
     /// Keeps the path of enclosing sequences up to date with `e`, a sequence, an item or an
-    /// encapsulated element.
+    /// encapsulated element (see [`step_path`]).
     pub(super) fn note(&mut self, e: &Element) {
-        let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
-        match e.kind {
-            ElementKind::Sequence | ElementKind::Encapsulated => {
-                self.path.truncate(depth);
-                self.path.push((e.tag(), None));
-            }
-            ElementKind::Item => {
-                // An item shares its sequence's inside depth: the sequence is at depth - 1.
-                self.path.truncate(depth);
-                if let Some((_, item)) = self.path.last_mut() {
-                    *item = Some(item.map_or(0, |i| i.saturating_add(1)));
-                }
-            }
-            _ => {}
-        }
+        step_path(&mut self.path, e);
+    }
+
+    /// The sequences (and encapsulated elements) enclosing the element at hand, one per
+    /// depth: the tag and the number of the item the walk is in.
+    pub(super) fn path(&self) -> &[Level] {
+        &self.path
     }
 
     /// The tag of the sequence or encapsulated element enclosing an element at `depth`.
@@ -375,26 +407,24 @@ impl CarrierScan {
         Ok(())
     }
 
-    /// The path of sequences enclosing an element at `depth`, with its tag: for messages.
-    fn path_of(&self, owner: &Owner) -> String {
-        let depth = usize::try_from(owner.depth).unwrap_or(usize::MAX);
-        let mut path = String::new();
-        for (tag, item) in self.path.iter().take(depth) {
-            path.push_str(&tag.to_string());
-            if let Some(item) = item {
-                path.push_str(&format!("[{item}]"));
-            }
-            path.push_str(" > ");
-        }
-        path.push_str(&owner.tag.to_string());
-        path
-    }
-
-    /// Reports `confirmation`, found in the value (or header) of `owner`.
+    /// Reports `confirmation`, found in the value (or header) of `owner`, in the element
+    /// at hand's path.
     pub(super) fn report(
         &self,
         confirmation: &Confirmation,
         owner: &Owner,
+        findings: &mut Findings,
+    ) {
+        self.report_in(confirmation, owner, &self.path, findings);
+    }
+
+    /// Reports `confirmation`, found in the value (or header) of `owner`, whose enclosing
+    /// sequences are `path`.
+    pub(super) fn report_in(
+        &self,
+        confirmation: &Confirmation,
+        owner: &Owner,
+        path: &[Level],
         findings: &mut Findings,
     ) {
         let carrier = confirmation.carrier;
@@ -442,7 +472,7 @@ impl CarrierScan {
             "{} at offset {} in {}: {}{why}",
             carrier.describe(),
             confirmation.offset,
-            self.path_of(owner),
+            path_of(path, owner),
             confirmation.detail
         );
         if merged_into_zip_directory(confirmation, &message, Some(owner.tag), findings) {

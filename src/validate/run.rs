@@ -339,7 +339,11 @@ impl Run {
         self.elements.check(e, &mut self.findings);
         if matches!(
             e.kind,
-            ElementKind::Sequence | ElementKind::Encapsulated | ElementKind::Item
+            ElementKind::Sequence
+                | ElementKind::Encapsulated
+                | ElementKind::Item
+                | ElementKind::ItemDelimiter
+                | ElementKind::SequenceDelimiter
         ) {
             self.values.note(walk, e, &mut self.findings)?;
         }

@@ -17,7 +17,7 @@ use crate::read::probe::RandomAccess;
 use crate::read::signature::{self, Format, Payload};
 use crate::read::tiff::TiffGrade;
 use crate::read::walk::{Element, ElementKind, Walk};
-use crate::validate::carrier_scan::{CarrierScan, Owner, Unread, OVERLAP};
+use crate::validate::carrier_scan::{step_path, CarrierScan, Level, Owner, Unread, OVERLAP};
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
 
 // The padding's signatures are found whole in a chunk of the carrier search and its overlap.
@@ -44,19 +44,39 @@ pub(super) struct ValueScan {
     found: Vec<Confirmation>,
     /// Plain values waiting to be searched as one range (see [`ValueScan::defer`]).
     pending: Option<Pending>,
+    /// What the pending range crossed besides values, in order (see [`Mark`]).
+    marks: Vec<Mark>,
+    /// The carrier search's path of sequences where the pending range starts.
+    start_path: Vec<Level>,
 }
 
-/// Contiguous plain values at one depth and in one encoding, waiting to be searched as one
-/// range: one search for many small values, whether the fast path took them as a run or the
-/// general path one by one (the same range either way, so the same findings in the same
-/// order). Their owners are found again from their headers, for the rare confirmation.
+/// Contiguous plain values in one encoding, and the sequence, item and delimiter headers
+/// between them, waiting to be searched as one range: one search for many small values,
+/// whether the fast path took them as a run or the general path one by one (the same range
+/// either way, so the same findings in the same order). Their owners and paths are found
+/// again from the marks and the values' headers, for the rare confirmation.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     from: u64,
     to: u64,
+    /// The depth of the values at the range's start.
+    start_depth: u32,
+    /// The depth of the values last added.
     depth: u32,
     encoding: Encoding,
 }
+
+/// Where a pending range stops being a run of values at one depth.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    /// A sequence, item or delimiter header the range crossed (its bytes are searched too).
+    Header(Element),
+    /// Values at another depth from this offset on (a defined-length item or sequence ended).
+    Depth(u64, u32),
+}
+
+/// Marks a pending range holds before it is searched: bounds its memory.
+const MAX_MARKS: usize = 256;
 
 impl ValueScan {
     /// The value scan of an input whose preamble is `preamble`.
@@ -70,6 +90,8 @@ impl ValueScan {
             carriers: CarrierScan::new(limits.max_probe_bytes, limits.max_executable_headers),
             found: Vec::new(),
             pending: None,
+            marks: Vec::new(),
+            start_path: Vec::new(),
         };
         if let Some(kind) = preamble {
             scan.payload = kind
@@ -215,7 +237,11 @@ impl ValueScan {
         findings: &mut Findings,
     ) -> Result<(), Error> {
         if let Some(pending) = self.pending.as_mut() {
-            if pending.to == from && pending.depth == depth && pending.encoding == encoding {
+            if pending.to == from && pending.encoding == encoding && self.marks.len() < MAX_MARKS {
+                if pending.depth != depth {
+                    self.marks.push(Mark::Depth(from, depth));
+                    pending.depth = depth;
+                }
                 pending.to = to;
                 return Ok(());
             }
@@ -224,9 +250,13 @@ impl ValueScan {
         self.pending = Some(Pending {
             from,
             to,
+            start_depth: depth,
             depth,
             encoding,
         });
+        self.marks.clear();
+        self.start_path.clear();
+        self.start_path.extend_from_slice(self.carriers.path());
         Ok(())
     }
 
@@ -246,14 +276,9 @@ impl ValueScan {
                 .search(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
         let result = searched.and_then(|()| {
             for confirmation in &found {
-                let owner = owner_in_range(walk, &pending, confirmation.offset)?;
-                // The walk read these headers as they are read again: never unattributed.
-                let owner = owner.unwrap_or(Owner {
-                    tag: Tag(0xFFFF, 0xFFFF),
-                    depth: pending.depth,
-                    value_offset: pending.from,
-                });
-                self.carriers.report(confirmation, &owner, findings);
+                let (owner, path) = self.owner_in_pending(walk, &pending, confirmation.offset)?;
+                self.carriers
+                    .report_in(confirmation, &owner, &path, findings);
             }
             Ok(())
         });
@@ -335,18 +360,93 @@ impl ValueScan {
         searched
     }
 
-    /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item
-    /// or an encapsulated element.
+    /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item,
+    /// a delimiter or an encapsulated element. A pending range goes on across the header when
+    /// it ends right before it (but not into encapsulated pixel data).
     pub(super) fn note(
         &mut self,
         walk: &mut Walk<'_>,
         e: &Element,
         findings: &mut Findings,
     ) -> Result<(), Error> {
-        // The pending values' path ends here.
-        self.flush(walk, findings)?;
+        let joined = match self.pending.as_mut() {
+            Some(pending)
+                if pending.to == e.offset
+                    && e.kind != ElementKind::Encapsulated
+                    && self.marks.len() < MAX_MARKS =>
+            {
+                pending.to = e.value_offset();
+                self.marks.push(Mark::Header(*e));
+                true
+            }
+            _ => false,
+        };
+        if !joined {
+            self.flush(walk, findings)?;
+        }
         self.carriers.note(e);
         Ok(())
+    }
+
+    /// The element of the `pending` range whose header or value holds input offset `at`,
+    /// and the path of sequences there: the marks replayed, the values' headers read again.
+    fn owner_in_pending(
+        &self,
+        walk: &mut Walk<'_>,
+        pending: &Pending,
+        at: u64,
+    ) -> Result<(Owner, Vec<Level>), Error> {
+        let mut path = self.start_path.clone();
+        let mut depth = pending.start_depth;
+        let mut from = pending.from;
+        let mut to = pending.to;
+        for mark in &self.marks {
+            let offset = match mark {
+                Mark::Header(e) => e.offset,
+                Mark::Depth(offset, _) => *offset,
+            };
+            if offset > at {
+                to = offset;
+                break;
+            }
+            match mark {
+                Mark::Header(e) if at < e.value_offset() => {
+                    // In the header itself: a sequence's, or an item's (its sequence's).
+                    let owner = if e.kind == ElementKind::Sequence {
+                        Owner::of(e)
+                    } else {
+                        let depth = e.depth.saturating_sub(1);
+                        let sequence = usize::try_from(depth)
+                            .ok()
+                            .and_then(|d| path.get(..d.saturating_add(1)))
+                            .and_then(<[_]>::last)
+                            .map_or(e.tag(), |(tag, _)| *tag);
+                        Owner {
+                            tag: sequence,
+                            depth,
+                            value_offset: e.value_offset(),
+                        }
+                    };
+                    return Ok((owner, path));
+                }
+                Mark::Header(e) => {
+                    step_path(&mut path, e);
+                    from = e.value_offset();
+                }
+                Mark::Depth(offset, d) => {
+                    depth = *d;
+                    from = *offset;
+                }
+            }
+        }
+        let owner = owner_in_range(walk, from, to, pending.encoding, depth, at)?;
+        // The walk read these headers as they are read again: never unattributed.
+        let owner = owner.unwrap_or(Owner {
+            tag: Tag(0xFFFF, 0xFFFF),
+            depth,
+            value_offset: from,
+        });
+        Ok((owner, path))
     }
 
     /// Makes the findings left for the end: a search the budget stopped.
@@ -608,13 +708,19 @@ fn explains(confirmation: &Confirmation, payload: Payload, start: u64) -> bool {
     }
 }
 
-/// The plain value of the `pending` range whose header or value holds input offset `at`:
-/// the range's headers read again.
-fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Option<Owner>, Error> {
+/// The plain value at `depth` in `[from, to)`, a run of values in `encoding`, whose header
+/// or value holds input offset `at`: the run's headers read again.
+fn owner_in_range(
+    walk: &mut Walk<'_>,
+    from: u64,
+    to: u64,
+    encoding: Encoding,
+    depth: u32,
+    at: u64,
+) -> Result<Option<Owner>, Error> {
     let Some(random) = walk.random_access() else {
         return Ok(None);
     };
-    let (from, to) = (pending.from, pending.to);
     // Each header is read once, 12 bytes at most: 12 bytes per 8 of the range, at most.
     let budget = to.saturating_sub(from).saturating_mul(2);
     let mut probe = crate::read::probe::Probe::new(random, budget);
@@ -623,7 +729,7 @@ fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Opt
         let Some(h) = probe.fetch_padded::<12>(pos, 12.min(to.saturating_sub(pos)))? else {
             return Ok(None);
         };
-        let Ok(raw) = header::decode(&h, 0, pending.encoding) else {
+        let Ok(raw) = header::decode(&h, 0, encoding) else {
             return Ok(None);
         };
         let value_offset = pos.saturating_add(u64::from(raw.header_len));
@@ -631,7 +737,7 @@ fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Opt
         if at < end {
             return Ok(Some(Owner {
                 tag: raw.tag,
-                depth: pending.depth,
+                depth,
                 value_offset,
             }));
         }

@@ -900,3 +900,105 @@ fn a_payload_far_after_a_deflate_stream_is_found_from_every_input() {
         found.message
     );
 }
+
+#[test]
+fn a_carrier_in_text_values_across_items_is_named_with_its_path() {
+    // Text values, item and sequence headers are searched as one range; a payload in the
+    // second item of a nested sequence is still named by its element and full path, in
+    // every encoding, and the values after the nested sequence by theirs.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let item = |body: &[u8]| {
+                let mut out = e.header(0xFFFE, 0xE000, b"  ", u32::MAX);
+                out.extend_from_slice(body);
+                out.extend(e.header(0xFFFE, 0xE00D, b"  ", 0));
+                out
+            };
+            let sequence = |group: u16, element: u16, items: &[Vec<u8>]| {
+                let mut out = e.header(group, element, b"SQ", u32::MAX);
+                for i in items {
+                    out.extend_from_slice(i);
+                }
+                out.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+                out
+            };
+            let first = e.element(0x4000, 0x0010, b"LT", b"first ");
+            let inner_second = e.element(0x4000, 0x4000, b"LT", &value);
+            let inner = sequence(
+                0x0099,
+                0x1003,
+                &[
+                    item(&e.element(0x4000, 0x0010, b"LT", b"b ")),
+                    item(&inner_second),
+                ],
+            );
+            let mut outer_item = first.clone();
+            outer_item.extend(&inner);
+            outer_item.extend(e.element(0x4000, 0x4001, b"LT", b"after "));
+            let outer = sequence(0x0099, 0x1001, &[item(&outer_item)]);
+            let (data, start) = fixtures::part10(e, &outer);
+            let at = start + fixtures::find(&outer, &carrier.bytes);
+            let report = validated(&data, Validator::default());
+            let what = format!("{} {encoding:?}", carrier.name);
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
+            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4000)), "{what}");
+            assert!(
+                found[0]
+                    .message
+                    .contains("(0099,1001)[0] > (0099,1003)[1] > (4000,4000)"),
+                "{what}: {}",
+                found[0].message
+            );
+        }
+    }
+}
+
+#[test]
+fn a_carrier_after_a_defined_length_sequence_is_named_at_its_depth() {
+    // A defined-length sequence ends without a delimiter: the value after it, one level up,
+    // continues the searched range and is still named with its own path.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let inner_value = e.element(0x4000, 0x0010, b"LT", b"inner ");
+            let mut inner_item = e.header(0xFFFE, 0xE000, b"  ", inner_value.len() as u32);
+            inner_item.extend(&inner_value);
+            let mut inner = e.header(0x0099, 0x1003, b"SQ", inner_item.len() as u32);
+            inner.extend(&inner_item);
+            let mut body = e.element(0x4000, 0x0010, b"LT", b"first ");
+            body.extend(&inner);
+            body.extend(e.element(0x4000, 0x4001, b"LT", &value));
+            let mut outer = e.header(0x0099, 0x1001, b"SQ", u32::MAX);
+            outer.extend(e.header(0xFFFE, 0xE000, b"  ", u32::MAX));
+            outer.extend(&body);
+            outer.extend(e.header(0xFFFE, 0xE00D, b"  ", 0));
+            outer.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+            let (data, start) = fixtures::part10(e, &outer);
+            let at = start + fixtures::find(&outer, &carrier.bytes);
+            let report = validated(&data, Validator::default());
+            let what = format!("{} {encoding:?}", carrier.name);
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
+            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4001)), "{what}");
+            assert!(
+                found[0].message.contains(" (0099,1001)[0] > (4000,4001)"),
+                "{what}: {}",
+                found[0].message
+            );
+        }
+    }
+}
