@@ -23,8 +23,9 @@ pub struct Limits {
     pub max_meta_length: u64,
     /// Bytes that confirming a preamble's structure (TIFF IFD chain, PE, ELF or Mach-O
     /// headers) may read beyond the first 132; and, apart, bytes that confirming the payload
-    /// candidates found in element values may read in all (a search that reaches it stops
-    /// with a `value.search-limit` finding). Default 16 MiB.
+    /// candidates found anywhere in the file may read with I/O in all (reads from memory are
+    /// free; reaching it is a `value.search-limit` finding), and the most one such
+    /// confirmation reads (when below 128 KiB). Default 16 MiB.
     pub max_probe_bytes: u64,
     /// Longest TIFF IFD chain followed. Default 1024.
     pub max_tiff_ifds: u32,
@@ -39,8 +40,9 @@ pub struct Limits {
     pub max_depth: u32,
     /// Largest deflated data set inflated, in bytes. Default 1 GiB.
     pub max_inflated_len: u64,
-    /// Bytes of (FFFC,FFFC) padding and (0002,0102) private information searched for payloads.
-    /// Default 16 MiB.
+    /// Bytes of (FFFC,FFFC) padding and (0002,0102) private information looked at for payload
+    /// signatures and non-zero bytes (the search for confirmed payloads reads every value
+    /// whole, these included). Default 16 MiB.
     pub max_scan_len: u64,
 }
 

@@ -68,11 +68,21 @@ pub(crate) trait RandomAccess {
 
     /// Fills `buf` from `offset`; the caller has checked that the range lies inside the input.
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+
+    /// Whether the `len` bytes at `offset` are held in memory, read without I/O (a slice, a
+    /// buffer already filled): a budget that bounds I/O need not count them.
+    fn holds(&self, _offset: u64, _len: u64) -> bool {
+        false
+    }
 }
 
 impl RandomAccess for &[u8] {
     fn len(&self) -> u64 {
         <[u8]>::len(self) as u64
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        cursor::range_within(offset, len, <[u8]>::len(self) as u64)
     }
 
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
@@ -97,6 +107,10 @@ impl RandomAccess for WindowAt<'_> {
 
     fn start(&self) -> u64 {
         self.start
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        offset >= self.start && cursor::range_within(offset, len, RandomAccess::len(self))
     }
 
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
@@ -222,17 +236,43 @@ fn settled<T>(read: Result<(), Miss>, value: T) -> Result<Option<T>, Error> {
 /// Budgeted random reads over an input.
 pub(crate) struct Probe<'s> {
     source: &'s mut dyn RandomAccess,
+    /// Bytes the probe may still read (for [`Probe::io_budgeted`]: with I/O).
     budget: u64,
-    /// Whether a read was refused for the budget.
+    /// Bytes the probe may still read in all, from memory or not (see
+    /// [`Probe::io_budgeted`]); `u64::MAX` otherwise.
+    work: u64,
+    /// Whether reads the source holds in memory are free of `budget`.
+    memory_free: bool,
+    /// Whether a read was refused for the budget (or the work cap).
     exhausted: bool,
+    /// Whether a read was refused for `budget` itself (not the work cap).
+    budget_refused: bool,
 }
 
 impl<'s> Probe<'s> {
+    /// A probe reading at most `budget` bytes, wherever they lie.
     pub(crate) fn new(source: &'s mut dyn RandomAccess, budget: u64) -> Self {
         Probe {
             source,
             budget,
+            work: u64::MAX,
+            memory_free: false,
             exhausted: false,
+            budget_refused: false,
+        }
+    }
+
+    /// A probe reading at most `work` bytes in all, of which only those the source does not
+    /// hold in memory (see [`RandomAccess::holds`]) count against `io_budget`: the budget
+    /// bounds I/O amplification, the work cap one confirmation's CPU.
+    pub(crate) fn io_budgeted(source: &'s mut dyn RandomAccess, io_budget: u64, work: u64) -> Self {
+        Probe {
+            source,
+            budget: io_budget,
+            work,
+            memory_free: true,
+            exhausted: false,
+            budget_refused: false,
         }
     }
 
@@ -241,14 +281,25 @@ impl<'s> Probe<'s> {
         self.source.len()
     }
 
+    /// The first offset the input holds (see [`RandomAccess::start`]).
+    pub(crate) fn start(&self) -> u64 {
+        self.source.start()
+    }
+
     /// The bytes the budget still allows.
     pub(crate) fn remaining(&self) -> u64 {
         self.budget
     }
 
-    /// Whether a read was refused because the budget was spent.
+    /// Whether a read was refused because the budget (or the work cap) was spent.
     pub(crate) fn exhausted(&self) -> bool {
         self.exhausted
+    }
+
+    /// Whether a read was refused because the budget itself was spent (for
+    /// [`Probe::io_budgeted`]: a read that needed I/O).
+    pub(crate) fn budget_refused(&self) -> bool {
+        self.budget_refused
     }
 
     /// Fills `buf` with the bytes at `offset`.
@@ -257,11 +308,19 @@ impl<'s> Probe<'s> {
         if offset < self.source.start() || !cursor::range_within(offset, len, self.source.len()) {
             return Err(Miss::OutOfBounds);
         }
-        let Some(left) = self.budget.checked_sub(len) else {
+        let Some(work) = self.work.checked_sub(len) else {
             self.exhausted = true;
             return Err(Miss::Budget);
         };
-        self.budget = left;
+        if !(self.memory_free && self.source.holds(offset, len)) {
+            let Some(left) = self.budget.checked_sub(len) else {
+                self.exhausted = true;
+                self.budget_refused = true;
+                return Err(Miss::Budget);
+            };
+            self.budget = left;
+        }
+        self.work = work;
         self.source
             .read_exact_at(offset, buf)
             .map_err(|e| Miss::Io(Error::io(offset, &e)))

@@ -262,6 +262,10 @@ impl<R: Read + Seek + ?Sized> RandomAccess for BufferedSeekSource<'_, R> {
         self.len
     }
 
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        self.chunk.holds(offset, len) || self.tail.holds(offset, len)
+    }
+
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let len = buf.len() as u64;
         if let Some(held) = self

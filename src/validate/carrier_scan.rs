@@ -11,9 +11,12 @@
 //! cannot be read at random: there a confirmation sees only the chunk at hand (its offsets
 //! are inflated offsets, as every finding of a deflated data set gives them).
 //!
-//! Confirmations read a few bytes each, a gzip stream 4 KiB, a PDF 64 KiB; they share the
-//! budget of [`Limits::max_probe_bytes`](crate::Limits) for the whole validation. When it is
-//! spent the search stops, and says so in a finding.
+//! Confirmations read a few bytes each, a gzip stream 4 KiB, a PDF 64 KiB. Reads served from
+//! memory (a slice, the chunk at hand) are free; reads that need I/O share the budget of
+//! [`Limits::max_probe_bytes`](crate::Limits) for the whole validation. When it is spent the
+//! search goes on with what memory holds, and a finding says from where candidates may have
+//! gone unconfirmed: `value.search-limit`, high, since no real file spends 16 MiB of reads
+//! outside its chunks confirming decoys, and a file built to do so is an evasion attempt.
 
 use std::ops::ControlFlow;
 
@@ -35,6 +38,10 @@ pub(super) const OVERLAP: usize = MAX_ANCHOR_LEN - 1;
 const MAX_CANDIDATES: usize = 1024;
 /// The most one confirmation may read (a PDF reads 64 KiB and 8 bytes).
 const PER_CANDIDATE: u64 = 128 * 1024;
+
+/// One level of the path of sequences enclosing an element: the sequence's (or encapsulated
+/// element's) tag, and the number of the item the walk is in.
+pub(super) type Level = (Tag, Option<u32>);
 
 /// Where a payload was found: the element whose value (or header) holds it.
 #[derive(Debug, Clone, Copy)]
@@ -62,53 +69,128 @@ impl Owner {
 pub(super) struct CarrierScan {
     /// The limit on headers an executable confirmation reads.
     max_headers: u32,
-    /// Confirmation bytes left for the whole validation.
+    /// Confirmation bytes that need I/O left for the whole validation.
     budget: u64,
-    /// Where the search stopped when the budget was spent.
+    /// The most one confirmation reads: [`PER_CANDIDATE`], or less when the limits say so.
+    work: u64,
+    /// The first candidate a limit left unconfirmed.
     spent_at: Option<u64>,
     /// The sequences (and encapsulated elements) enclosing the element at hand, one per
     /// depth: the tag and the number of the item the walk is in.
-    path: Vec<(Tag, Option<u32>)>,
+    path: Vec<Level>,
     /// Candidates of the chunk at hand: the carrier and its input offset.
     candidates: Vec<(Carrier, u64)>,
     /// The chunk at hand, for a source without random access.
     window: Vec<u8>,
     /// Start offset of `window`.
     window_start: u64,
+    /// The buffer of [`CarrierScan::search_random`].
+    raw_chunk: Vec<u8>,
+    /// What confirmations learnt of the input's bytes, for later candidates.
+    memo: carrier::Memo,
+}
+
+/// Bytes where the walk read none, and why: for the findings of payloads there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Unread {
+    /// Where the bytes start: where the walk stopped, the data set ended, the stream ended.
+    pub(super) from: u64,
+    /// What happened there, for messages: "the walk stopped", "the data set ends".
+    pub(super) what: &'static str,
+    /// The element the walk stopped at, when known.
+    pub(super) tag: Option<Tag>,
+}
+
+/// Updates `path`, the sequences (and encapsulated elements) enclosing an element, one per
+/// depth with the number of the item the walk is in, for `e`: a sequence or an encapsulated
+/// element opens a level, an item counts in its sequence's; anything else leaves it.
+pub(super) fn step_path(path: &mut Vec<Level>, e: &Element) {
+    let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
+    match e.kind {
+        ElementKind::Sequence | ElementKind::Encapsulated => {
+            path.truncate(depth);
+            path.push((e.tag(), None));
+        }
+        ElementKind::Item => {
+            // An item shares its sequence's inside depth: the sequence is at depth - 1.
+            path.truncate(depth);
+            if let Some((_, item)) = path.last_mut() {
+                *item = Some(item.map_or(0, |i| i.saturating_add(1)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The path of sequences (`path`) enclosing `owner`, with its tag: for messages.
+fn path_of(path: &[Level], owner: &Owner) -> String {
+    let depth = usize::try_from(owner.depth).unwrap_or(usize::MAX);
+    let mut out = String::new();
+    for (tag, item) in path.iter().take(depth) {
+        out.push_str(&tag.to_string());
+        if let Some(item) = item {
+            out.push_str(&format!("[{item}]"));
+        }
+        out.push_str(" > ");
+    }
+    out.push_str(&owner.tag.to_string());
+    out
+}
+
+/// Reads from a window of bytes held in memory, else from the input behind it.
+struct Layered<'a> {
+    window: WindowAt<'a>,
+    inner: &'a mut dyn RandomAccess,
+}
+
+impl RandomAccess for Layered<'_> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+
+    fn start(&self) -> u64 {
+        self.inner.start()
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        self.window.holds(offset, len) || self.inner.holds(offset, len)
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        if self.window.holds(offset, buf.len() as u64) {
+            return self.window.read_exact_at(offset, buf);
+        }
+        self.inner.read_exact_at(offset, buf)
+    }
 }
 
 impl CarrierScan {
-    /// A search reading at most `max_probe_bytes` to confirm candidates.
+    /// A search reading at most `max_probe_bytes` with I/O to confirm candidates.
     pub(super) fn new(max_probe_bytes: u64, max_headers: u32) -> Self {
         CarrierScan {
             max_headers,
             budget: max_probe_bytes,
+            work: max_probe_bytes.min(PER_CANDIDATE),
             spent_at: None,
             path: Vec::new(),
             candidates: Vec::new(),
             window: Vec::new(),
             window_start: 0,
+            raw_chunk: Vec::new(),
+            memo: carrier::Memo::default(),
         }
     }
 
     /// Keeps the path of enclosing sequences up to date with `e`, a sequence, an item or an
-    /// encapsulated element.
+    /// encapsulated element (see [`step_path`]).
     pub(super) fn note(&mut self, e: &Element) {
-        let depth = usize::try_from(e.depth).unwrap_or(usize::MAX);
-        match e.kind {
-            ElementKind::Sequence | ElementKind::Encapsulated => {
-                self.path.truncate(depth);
-                self.path.push((e.tag(), None));
-            }
-            ElementKind::Item => {
-                // An item shares its sequence's inside depth: the sequence is at depth - 1.
-                self.path.truncate(depth);
-                if let Some((_, item)) = self.path.last_mut() {
-                    *item = Some(item.map_or(0, |i| i.saturating_add(1)));
-                }
-            }
-            _ => {}
-        }
+        step_path(&mut self.path, e);
+    }
+
+    /// The sequences (and encapsulated elements) enclosing the element at hand, one per
+    /// depth: the tag and the number of the item the walk is in.
+    pub(super) fn path(&self) -> &[Level] {
+        &self.path
     }
 
     /// The tag of the sequence or encapsulated element enclosing an element at `depth`.
@@ -120,17 +202,11 @@ impl CarrierScan {
             .map(|(tag, _)| *tag)
     }
 
-    /// Whether the search goes on (the budget is not spent).
-    pub(super) fn searching(&self) -> bool {
-        self.spent_at.is_none()
-    }
-
     /// Searches the input's bytes `[start, end)` as the walk reads them, chunk by chunk;
     /// `each` is handed every chunk's start offset and bytes (up to [`SEARCH_CHUNK`] of
     /// them, and [`OVERLAP`] more, fewer at the input's end), with how many of them are this
     /// chunk's own (the rest begin the next one), for the looks other rules take at the same
-    /// bytes; it is called at least once. Confirmations are appended to `found`. Once the
-    /// budget is spent the chunks are still read, but no more candidates.
+    /// bytes; it is called at least once. Confirmations are appended to `found`.
     pub(super) fn search(
         &mut self,
         walk: &mut Walk<'_>,
@@ -151,11 +227,7 @@ impl CarrierScan {
                 break;
             }
             let report_end = span.min(chunk.len());
-            let resume = if self.searching() {
-                self.collect(chunk, at, report_end, keep)
-            } else {
-                report_end
-            };
+            let resume = self.collect(chunk, at, report_end, keep);
             each(at, chunk, resume);
             looked = true;
             let short = chunk.len() < span;
@@ -184,7 +256,7 @@ impl CarrierScan {
     ) -> Result<(), Error> {
         let keep = random.is_none();
         let mut at = 0usize;
-        while at < bytes.len() && self.searching() {
+        while at < bytes.len() {
             let rest = bytes.get(at..).unwrap_or_default();
             let report_end = rest.len().min(SEARCH_CHUNK);
             let chunk = rest
@@ -199,6 +271,61 @@ impl CarrierScan {
             at = at.saturating_add(resume.max(1));
         }
         Ok(())
+    }
+
+    /// Searches the input's bytes `[start, end)` read through `random` itself, for bytes no
+    /// walk reaches (a meta group that cannot be read, what follows a deflate stream): chunk
+    /// by chunk as [`CarrierScan::search`], each chunk's reads free.
+    pub(super) fn search_random(
+        &mut self,
+        random: &mut dyn RandomAccess,
+        start: u64,
+        end: u64,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let end = end.min(random.len());
+        // These bytes are not the walk's (a deflated data set's offsets count inflated
+        // bytes): nothing learnt of those holds here, nor the other way round.
+        let walked = std::mem::take(&mut self.memo);
+        let mut chunk = std::mem::take(&mut self.raw_chunk);
+        let mut at = start.max(random.start());
+        let mut result = Ok(());
+        while at < end {
+            let report_end = usize::try_from(end.saturating_sub(at))
+                .unwrap_or(SEARCH_CHUNK)
+                .min(SEARCH_CHUNK);
+            let len = usize::try_from(random.len().saturating_sub(at))
+                .unwrap_or(usize::MAX)
+                .min(report_end.saturating_add(OVERLAP));
+            chunk.resize(len, 0);
+            if let Err(e) = random.read_exact_at(at, &mut chunk) {
+                result = Err(Error::io(at, &e));
+                break;
+            }
+            let resume = self.collect(&chunk, at, report_end, false);
+            if !self.candidates.is_empty() {
+                // The chunk at hand first (free), the input for what lies outside it.
+                let mut layered = Layered {
+                    window: WindowAt {
+                        start: at,
+                        bytes: &chunk,
+                    },
+                    inner: &mut *random,
+                };
+                let candidates = std::mem::take(&mut self.candidates);
+                let confirmed = self.confirm_each(&candidates, &mut layered, found);
+                self.candidates = candidates;
+                self.candidates.clear();
+                if let Err(err) = confirmed {
+                    result = Err(err);
+                    break;
+                }
+            }
+            at = at.saturating_add(resume.max(1) as u64);
+        }
+        self.raw_chunk = chunk;
+        self.memo = walked;
+        result
     }
 
     /// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input
@@ -226,66 +353,78 @@ impl CarrierScan {
     }
 
     /// Confirms the candidates collected, through `random` or else the kept chunk.
+    ///
+    /// Reads the source holds in memory (a slice; the chunk at hand and the input's end a
+    /// reader keeps) are free; only reads that need I/O are charged to the validation's
+    /// budget, so no value full of decoy anchors can spend it on a slice, and on a reader
+    /// only candidates whose structure lies outside the bytes at hand do. Each confirmation
+    /// reads at most [`PER_CANDIDATE`] bytes in all: CPU stays linear in the input.
     fn confirm(
         &mut self,
         mut random: Option<&mut dyn RandomAccess>,
         found: &mut Vec<Confirmation>,
     ) -> Result<(), Error> {
         let candidates = std::mem::take(&mut self.candidates);
-        for &(carrier, at) in &candidates {
-            if self.budget == 0 {
+        let window = std::mem::take(&mut self.window);
+        let mut held = WindowAt {
+            start: self.window_start,
+            bytes: &window,
+        };
+        let source: &mut dyn RandomAccess = match random.as_mut() {
+            Some(random) => &mut **random,
+            None => &mut held,
+        };
+        let result = self.confirm_each(&candidates, source, found);
+        self.window = window;
+        self.candidates = candidates;
+        self.candidates.clear();
+        result
+    }
+
+    /// Confirms `candidates` through `source`, appending confirmations to `found`.
+    fn confirm_each(
+        &mut self,
+        candidates: &[(Carrier, u64)],
+        source: &mut dyn RandomAccess,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        for &(carrier, at) in candidates {
+            let mut probe = Probe::io_budgeted(&mut *source, self.budget, self.work);
+            let confirmed =
+                carrier::confirm_with(carrier, at, &mut probe, self.max_headers, &mut self.memo)?;
+            self.budget = probe.remaining();
+            // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
+            // a work cap that the limits set below what a confirmation may read.
+            let limited =
+                probe.budget_refused() || (probe.exhausted() && self.work < PER_CANDIDATE);
+            if limited && confirmed.is_none() && self.spent_at.is_none() {
                 self.spent_at = Some(at);
-                break;
-            }
-            let allowed = self.budget.min(PER_CANDIDATE);
-            let mut window = WindowAt {
-                start: self.window_start,
-                bytes: &self.window,
-            };
-            let source: &mut dyn RandomAccess = match random.as_mut() {
-                Some(random) => &mut **random,
-                None => &mut window,
-            };
-            let mut probe = Probe::new(source, allowed);
-            let confirmed = carrier::confirm(carrier, at, &mut probe, self.max_headers)?;
-            let left = probe.remaining();
-            let refused = probe.exhausted();
-            self.budget = self.budget.saturating_sub(allowed.saturating_sub(left));
-            if refused && allowed < PER_CANDIDATE {
-                // The validation's budget, not the candidate's, cut the confirmation short.
-                self.spent_at = Some(at);
-                self.budget = 0;
-                break;
             }
             if let Some(confirmation) = confirmed {
                 found.push(confirmation);
             }
         }
-        self.candidates = candidates;
-        self.candidates.clear();
         Ok(())
     }
 
-    /// The path of sequences enclosing an element at `depth`, with its tag: for messages.
-    fn path_of(&self, owner: &Owner) -> String {
-        let depth = usize::try_from(owner.depth).unwrap_or(usize::MAX);
-        let mut path = String::new();
-        for (tag, item) in self.path.iter().take(depth) {
-            path.push_str(&tag.to_string());
-            if let Some(item) = item {
-                path.push_str(&format!("[{item}]"));
-            }
-            path.push_str(" > ");
-        }
-        path.push_str(&owner.tag.to_string());
-        path
-    }
-
-    /// Reports `confirmation`, found in the value (or header) of `owner`.
+    /// Reports `confirmation`, found in the value (or header) of `owner`, in the element
+    /// at hand's path.
     pub(super) fn report(
         &self,
         confirmation: &Confirmation,
         owner: &Owner,
+        findings: &mut Findings,
+    ) {
+        self.report_in(confirmation, owner, &self.path, findings);
+    }
+
+    /// Reports `confirmation`, found in the value (or header) of `owner`, whose enclosing
+    /// sequences are `path`.
+    pub(super) fn report_in(
+        &self,
+        confirmation: &Confirmation,
+        owner: &Owner,
+        path: &[Level],
         findings: &mut Findings,
     ) {
         let carrier = confirmation.carrier;
@@ -333,14 +472,71 @@ impl CarrierScan {
             "{} at offset {} in {}: {}{why}",
             carrier.describe(),
             confirmation.offset,
-            self.path_of(owner),
+            path_of(path, owner),
             confirmation.detail
         );
+        if merged_into_zip_directory(confirmation, &message, Some(owner.tag), findings) {
+            return;
+        }
         findings.push(
             Finding::usual(code, confirmation.offset, message)
                 .with_severity(severity)
                 .with_tag(owner.tag),
         );
+    }
+
+    /// Reports `confirmation`, found in bytes no element holds (see [`Unread`]): a threat
+    /// whatever it is, since nothing in the file's structure explains it. Not reported when
+    /// a payload finding stands at the same offset already (the value search may have
+    /// reached the same bytes before the walk stopped).
+    pub(super) fn report_unread(
+        &self,
+        confirmation: &Confirmation,
+        unread: &Unread,
+        findings: &mut Findings,
+    ) {
+        let carrier = confirmation.carrier;
+        let (code, severity) = if carrier.is_executable() {
+            (FindingCode::ValueExecutable, Severity::Critical)
+        } else if carrier.is_compressed_stream() {
+            (FindingCode::ValueCompressed, Severity::High)
+        } else if carrier == Carrier::Pdf {
+            (FindingCode::ValueDocument, Severity::High)
+        } else {
+            (FindingCode::ValueArchive, Severity::High)
+        };
+        let at = confirmation.offset;
+        let payload = |code: FindingCode| {
+            matches!(
+                code,
+                FindingCode::ValueExecutable
+                    | FindingCode::ValueArchive
+                    | FindingCode::ValueCompressed
+                    | FindingCode::ValueDocument
+                    | FindingCode::FileZipDirectory
+            )
+        };
+        if findings
+            .list
+            .iter()
+            .any(|f| f.offset == at && payload(f.code))
+        {
+            return;
+        }
+        let message = format!(
+            "{} at offset {at}, after the point where {} (offset {}), in bytes no element \
+             holds: {}",
+            carrier.describe(),
+            unread.what,
+            unread.from,
+            confirmation.detail
+        );
+        if merged_into_zip_directory(confirmation, &message, unread.tag, findings) {
+            return;
+        }
+        let mut finding = Finding::usual(code, at, message).with_severity(severity);
+        finding.tag = unread.tag;
+        findings.push(finding);
     }
 
     /// Reports a search stopped by the budget.
@@ -350,10 +546,35 @@ impl CarrierScan {
                 FindingCode::ValueSearchLimit,
                 at,
                 format!(
-                    "the payload search stops at offset {at}: its confirmations read \
-                     {max_probe_bytes} bytes, the limit"
+                    "from offset {at} on, payload candidates may be unconfirmed: their \
+                     confirmations reached the limit of {max_probe_bytes} bytes read"
                 ),
             ));
         }
     }
+}
+
+/// Reports a ZIP `confirmation` once: when the file check found its end record already (a
+/// `file.zip-directory` finding at the same offset: ZIP tools open the file), that finding,
+/// the older and better name for it, takes the element (`tag`) and what was confirmed
+/// (`message`). Whether it did.
+fn merged_into_zip_directory(
+    confirmation: &Confirmation,
+    message: &str,
+    tag: Option<Tag>,
+    findings: &mut Findings,
+) -> bool {
+    if confirmation.carrier != Carrier::Zip {
+        return false;
+    }
+    let Some(directory) = findings
+        .list
+        .iter_mut()
+        .find(|f| f.code == FindingCode::FileZipDirectory && f.offset == confirmation.offset)
+    else {
+        return false;
+    };
+    directory.message = format!("{}; {message}", directory.message);
+    directory.tag = tag.or(directory.tag);
+    true
 }

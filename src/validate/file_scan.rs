@@ -4,13 +4,12 @@
 
 use dicom_dictionary_std::tags;
 
-use crate::error::Error;
 use crate::read::cursor::{self, Endian};
 use crate::read::preamble::HEADER_LEN;
 use crate::read::signature;
-use crate::read::walk::{Element, Walk};
+use crate::read::walk::Element;
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
-use crate::validate::value_scan::{contains, SCAN_CHUNK, SNIFF_LEN};
+use crate::validate::value_scan::contains;
 
 /// How far into the file PDF readers look for `%PDF-`.
 pub(super) const PDF_WINDOW: u64 = 1024;
@@ -84,28 +83,16 @@ impl FileScan {
         }
     }
 
-    /// Reports the bytes from `offset` to the end of the data set, which are not elements;
-    /// up to `max_scan_len` of them are read to tell zeros from data.
+    /// Reports the bytes from `offset` to `end`, the input's end, which are not elements:
+    /// `zero` when all of them are, else data starting with `head`.
     pub(super) fn trailing(
         &self,
-        walk: &mut Walk<'_>,
         offset: u64,
-        max_scan_len: u64,
+        end: u64,
+        zero: bool,
+        head: &[u8],
         findings: &mut Findings,
-    ) -> Result<(), Error> {
-        let head = walk.peek(offset, SNIFF_LEN)?.to_vec();
-        let mut zero = true;
-        let mut at = offset;
-        let scan_end = offset.saturating_add(max_scan_len);
-        while zero && at < scan_end {
-            let chunk = walk.peek(at, SCAN_CHUNK)?;
-            if chunk.is_empty() {
-                break;
-            }
-            zero = chunk.iter().all(|&b| b == 0);
-            at = at.saturating_add(chunk.len() as u64);
-        }
-        let end = walk.end().unwrap_or(at).max(at);
+    ) {
         let length = end.saturating_sub(offset);
         let finding = if zero {
             Finding::usual(
@@ -114,7 +101,7 @@ impl FileScan {
                 format!("{length} zero bytes after the last element"),
             )
         } else {
-            let what = signature::value_payload(&head, length).map_or_else(String::new, |p| {
+            let what = signature::value_payload(head, length).map_or_else(String::new, |p| {
                 format!(", starting with a {}", p.describe())
             });
             Finding::usual(
@@ -124,7 +111,6 @@ impl FileScan {
             )
         };
         findings.push(finding.with_length(length));
-        Ok(())
     }
 
     /// Reports the bytes between the end of a deflate stream at `end` and the end of the
@@ -175,7 +161,19 @@ impl FileScan {
                 ),
             )
         };
-        findings.push(finding.with_length(5));
+        // A PDF the payload search confirmed there is reported once, under this code: its
+        // element and structure join this finding.
+        let document = findings
+            .list
+            .iter()
+            .position(|f| f.code == FindingCode::ValueDocument && f.offset == at)
+            .map(|i| findings.list.remove(i));
+        let mut finding = finding.with_length(5);
+        if let Some(document) = document {
+            finding.message = format!("{}; {}", finding.message, document.message);
+            finding.tag = document.tag;
+        }
+        findings.push(finding);
     }
 }
 

@@ -114,9 +114,12 @@ finding_codes! {
     /// A gzip, xz, Zstandard or bzip2 stream whose header decodes, in a value. Low; info at
     /// the start of a private value, where vendors store compressed data.
     ValueCompressed = "value.compressed", Polyglot, Low;
-    /// The payload search stopped early: confirming its candidates read the bytes
-    /// `Limits::max_probe_bytes` allows. Medium.
-    ValueSearchLimit = "value.search-limit", Polyglot, Medium;
+    /// A limit left payload candidates unconfirmed: their confirmations needed more I/O than
+    /// `Limits::max_probe_bytes` allows (reads from memory are free, so only a reader of a
+    /// file built to spend it gets there), or one of them more bytes than limits set below
+    /// 128 KiB let it read. High: a file crafted to exhaust the search is itself an evasion
+    /// attempt.
+    ValueSearchLimit = "value.search-limit", Polyglot, High;
     /// A payload signature inside (FFFC,FFFC) Data Set Trailing Padding. High.
     PaddingPayload = "padding.payload", Polyglot, High;
     /// Non-zero (FFFC,FFFC) padding that no functional TIFF IFD explains. Low; info when it is
@@ -428,7 +431,7 @@ mod tests {
         ("value.archive", Severity::High),
         ("value.document", Severity::Medium),
         ("value.compressed", Severity::Low),
-        ("value.search-limit", Severity::Medium),
+        ("value.search-limit", Severity::High),
         ("padding.payload", Severity::High),
         ("padding.nonzero", Severity::Low),
         ("meta.private-information-payload", Severity::High),

@@ -10,7 +10,7 @@ use crate::read::cursor;
 use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-use crate::read::probe::{read_at, read_up_to_at, SeekSource};
+use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource};
 use crate::read::walk::Walk;
 use crate::read::walk_source::{reusable_buffer, Window};
 use crate::validate::file_scan::ZIP_WINDOW;
@@ -21,8 +21,8 @@ const FIRST_READ: u64 = 8 * 1024;
 /// Bytes at the data set's start that tell its encoding.
 const DATA_SET_HEAD: usize = 256;
 
-/// An input to validate, whose data set is walked as `Walk<'w>`.
-pub(super) trait Input<'w> {
+/// An input to validate, whose data set is walked as a [`Walk`] borrowing it.
+pub(super) trait Input {
     /// The input's first bytes: the header, the meta group and the first KiB, at least.
     type Head: AsRef<[u8]>;
     /// The input's last [`ZIP_WINDOW`] bytes (all of it when shorter).
@@ -50,22 +50,26 @@ pub(super) trait Input<'w> {
 
     /// The walk of the data set planned as `plan`, given what was read before.
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         file_len: u64,
         plan: DataSetPlan,
         head: Self::Head,
         tail: (u64, Self::Tail),
-    ) -> Result<Walk<'w>, Self::Failure>;
+    ) -> Result<Walk<'_>, Self::Failure>;
 
     /// What the I/O error `err` that stopped the walk means for the validation.
     fn walk_failed(err: Error) -> Result<(), Self::Failure>;
+
+    /// The whole input at random, for the search of bytes no walk reaches (after a meta
+    /// group that cannot be read, after a deflate stream).
+    fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_>;
 }
 
 /// A complete input held in memory: every step borrows it, nothing is copied.
 pub(super) struct SliceInput<'a>(pub(super) &'a [u8]);
 
-impl<'a> Input<'a> for SliceInput<'a> {
+impl<'a> Input for SliceInput<'a> {
     type Head = &'a [u8];
     type Tail = &'a [u8];
     type Failure = Infallible;
@@ -99,13 +103,13 @@ impl<'a> Input<'a> for SliceInput<'a> {
 
     #[inline]
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         _: u64,
         plan: DataSetPlan,
         _: &'a [u8],
         _: (u64, &'a [u8]),
-    ) -> Result<Walk<'a>, Infallible> {
+    ) -> Result<Walk<'_>, Infallible> {
         Ok(inspector.walk_plan(self.0, plan))
     }
 
@@ -115,6 +119,10 @@ impl<'a> Input<'a> for SliceInput<'a> {
     fn walk_failed(_: Error) -> Result<(), Infallible> {
         Ok(())
     }
+
+    fn raw(&mut self, _: u64) -> Box<dyn RandomAccess + '_> {
+        Box::new(self.0)
+    }
 }
 
 /// An input read through `Read + Seek`: the header and meta group, the first KiB and the last
@@ -122,7 +130,7 @@ impl<'a> Input<'a> for SliceInput<'a> {
 /// values by seeking.
 pub(super) struct ReaderInput<'r, R>(pub(super) &'r mut R);
 
-impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
+impl<R: Read + Seek> Input for ReaderInput<'_, R> {
     type Head = Vec<u8>;
     type Tail = Vec<u8>;
     type Failure = Error;
@@ -173,19 +181,26 @@ impl<'r, R: Read + Seek> Input<'r> for ReaderInput<'r, R> {
     }
 
     fn walk(
-        self,
+        &mut self,
         inspector: &Inspector,
         file_len: u64,
         plan: DataSetPlan,
         head: Vec<u8>,
         (start, bytes): (u64, Vec<u8>),
-    ) -> Result<Walk<'r>, Error> {
+    ) -> Result<Walk<'_>, Error> {
         let tail = Window { start, bytes };
-        inspector.walk_reader_plan(self.0, file_len, plan, head, tail)
+        inspector.walk_reader_plan(&mut *self.0, file_len, plan, head, tail)
     }
 
     /// Reading failed: so does the validation.
     fn walk_failed(err: Error) -> Result<(), Error> {
         Err(err)
+    }
+
+    fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_> {
+        Box::new(SeekSource {
+            reader: &mut *self.0,
+            len: file_len,
+        })
     }
 }

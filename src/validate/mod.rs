@@ -1,7 +1,10 @@
 //! Validation: every structural defect and every polyglot signal in one input, as findings.
 //!
 //! Validation never fails on malformed input: whatever cannot be read is itself a finding, and
-//! the report says how far the walk got. Only I/O errors of a `Read + Seek` input are errors.
+//! the report says how far the walk got. Nothing goes unread: wherever the walk stops (or the
+//! data set, or its deflate stream, ends before the input does), the bytes from there to the
+//! input's end are searched for payloads as values are. Only I/O errors of a `Read + Seek`
+//! input are errors.
 
 mod carrier_scan;
 mod element_rules;
@@ -129,7 +132,7 @@ impl Validator {
     /// The one body of every validation: classify the input, check its meta group, look where
     /// other readers look (its first KiB and last 64 KiB), plan the data set's walk, walk it
     /// checking every element, and make the findings left for the end.
-    fn run<'w, I: Input<'w>>(&self, mut input: I) -> Result<Report, I::Failure> {
+    fn run<I: Input>(&self, mut input: I) -> Result<Report, I::Failure> {
         let (head, file_len) = input.head(&self.inspector)?;
         let first = head.as_ref();
         let classification = input.classify(&self.inspector, first, file_len)?;
@@ -149,6 +152,11 @@ impl Validator {
             if let Err(err) = run.walk(walk, plan) {
                 I::walk_failed(err)?;
             }
+        }
+        // The bytes no walk reached, read as they lie in the input: after a meta group that
+        // cannot be read, after a deflate stream (cut short or ended).
+        if let Err(err) = run.search_unwalked(&mut *input.raw(file_len)) {
+            I::walk_failed(err)?;
         }
         Ok(run.finish())
     }

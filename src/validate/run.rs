@@ -10,13 +10,15 @@ use crate::read::inspection::{Classification, Inspection};
 use crate::read::inspector::Inspector;
 use crate::read::layout::{meta_start, DataSetPlan};
 use crate::read::meta::{self, Parsed};
+use crate::read::probe::RandomAccess;
 use crate::read::walk::{Element, ElementKind, Walk};
+use crate::validate::carrier_scan::Unread;
 use crate::validate::element_rules::ElementRules;
 use crate::validate::file_scan::FileScan;
 use crate::validate::findings::{Finding, FindingCode, Findings};
 use crate::validate::meta_rules;
 use crate::validate::report::Report;
-use crate::validate::value_scan::ValueScan;
+use crate::validate::value_scan::{ValueScan, SNIFF_LEN};
 use crate::validate::Validator;
 
 /// One validation in progress.
@@ -36,6 +38,15 @@ pub(super) struct Run {
     /// The File Meta group's values, searched for payloads when the walk starts: tag, value
     /// offset, value (bounded by `Limits::max_meta_length`).
     meta_values: Vec<(Tag, u64, Vec<u8>)>,
+    /// Where the walk stopped, or the data set ended before the input did: the bytes from
+    /// there on are searched (see [`Run::search_unread`]).
+    unread: Option<Unread>,
+    /// Bytes of the input no walk reaches (after a meta group that cannot be read, after a
+    /// deflate stream), searched as they lie in the input (see [`Run::search_unwalked`]).
+    unread_raw: Option<Unread>,
+    /// Whether the bytes from `unread` are trailing data (the data set ended), not bytes
+    /// after a defect.
+    trailing: bool,
 }
 
 impl Run {
@@ -76,6 +87,9 @@ impl Run {
             values: ValueScan::new(validator.deep, &limits, preamble),
             file: FileScan::new(file_len),
             meta_values: Vec::new(),
+            unread: None,
+            unread_raw: None,
+            trailing: false,
         }
     }
 
@@ -111,6 +125,12 @@ impl Run {
                 Ok(Parsed::NeedMore(_)) => return None,
                 Err(err) => {
                     self.findings.push(meta_rules::unreadable(&err));
+                    // Nothing from the group on is walked: all of it is searched.
+                    self.unread_raw = Some(Unread {
+                        from: start,
+                        what: "the File Meta group cannot be read",
+                        tag: err.tag(),
+                    });
                     return None;
                 }
             },
@@ -134,20 +154,26 @@ impl Run {
         meta_rules::check_plan(&plan, &mut self.findings);
     }
 
-    /// Walks the data set, checking each header. Errors only on I/O failure.
+    /// Walks the data set, checking each header; searches what the walk did not parse (and
+    /// notes what follows a deflate stream, for [`Run::search_unwalked`]). Errors only on
+    /// I/O failure.
     pub(super) fn walk(&mut self, mut walk: Walk<'_>, plan: DataSetPlan) -> Result<(), Error> {
         let first = self.findings.list.len();
         let meta_values = std::mem::take(&mut self.meta_values);
         let searched = self
             .values
             .search_meta(&mut walk, &meta_values, &mut self.findings);
-        if !self.go_on_after(searched)? {
-            return Ok(());
-        }
-        let ended = self.walk_elements(&mut walk)?;
-        // The values still waiting to be searched, wherever the walk stopped.
-        let flushed = self.values.flush(&mut walk, &mut self.findings);
-        self.go_on_after(flushed)?;
+        let ended = if self.go_on_after(searched, &walk)? {
+            let ended = self.walk_elements(&mut walk)?;
+            // The values still waiting to be searched, wherever the walk stopped.
+            let flushed = self.values.flush(&mut walk, &mut self.findings);
+            self.go_on_after(flushed, &walk)?;
+            ended
+        } else {
+            false
+        };
+        // Every byte after the point where the walk stopped, or the data set ended.
+        self.search_unread(&mut walk)?;
         if plan.deflated {
             // An element of a deflated data set can claim more bytes than the stream holds (a
             // stream learns its end only when it gets there): its findings cover what exists.
@@ -160,6 +186,18 @@ impl Run {
                 }
             }
         }
+        if plan.deflated && !ended {
+            // The input's bytes from where the inflater got to: after a stream cut short (a
+            // payload placed behind a corrupt block), or after the stream's end.
+            let from = plan
+                .start
+                .saturating_add(walk.compressed_len().unwrap_or(0));
+            self.unread_raw = Some(Unread {
+                from,
+                what: "the deflate stream was read",
+                tag: None,
+            });
+        }
         if !ended {
             return Ok(());
         }
@@ -168,10 +206,73 @@ impl Run {
             let end = plan.start.saturating_add(consumed);
             self.report.data_end = Some(end);
             self.file.after_deflate(end, inflated, &mut self.findings);
+            self.unread_raw = Some(Unread {
+                from: end,
+                what: "the deflated data set ends",
+                tag: None,
+            });
         } else {
             self.report.data_end = Some(walk.offset());
         }
         Ok(())
+    }
+
+    /// Searches the bytes from where the walk stopped (or the data set ended) to the input's
+    /// end, read through the walk (for a stream: as far as it goes); reports trailing data.
+    /// Errors only on I/O failure.
+    fn search_unread(&mut self, walk: &mut Walk<'_>) -> Result<(), Error> {
+        let Some(mut unread) = self.unread else {
+            return Ok(());
+        };
+        if walk.random_access().is_none() {
+            // A stream reads forward only: from where it stands (the bytes before were read).
+            unread.from = unread.from.max(walk.offset());
+        }
+        let from = unread.from;
+        let mut zero = true;
+        let mut head = Vec::new();
+        let mut reached = from;
+        let trailing = self.trailing;
+        let chunks = |at: u64, chunk: &[u8], own: usize| {
+            if trailing {
+                if at == from {
+                    head = chunk.get(..SNIFF_LEN).unwrap_or(chunk).to_vec();
+                }
+                let own = chunk.get(..own).unwrap_or(chunk);
+                zero = zero && own.iter().all(|&b| b == 0);
+                reached = at.saturating_add(own.len() as u64);
+            }
+        };
+        let searched = self
+            .values
+            .search_unread(walk, &unread, None, chunks, &mut self.findings);
+        match searched {
+            Err(err @ Error::Io { .. }) => return Err(err),
+            // Trailing bytes a stream cannot give (a corrupt deflate stream, the inflation
+            // limit): the walk's last step stops there, as a structural finding.
+            Err(err) if trailing => {
+                self.stop(&err, walk);
+                return Ok(());
+            }
+            // A stream that cannot go on (it stopped the walk): what it gave was searched.
+            Err(_) | Ok(()) => {}
+        }
+        if trailing {
+            let end = walk.end().unwrap_or(reached).max(reached);
+            self.file
+                .trailing(from, end, zero, &head, &mut self.findings);
+        }
+        Ok(())
+    }
+
+    /// Searches the input's bytes no walk reached to its end, through `raw`: after a File
+    /// Meta group that could not be read, after a deflate stream. Errors only on I/O failure.
+    pub(super) fn search_unwalked(&mut self, raw: &mut dyn RandomAccess) -> Result<(), Error> {
+        let Some(unread) = self.unread_raw.take() else {
+            return Ok(());
+        };
+        self.values
+            .search_unread_raw(raw, &unread, self.file_len, &mut self.findings)
     }
 
     /// Walks the elements, checking each; whether the walk reached the data set's end (and
@@ -198,7 +299,7 @@ impl Run {
                     let searched =
                         self.values
                             .search_run(walk, from, to, depth, &mut self.findings);
-                    if !self.go_on_after(searched)? {
+                    if !self.go_on_after(searched, walk)? {
                         return Ok(false);
                     }
                 }
@@ -215,7 +316,7 @@ impl Run {
                     // Looking into a value reads as the walk does, and can fail as it can
                     // (a deflate stream cut short, the inflation limit): the walk stops.
                     let looked = self.element(walk, element);
-                    if !self.go_on_after(looked)? {
+                    if !self.go_on_after(looked, walk)? {
                         return Ok(false);
                     }
                 }
@@ -239,7 +340,11 @@ impl Run {
         self.elements.check(e, &mut self.findings);
         if matches!(
             e.kind,
-            ElementKind::Sequence | ElementKind::Encapsulated | ElementKind::Item
+            ElementKind::Sequence
+                | ElementKind::Encapsulated
+                | ElementKind::Item
+                | ElementKind::ItemDelimiter
+                | ElementKind::SequenceDelimiter
         ) {
             self.values.note(walk, e, &mut self.findings)?;
         }
@@ -283,30 +388,42 @@ impl Run {
             if !self.report.deflated {
                 self.report.data_end = Some(offset);
             }
-            let looked =
-                self.file
-                    .trailing(walk, offset, self.limits.max_scan_len, &mut self.findings);
-            return self.go_on_after(looked).map(|_| ());
+            // Searched and reported once the pending values are (see `Run::search_unread`).
+            self.unread = Some(Unread {
+                from: offset,
+                what: "the data set ends",
+                tag: None,
+            });
+            self.trailing = true;
+            return Ok(());
         }
-        self.stop(&err);
+        self.stop(&err, walk);
         Ok(())
     }
 
     /// Whether the walk goes on after looking into bytes it reached: an I/O error fails the
     /// validation; any other error stops the walk as a structural finding (false).
-    fn go_on_after(&mut self, looked: Result<(), Error>) -> Result<bool, Error> {
+    fn go_on_after(&mut self, looked: Result<(), Error>, walk: &Walk<'_>) -> Result<bool, Error> {
         match looked {
             Ok(()) => Ok(true),
             Err(err @ Error::Io { .. }) => Err(err),
             Err(err) => {
-                self.stop(&err);
+                self.stop(&err, walk);
                 Ok(false)
             }
         }
     }
 
-    /// Reports the error that stops the walk as a structural finding.
-    fn stop(&mut self, err: &Error) {
+    /// Reports the error that stops the walk as a structural finding; the bytes from its
+    /// offset on are searched.
+    fn stop(&mut self, err: &Error, walk: &Walk<'_>) {
+        if self.unread.is_none() {
+            self.unread = Some(Unread {
+                from: err.offset().unwrap_or_else(|| walk.offset()),
+                what: "the walk stopped",
+                tag: err.tag(),
+            });
+        }
         let code = match err {
             Error::InvalidVr { .. } => FindingCode::StructureInvalidVr,
             Error::UnexpectedTag { .. } => FindingCode::StructureUnexpectedTag,

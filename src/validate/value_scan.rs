@@ -13,10 +13,11 @@ use crate::read::cursor::{self, Endian};
 use crate::read::encoding::Encoding;
 use crate::read::header;
 use crate::read::preamble::PreambleKind;
+use crate::read::probe::RandomAccess;
 use crate::read::signature::{self, Format, Payload};
 use crate::read::tiff::TiffGrade;
 use crate::read::walk::{Element, ElementKind, Walk};
-use crate::validate::carrier_scan::{CarrierScan, Owner, OVERLAP};
+use crate::validate::carrier_scan::{step_path, CarrierScan, Level, Owner, Unread, OVERLAP};
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
 
 // The padding's signatures are found whole in a chunk of the carrier search and its overlap.
@@ -24,8 +25,6 @@ const _: () = assert!(signature::EMBEDDED_MAX_LEN <= OVERLAP + 1);
 
 /// Bytes of a value's start examined for a payload signature.
 pub(super) const SNIFF_LEN: usize = 64;
-/// Bytes examined per step when scanning a value.
-pub(super) const SCAN_CHUNK: usize = 64 * 1024;
 
 /// The value scan's state: what it looks for, and what the preamble left it to place.
 pub(super) struct ValueScan {
@@ -45,19 +44,39 @@ pub(super) struct ValueScan {
     found: Vec<Confirmation>,
     /// Plain values waiting to be searched as one range (see [`ValueScan::defer`]).
     pending: Option<Pending>,
+    /// What the pending range crossed besides values, in order (see [`Mark`]).
+    marks: Vec<Mark>,
+    /// The carrier search's path of sequences where the pending range starts.
+    start_path: Vec<Level>,
 }
 
-/// Contiguous plain values at one depth and in one encoding, waiting to be searched as one
-/// range: one search for many small values, whether the fast path took them as a run or the
-/// general path one by one (the same range either way, so the same findings in the same
-/// order). Their owners are found again from their headers, for the rare confirmation.
+/// Contiguous plain values in one encoding, and the sequence, item and delimiter headers
+/// between them, waiting to be searched as one range: one search for many small values,
+/// whether the fast path took them as a run or the general path one by one (the same range
+/// either way, so the same findings in the same order). Their owners and paths are found
+/// again from the marks and the values' headers, for the rare confirmation.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     from: u64,
     to: u64,
+    /// The depth of the values at the range's start.
+    start_depth: u32,
+    /// The depth of the values last added.
     depth: u32,
     encoding: Encoding,
 }
+
+/// Where a pending range stops being a run of values at one depth.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    /// A sequence, item or delimiter header the range crossed (its bytes are searched too).
+    Header(Element),
+    /// Values at another depth from this offset on (a defined-length item or sequence ended).
+    Depth(u64, u32),
+}
+
+/// Marks a pending range holds before it is searched: bounds its memory.
+const MAX_MARKS: usize = 256;
 
 impl ValueScan {
     /// The value scan of an input whose preamble is `preamble`.
@@ -71,6 +90,8 @@ impl ValueScan {
             carriers: CarrierScan::new(limits.max_probe_bytes, limits.max_executable_headers),
             found: Vec::new(),
             pending: None,
+            marks: Vec::new(),
+            start_path: Vec::new(),
         };
         if let Some(kind) = preamble {
             scan.payload = kind
@@ -216,7 +237,11 @@ impl ValueScan {
         findings: &mut Findings,
     ) -> Result<(), Error> {
         if let Some(pending) = self.pending.as_mut() {
-            if pending.to == from && pending.depth == depth && pending.encoding == encoding {
+            if pending.to == from && pending.encoding == encoding && self.marks.len() < MAX_MARKS {
+                if pending.depth != depth {
+                    self.marks.push(Mark::Depth(from, depth));
+                    pending.depth = depth;
+                }
                 pending.to = to;
                 return Ok(());
             }
@@ -225,9 +250,13 @@ impl ValueScan {
         self.pending = Some(Pending {
             from,
             to,
+            start_depth: depth,
             depth,
             encoding,
         });
+        self.marks.clear();
+        self.start_path.clear();
+        self.start_path.extend_from_slice(self.carriers.path());
         Ok(())
     }
 
@@ -247,14 +276,9 @@ impl ValueScan {
                 .search(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
         let result = searched.and_then(|()| {
             for confirmation in &found {
-                let owner = owner_in_range(walk, &pending, confirmation.offset)?;
-                // The walk read these headers as they are read again: never unattributed.
-                let owner = owner.unwrap_or(Owner {
-                    tag: Tag(0xFFFF, 0xFFFF),
-                    depth: pending.depth,
-                    value_offset: pending.from,
-                });
-                self.carriers.report(confirmation, &owner, findings);
+                let (owner, path) = self.owner_in_pending(walk, &pending, confirmation.offset)?;
+                self.carriers
+                    .report_in(confirmation, &owner, &path, findings);
             }
             Ok(())
         });
@@ -289,18 +313,140 @@ impl ValueScan {
         Ok(())
     }
 
-    /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item
-    /// or an encapsulated element.
+    /// Searches the bytes from `unread.from` to `end` (the input's end when `None`) that the
+    /// walk did not parse, read through it; `each` is handed each chunk as in
+    /// [`CarrierScan::search`]. Payloads there are reported as such (see
+    /// [`CarrierScan::report_unread`]). Errors as the walk's reads do.
+    pub(super) fn search_unread(
+        &mut self,
+        walk: &mut Walk<'_>,
+        unread: &Unread,
+        end: Option<u64>,
+        each: impl FnMut(u64, &[u8], usize),
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let end = end.or_else(|| walk.end()).unwrap_or(u64::MAX);
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searched = self
+            .carriers
+            .search(walk, unread.from, end, each, &mut found);
+        for confirmation in &found {
+            self.carriers.report_unread(confirmation, unread, findings);
+        }
+        self.found = found;
+        searched
+    }
+
+    /// Searches the input's bytes from `unread.from` to `end` through `raw`, which reaches
+    /// them without a walk (after a meta group that cannot be read, after a deflate stream).
+    /// Errors only on I/O.
+    pub(super) fn search_unread_raw(
+        &mut self,
+        raw: &mut dyn RandomAccess,
+        unread: &Unread,
+        end: u64,
+        findings: &mut Findings,
+    ) -> Result<(), Error> {
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let searched = self
+            .carriers
+            .search_random(raw, unread.from, end, &mut found);
+        for confirmation in &found {
+            self.carriers.report_unread(confirmation, unread, findings);
+        }
+        self.found = found;
+        searched
+    }
+
+    /// Keeps the carrier search's path of sequences up to date with `e`, a sequence, an item,
+    /// a delimiter or an encapsulated element. A pending range goes on across the header when
+    /// it ends right before it (but not into encapsulated pixel data).
     pub(super) fn note(
         &mut self,
         walk: &mut Walk<'_>,
         e: &Element,
         findings: &mut Findings,
     ) -> Result<(), Error> {
-        // The pending values' path ends here.
-        self.flush(walk, findings)?;
+        let joined = match self.pending.as_mut() {
+            Some(pending)
+                if pending.to == e.offset
+                    && e.kind != ElementKind::Encapsulated
+                    && self.marks.len() < MAX_MARKS =>
+            {
+                pending.to = e.value_offset();
+                self.marks.push(Mark::Header(*e));
+                true
+            }
+            _ => false,
+        };
+        if !joined {
+            self.flush(walk, findings)?;
+        }
         self.carriers.note(e);
         Ok(())
+    }
+
+    /// The element of the `pending` range whose header or value holds input offset `at`,
+    /// and the path of sequences there: the marks replayed, the values' headers read again.
+    fn owner_in_pending(
+        &self,
+        walk: &mut Walk<'_>,
+        pending: &Pending,
+        at: u64,
+    ) -> Result<(Owner, Vec<Level>), Error> {
+        let mut path = self.start_path.clone();
+        let mut depth = pending.start_depth;
+        let mut from = pending.from;
+        let mut to = pending.to;
+        for mark in &self.marks {
+            let offset = match mark {
+                Mark::Header(e) => e.offset,
+                Mark::Depth(offset, _) => *offset,
+            };
+            if offset > at {
+                to = offset;
+                break;
+            }
+            match mark {
+                Mark::Header(e) if at < e.value_offset() => {
+                    // In the header itself: a sequence's, or an item's (its sequence's).
+                    let owner = if e.kind == ElementKind::Sequence {
+                        Owner::of(e)
+                    } else {
+                        let depth = e.depth.saturating_sub(1);
+                        let sequence = usize::try_from(depth)
+                            .ok()
+                            .and_then(|d| path.get(..d.saturating_add(1)))
+                            .and_then(<[_]>::last)
+                            .map_or(e.tag(), |(tag, _)| *tag);
+                        Owner {
+                            tag: sequence,
+                            depth,
+                            value_offset: e.value_offset(),
+                        }
+                    };
+                    return Ok((owner, path));
+                }
+                Mark::Header(e) => {
+                    step_path(&mut path, e);
+                    from = e.value_offset();
+                }
+                Mark::Depth(offset, d) => {
+                    depth = *d;
+                    from = *offset;
+                }
+            }
+        }
+        let owner = owner_in_range(walk, from, to, pending.encoding, depth, at)?;
+        // The walk read these headers as they are read again: never unattributed.
+        let owner = owner.unwrap_or(Owner {
+            tag: Tag(0xFFFF, 0xFFFF),
+            depth,
+            value_offset: from,
+        });
+        Ok((owner, path))
     }
 
     /// Makes the findings left for the end: a search the budget stopped.
@@ -350,7 +496,7 @@ impl ValueScan {
     /// Whether the value of `e` is searched for carriers: every value, whatever its VR, but
     /// Pixel Data's unless the scan is deep.
     fn should_search(&self, e: &Element) -> bool {
-        self.carriers.searching() && (self.deep || !self.is_pixels(e))
+        self.deep || !self.is_pixels(e)
     }
 
     /// Whether the start of the value of `e` is looked at for a payload signature.
@@ -370,6 +516,9 @@ impl ValueScan {
         findings: &mut Findings,
     ) -> Result<(), Error> {
         let start = e.value_offset();
+        // The carrier search covers the whole value, as every value's; the padding's own
+        // looks (a signature anywhere, a non-zero byte), its first `max_scan_len` bytes.
+        let value_end = e.value_end().unwrap_or(start);
         let len = e.value_len().unwrap_or(0).min(self.max_scan_len);
         let end = start.saturating_add(len);
         let explained = self.tiff_ifd.is_some_and(|ifd| contains(e, ifd));
@@ -388,7 +537,8 @@ impl ValueScan {
                     head = *first;
                 }
             }
-            // The overlap may run past the scanned bytes: never past `end`.
+            // The overlap, and chunks past the padding's looks, may run past the scanned
+            // bytes: never past `end`.
             let in_scan = usize::try_from(end.saturating_sub(value_start)).unwrap_or(usize::MAX);
             let value = value.get(..in_scan).unwrap_or(value);
             if nonzero.is_none() {
@@ -408,7 +558,7 @@ impl ValueScan {
         confirmations.clear();
         let searched = self
             .carriers
-            .search(walk, e.offset, end, chunks, &mut confirmations);
+            .search(walk, e.offset, value_end, chunks, &mut confirmations);
         let owner = self.owner(e);
         for confirmation in &confirmations {
             self.carriers.report(confirmation, &owner, findings);
@@ -558,13 +708,19 @@ fn explains(confirmation: &Confirmation, payload: Payload, start: u64) -> bool {
     }
 }
 
-/// The plain value of the `pending` range whose header or value holds input offset `at`:
-/// the range's headers read again.
-fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Option<Owner>, Error> {
+/// The plain value at `depth` in `[from, to)`, a run of values in `encoding`, whose header
+/// or value holds input offset `at`: the run's headers read again.
+fn owner_in_range(
+    walk: &mut Walk<'_>,
+    from: u64,
+    to: u64,
+    encoding: Encoding,
+    depth: u32,
+    at: u64,
+) -> Result<Option<Owner>, Error> {
     let Some(random) = walk.random_access() else {
         return Ok(None);
     };
-    let (from, to) = (pending.from, pending.to);
     // Each header is read once, 12 bytes at most: 12 bytes per 8 of the range, at most.
     let budget = to.saturating_sub(from).saturating_mul(2);
     let mut probe = crate::read::probe::Probe::new(random, budget);
@@ -573,7 +729,7 @@ fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Opt
         let Some(h) = probe.fetch_padded::<12>(pos, 12.min(to.saturating_sub(pos)))? else {
             return Ok(None);
         };
-        let Ok(raw) = header::decode(&h, 0, pending.encoding) else {
+        let Ok(raw) = header::decode(&h, 0, encoding) else {
             return Ok(None);
         };
         let value_offset = pos.saturating_add(u64::from(raw.header_len));
@@ -581,7 +737,7 @@ fn owner_in_range(walk: &mut Walk<'_>, pending: &Pending, at: u64) -> Result<Opt
         if at < end {
             return Ok(Some(Owner {
                 tag: raw.tag,
-                depth: pending.depth,
+                depth,
                 value_offset,
             }));
         }

@@ -40,8 +40,9 @@ fn carriers() -> Vec<Carrier> {
         Carrier {
             name: "zip",
             bytes: zip,
-            code: FindingCode::ValueArchive,
-            // Its end record lies in the file's last 64 KiB: archivers open the file.
+            // Its end record lies in the file's last 64 KiB: archivers open the file, which
+            // the file check reports, with the element and the confirmed directory.
+            code: FindingCode::FileZipDirectory,
             severity: Severity::High,
             found_at: zip_end,
         },
@@ -457,11 +458,26 @@ fn a_carrier_in_the_meta_group_or_the_padding_is_found() {
     let padding_at = data.len() + 12;
     data.extend(fixtures::element(0xFFFC, 0xFFFC, b"OB", &padding));
     let report = validated(&data, Validator::default());
+    // Its end record is in the file's last 64 KiB: reported once, as the file check's
+    // `file.zip-directory`, with the element and the confirmed directory.
     let found = report
         .findings
         .iter()
-        .find(|f| f.code == FindingCode::ValueArchive)
+        .find(|f| f.code == FindingCode::FileZipDirectory)
         .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueArchive),
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        found.message.contains("central directory"),
+        "{}",
+        found.message
+    );
     assert_eq!(found.offset, (padding_at + 1000 + zip.len() - 22) as u64);
     assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
     assert!(report.is_threat());
@@ -560,6 +576,428 @@ fn a_carrier_among_text_values_is_named_by_its_element_in_every_encoding() {
                 Some(Tag(0x4000, 0x4000)),
                 "{} {encoding:?}",
                 carrier.name
+            );
+        }
+    }
+}
+
+/// Validates `data` from a slice, through `Read + Seek` and as an open file: all three
+/// must agree.
+fn validated_everywhere(data: &[u8], validator: Validator, name: &str) -> Report {
+    let report = validated(data, validator);
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "dicom-sanitize-carriers-{}-{n}-{name}.dcm",
+        std::process::id()
+    ));
+    std::fs::write(&path, data).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let from_file = validator.validate_file(&file).unwrap();
+    drop(file);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(from_file, report, "{name}: validate_file disagrees");
+    report
+}
+
+/// The ways a walk stops early (or a data set ends before the file does), each built on a
+/// real file: the bytes of the file with its defect and, when `payload` is given, the
+/// payload behind the defect; where the payload starts; and the structural finding.
+fn walk_stop(kind: &str, payload: Option<&[u8]>) -> (Vec<u8>, usize, FindingCode) {
+    let e = Encoding::ExplicitLe;
+    // A clean explicit VR little endian file without pixel data: the defects are appended.
+    let mut data = fixtures::real("chrH31.dcm");
+    let hidden = |data: &mut Vec<u8>| {
+        let at = data.len() + 12 + 6;
+        if let Some(payload) = payload {
+            data.extend(e.element(
+                0x7FF1,
+                0x1000,
+                b"OB",
+                &value_with(payload, 6, payload.len() + 10),
+            ));
+        }
+        at
+    };
+    let sequence = |data: &mut Vec<u8>| {
+        data.extend(e.header(0x7FF1, 0x1001, b"SQ", u32::MAX));
+        data.extend(e.header(0xFFFE, 0xE000, b"  ", u32::MAX));
+    };
+    match kind {
+        "nesting limit" => {
+            for _ in 0..130 {
+                sequence(&mut data);
+            }
+            let at = hidden(&mut data);
+            (data, at, FindingCode::StructureNestingLimit)
+        }
+        "invalid VR" => {
+            sequence(&mut data);
+            data.extend(e.element(0x7FF1, 0x1002, b"ZZ", b"1234"));
+            let at = hidden(&mut data);
+            (data, at, FindingCode::StructureInvalidVr)
+        }
+        "unexpected tag" => {
+            // A sequence whose first header is an element, not an item.
+            data.extend(e.header(0x7FF1, 0x1001, b"SQ", u32::MAX));
+            let at = hidden(&mut data);
+            if payload.is_none() {
+                data.extend(e.element(0x7FF1, 0x1003, b"LO", b"NOT AN ITEM "));
+            }
+            (data, at, FindingCode::StructureUnexpectedTag)
+        }
+        "length past end" => {
+            // The payload lies in a value whose length runs past the end of the file.
+            let value = payload.map_or(vec![0u8; 64], |p| value_with(p, 6, p.len() + 10));
+            let at = data.len() + 12 + 6;
+            data.extend(e.header(0x7FF1, 0x1000, b"OB", 0xFFFF_FFF0));
+            data.extend(value);
+            (data, at, FindingCode::StructureLengthPastEnd)
+        }
+        "truncated item" => {
+            // A defined-length item whose element runs past the item's end.
+            data.extend(e.header(0x7FF1, 0x1001, b"SQ", u32::MAX));
+            data.extend(e.header(0xFFFE, 0xE000, b"  ", 8));
+            data.extend(e.element(0x7FF1, 0x1002, b"LO", b"LONGER THAN EIGHT "));
+            let at = hidden(&mut data);
+            (data, at, FindingCode::StructureLengthPastEnd)
+        }
+        "meta over the limit" => {
+            // A meta group longer than the limit (1 MiB): nothing after it is walked.
+            let data_set = fixtures::data_set_offset(&data);
+            let mut meta = data[144..data_set].to_vec();
+            meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4\0"));
+            meta.extend(fixtures::element(
+                0x0002,
+                0x0102,
+                b"OB",
+                &vec![0; 1100 << 10],
+            ));
+            let mut out = data[..132].to_vec();
+            out.extend(fixtures::element(
+                0x0002,
+                0x0000,
+                b"UL",
+                &(meta.len() as u32).to_le_bytes(),
+            ));
+            out.extend(meta);
+            out.extend_from_slice(&data[data_set..]);
+            let at = hidden(&mut out);
+            (out, at, FindingCode::MetaMalformed)
+        }
+        "16 MiB of zeros" => {
+            data.resize(data.len() + (16 << 20) + 2, 0);
+            let at = data.len();
+            if let Some(payload) = payload {
+                data.extend_from_slice(payload);
+            }
+            let code = if payload.is_some() {
+                FindingCode::TrailingData
+            } else {
+                FindingCode::TrailingZeros
+            };
+            (data, at, code)
+        }
+        "inflate error" => {
+            let mut data = fixtures::real("image_dfl.dcm");
+            let start = fixtures::data_set_offset(&data);
+            // Reserved block types from a few bytes into the stream on.
+            data[start + 40..start + 200].fill(0xFF);
+            let at = data.len();
+            if let Some(payload) = payload {
+                data.extend_from_slice(payload);
+            }
+            (data, at, FindingCode::StructureInflate)
+        }
+        "after the deflate stream" => {
+            let mut data = fixtures::real("image_dfl.dcm");
+            let at = data.len();
+            let code = match payload {
+                Some(payload) => {
+                    data.extend_from_slice(payload);
+                    FindingCode::TrailingData
+                }
+                None => FindingCode::TrailingGzipTrailer,
+            };
+            (data, at, code)
+        }
+        _ => unreachable!("{kind}"),
+    }
+}
+
+const WALK_STOPS: &[&str] = &[
+    "nesting limit",
+    "invalid VR",
+    "unexpected tag",
+    "length past end",
+    "truncated item",
+    "meta over the limit",
+    "16 MiB of zeros",
+    "inflate error",
+    "after the deflate stream",
+];
+
+#[test]
+fn a_payload_after_any_walk_stop_is_found_and_the_defect_still_reported() {
+    for &kind in WALK_STOPS {
+        if kind.contains("deflate") && !cfg!(feature = "deflate") {
+            continue;
+        }
+        let (clean, _, code) = walk_stop(kind, None);
+        let report = validated_everywhere(&clean, Validator::default(), "clean");
+        assert!(
+            report.findings.iter().any(|f| f.code == code),
+            "{kind}: no {code} in {:#?}",
+            report.findings
+        );
+        assert!(!report.is_threat(), "{kind}: {:#?}", report.findings);
+        assert_eq!(
+            report.status(),
+            dicom_sanitize::Status::Invalid,
+            "{kind}: {:#?}",
+            report.findings
+        );
+        for carrier in carriers().into_iter().filter(|c| c.name != "gzip") {
+            let (data, at, code) = walk_stop(kind, Some(&carrier.bytes));
+            let report = validated_everywhere(&data, Validator::default(), carrier.name);
+            let what = format!("{} after a {kind}", carrier.name);
+            assert!(report.is_threat(), "{what}: {:#?}", report.findings);
+            assert!(
+                report.findings.iter().any(|f| f.code == code),
+                "{what}: no {code} in {:#?}",
+                report.findings
+            );
+            let offset = (at + carrier.found_at) as u64;
+            let found = report
+                .findings
+                .iter()
+                .find(|f| f.code == carrier.code && f.offset == offset)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{what}: no {} at {offset} in {:#?}",
+                        carrier.code, report.findings
+                    )
+                });
+            assert!(found.severity >= Severity::High, "{what}: {found:?}");
+        }
+    }
+}
+
+#[test]
+fn decoy_anchors_spend_no_budget_before_a_real_payload() {
+    // A value of 1 MiB of `MZ` pairs, each a PE candidate whose check reads its DOS header,
+    // then the real payload: found on every input, and no search limit is reached.
+    for carrier in carriers()
+        .into_iter()
+        .filter(|c| c.name == "elf" || c.name == "pe")
+    {
+        let mut value = b"MZ".repeat(512 * 1024);
+        let at = value.len();
+        value.extend_from_slice(&carrier.bytes);
+        value.extend_from_slice(b"  ");
+        let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
+        let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
+        let report = validated_everywhere(&data, Validator::default(), carrier.name);
+        assert_found(&report, &carrier, start + 12 + at, "after 1 MiB of MZ");
+        assert!(report.is_threat());
+        assert!(
+            !report
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::ValueSearchLimit),
+            "{:#?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
+fn a_payload_the_file_checks_see_is_reported_once() {
+    // A PDF with its structure in the first KiB (in (0002,0102)): one `file.pdf-header`,
+    // naming the element, not a `value.document` beside it.
+    let pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
+    let mut meta = fixtures::mr_meta_body();
+    meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4.5.6\0"));
+    meta.extend(fixtures::element(
+        0x0002,
+        0x0102,
+        b"OB",
+        &value_with(pdf, 2, pdf.len() + 4),
+    ));
+    let data = fixtures::mr_with_meta(&meta, None);
+    let pdf_at = fixtures::find(&data, b"%PDF-") as u64;
+    assert!(pdf_at < 1024);
+    let report = validated(&data, Validator::default());
+    let headers: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::FilePdfHeader)
+        .collect();
+    assert_eq!(headers.len(), 1, "{:#?}", report.findings);
+    assert_eq!(headers[0].offset, pdf_at);
+    assert_eq!(headers[0].tag, Some(Tag(0x0002, 0x0102)));
+    assert!(
+        headers[0].message.contains("followed by `obj`"),
+        "{}",
+        headers[0].message
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::ValueDocument),
+        "{:#?}",
+        report.findings
+    );
+    assert!(report.is_threat());
+}
+
+#[test]
+fn padding_is_searched_whole_whatever_max_scan_len() {
+    // `max_scan_len` bounds the padding's own looks, not the carrier search of its value.
+    let elf = fixtures::elf_exit_42();
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let padding_at = data.len() + 12;
+    data.extend(fixtures::element(
+        0xFFFC,
+        0xFFFC,
+        b"OB",
+        &value_with(&elf, 4096, 8192),
+    ));
+    let mut limits = dicom_sanitize::Limits::default();
+    limits.max_scan_len = 1024;
+    let report = validated_everywhere(&data, Validator::new(limits), "padding");
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, (padding_at + 4096) as u64);
+    assert_eq!(found.tag, Some(Tag(0xFFFC, 0xFFFC)));
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn a_payload_far_after_a_deflate_stream_is_found_from_every_input() {
+    // More than the 64 KiB a reader keeps of the input's end lie between the stream's end
+    // and the payload: a reader reads them again, as a slice holds them.
+    let elf = fixtures::elf_exit_42();
+    let mut data = fixtures::real("image_dfl.dcm");
+    data.resize(data.len() + 100_000, 0x55);
+    let at = data.len() as u64;
+    data.extend_from_slice(&elf);
+    data.resize(data.len() + 70_000, 0x55);
+    let report = validated_everywhere(&data, Validator::default(), "far-after-deflate");
+    let found = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::ValueExecutable)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(found.offset, at);
+    assert!(
+        found.message.contains("deflated data set ends"),
+        "{}",
+        found.message
+    );
+}
+
+#[test]
+fn a_carrier_in_text_values_across_items_is_named_with_its_path() {
+    // Text values, item and sequence headers are searched as one range; a payload in the
+    // second item of a nested sequence is still named by its element and full path, in
+    // every encoding, and the values after the nested sequence by theirs.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let item = |body: &[u8]| {
+                let mut out = e.header(0xFFFE, 0xE000, b"  ", u32::MAX);
+                out.extend_from_slice(body);
+                out.extend(e.header(0xFFFE, 0xE00D, b"  ", 0));
+                out
+            };
+            let sequence = |group: u16, element: u16, items: &[Vec<u8>]| {
+                let mut out = e.header(group, element, b"SQ", u32::MAX);
+                for i in items {
+                    out.extend_from_slice(i);
+                }
+                out.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+                out
+            };
+            let first = e.element(0x4000, 0x0010, b"LT", b"first ");
+            let inner_second = e.element(0x4000, 0x4000, b"LT", &value);
+            let inner = sequence(
+                0x0099,
+                0x1003,
+                &[
+                    item(&e.element(0x4000, 0x0010, b"LT", b"b ")),
+                    item(&inner_second),
+                ],
+            );
+            let mut outer_item = first.clone();
+            outer_item.extend(&inner);
+            outer_item.extend(e.element(0x4000, 0x4001, b"LT", b"after "));
+            let outer = sequence(0x0099, 0x1001, &[item(&outer_item)]);
+            let (data, start) = fixtures::part10(e, &outer);
+            let at = start + fixtures::find(&outer, &carrier.bytes);
+            let report = validated(&data, Validator::default());
+            let what = format!("{} {encoding:?}", carrier.name);
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
+            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4000)), "{what}");
+            assert!(
+                found[0]
+                    .message
+                    .contains("(0099,1001)[0] > (0099,1003)[1] > (4000,4000)"),
+                "{what}: {}",
+                found[0].message
+            );
+        }
+    }
+}
+
+#[test]
+fn a_carrier_after_a_defined_length_sequence_is_named_at_its_depth() {
+    // A defined-length sequence ends without a delimiter: the value after it, one level up,
+    // continues the searched range and is still named with its own path.
+    for encoding in Encoding::ALL {
+        for carrier in carriers() {
+            let e = encoding;
+            let value = value_with(&carrier.bytes, 2, carrier.bytes.len() + 4);
+            let inner_value = e.element(0x4000, 0x0010, b"LT", b"inner ");
+            let mut inner_item = e.header(0xFFFE, 0xE000, b"  ", inner_value.len() as u32);
+            inner_item.extend(&inner_value);
+            let mut inner = e.header(0x0099, 0x1003, b"SQ", inner_item.len() as u32);
+            inner.extend(&inner_item);
+            let mut body = e.element(0x4000, 0x0010, b"LT", b"first ");
+            body.extend(&inner);
+            body.extend(e.element(0x4000, 0x4001, b"LT", &value));
+            let mut outer = e.header(0x0099, 0x1001, b"SQ", u32::MAX);
+            outer.extend(e.header(0xFFFE, 0xE000, b"  ", u32::MAX));
+            outer.extend(&body);
+            outer.extend(e.header(0xFFFE, 0xE00D, b"  ", 0));
+            outer.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
+            let (data, start) = fixtures::part10(e, &outer);
+            let at = start + fixtures::find(&outer, &carrier.bytes);
+            let report = validated(&data, Validator::default());
+            let what = format!("{} {encoding:?}", carrier.name);
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == carrier.code)
+                .collect();
+            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
+            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4001)), "{what}");
+            assert!(
+                found[0].message.contains(" (0099,1001)[0] > (4000,4001)"),
+                "{what}: {}",
+                found[0].message
             );
         }
     }

@@ -379,12 +379,12 @@ fn cases() -> Vec<Case> {
         PRIVATE,
         fixtures::ct_with_private_value(&gzip),
     ));
-    // A confirmation the probe budget cuts short stops the search, and says so.
+    // A confirmation the limits cut short (here: below what one PDF confirmation reads) says so.
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.resize(40_000, b' ');
     let mut limited = case(
         C::ValueSearchLimit,
-        S::Medium,
+        S::High,
         None,
         fixtures::ct_with_private_value(&pdf),
     );

@@ -68,6 +68,15 @@ fn inflates_after_header(probe: &mut Probe<'_>, at: u64, flags: u8) -> Result<bo
     let Some(stream) = bytes.get(at_field..).filter(|s| !s.is_empty()) else {
         return Ok(false);
     };
+    // What the decoder refuses first, refused without one (it costs an allocation): a
+    // reserved block type, or a stored block whose length and its complement disagree.
+    let block_type = stream.first().map(|b| (b >> 1) & 3);
+    let stored_lengths = cursor::slice_at(stream, 1, 4);
+    match (block_type, stored_lengths) {
+        (Some(3), _) => return Ok(false),
+        (Some(0), Some([a, b, c, d])) if [*a, *b] != [!*c, !*d] => return Ok(false),
+        _ => {}
+    }
     let mut decoder = flate2::read::DeflateDecoder::new(stream);
     let mut out = [0u8; 1024];
     match decoder.read(&mut out) {

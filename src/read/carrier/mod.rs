@@ -216,16 +216,39 @@ pub(crate) const ANCHORS: &[Anchor] = &[
 /// The longest anchor: a search over chunks keeps this many bytes minus one of overlap.
 pub(crate) const MAX_ANCHOR_LEN: usize = 8;
 
-/// Confirms (or not) the carrier an anchor announces at input offset `at`.
-///
-/// # Errors
-/// Only when a read of the input fails; a structure outside the input or beyond the probe
-/// budget is unconfirmed.
+/// [`confirm_with`] with nothing learnt before.
+#[cfg(test)]
 pub(crate) fn confirm(
     carrier: Carrier,
     at: u64,
     probe: &mut Probe<'_>,
     max_headers: u32,
+) -> Result<Option<Confirmation>, Error> {
+    confirm_with(carrier, at, probe, max_headers, &mut Memo::default())
+}
+
+/// What earlier confirmations of one search learnt, so that later candidates need not read
+/// the same bytes again: CPU stays linear in the input however densely its anchors stand.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Memo {
+    /// What PDF candidates' windows read.
+    pub(crate) pdf: document::PdfMemo,
+}
+
+/// Confirms (or not) the carrier an anchor announces at input offset `at`.
+///
+/// # Errors
+/// Only when a read of the input fails; a structure outside the input or beyond the probe
+/// budget is unconfirmed.
+///
+/// `memo` holds what earlier confirmations over the same input learnt (candidates are
+/// confirmed in increasing offset order).
+pub(crate) fn confirm_with(
+    carrier: Carrier,
+    at: u64,
+    probe: &mut Probe<'_>,
+    max_headers: u32,
+    memo: &mut Memo,
 ) -> Result<Option<Confirmation>, Error> {
     match carrier {
         Carrier::Elf => executable::elf(probe, at, max_headers),
@@ -243,7 +266,7 @@ pub(crate) fn confirm(
         Carrier::Xz => compressed::xz(probe, at),
         Carrier::Zstd => compressed::zstd(probe, at),
         Carrier::Bzip2 => compressed::bzip2(probe, at),
-        Carrier::Pdf => document::pdf(probe, at),
+        Carrier::Pdf => document::pdf(probe, at, &mut memo.pdf),
     }
 }
 

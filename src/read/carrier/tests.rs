@@ -285,6 +285,13 @@ fn gzip_whose_stream_inflates() {
     let mut broken = gz[..10].to_vec();
     broken.extend_from_slice(&[0xFF; 64]);
     assert!(found(&broken).is_empty());
+    // A stored block inflates when its length's complement follows it, not otherwise.
+    let mut stored = gz[..10].to_vec();
+    stored.extend_from_slice(&[0x01, 5, 0, !5, 0xFF]);
+    stored.extend_from_slice(b"hello");
+    assert_eq!(found(&stored), [(Carrier::Gzip, 0)]);
+    stored[13] = 0;
+    assert!(found(&stored).is_empty());
 }
 
 #[test]
