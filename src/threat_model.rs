@@ -37,10 +37,11 @@
 //!   magic number without that structure is not a finding. Pixel Data and its fragments are
 //!   searched too when the scan is deep ([`Validator::deep_scan`](crate::Validator::deep_scan),
 //!   [`PolicyBuilder::deep_scan`](crate::PolicyBuilder::deep_scan), a policy file's
-//!   `deep = true`, `--deep`), so that every byte of a well-formed file is examined once;
-//!   reports say which (`deep`). Also: payload signatures after the last element and after a
-//!   deflate stream, a ZIP directory in the last 65,557 bytes, `%PDF-` in the first KiB, and
-//!   the structural red flags real producers do not emit. Every finding has a stable code, a
+//!   `deep = true`, `--deep`), so that every byte of the file is examined once; reports say
+//!   which (`deep`). The bytes no element holds are searched the same way: after the last
+//!   element, after a deflate stream, and after the point where the walk of a malformed file
+//!   stops. Also: a ZIP directory in the last 65,557 bytes, `%PDF-` in the first KiB, and the
+//!   structural red flags real producers do not emit. Every finding has a stable code, a
 //!   severity and a byte offset ([`FindingCode`](crate::FindingCode)).
 //! * **Sanitizes without re-encoding** ([`Policy`](crate::Policy)): the output is a new
 //!   preamble (or none) followed by the input's own bytes, so nothing a DICOM reader sees
@@ -80,12 +81,11 @@
 //!   the first 256 bytes (up to its look-ahead for a TIFF header), so it can say
 //!   *unconfirmed* where a full validation says *confirmed*; the action is the same. Policies
 //!   that need the whole file (trailing data, rejecting findings) refuse to stream.
+//! * **Deflated data sets** are searched in their inflated bytes, but a stream cannot be read
+//!   at random: a confirmation there sees only the 64 KiB chunk at hand, so a PE whose header
+//!   pointer leads outside it stays unconfirmed.
 //! * **Structure, not semantics.** The walk checks element headers, not IOD conformance, value
 //!   multiplicities or character sets.
-//! * **Bytes outside element values**: after the data set they are reported as trailing data
-//!   with what they start with, and a ZIP end record is looked for in the last 65,557 bytes;
-//!   where the walk of a malformed file stops, the bytes after that point are not searched
-//!   (the file is `invalid`).
 //!
 //! # Where to put it
 //!

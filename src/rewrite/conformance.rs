@@ -95,13 +95,14 @@ impl Policy {
         );
         s.push_str(if self.deep_scan() {
             "Pixel Data and its fragments are searched in the same way, so that every byte of \
-             a well-formed file is examined. "
+             the file is examined. "
         } else {
             "Pixel Data and its fragments are not searched. "
         });
         s.push_str(
-            "It looks for executable, script and archive signatures after the end of the Data \
-             Set, and checks the structure of the File Meta Information and the Data Set. \
+            "The bytes after the end of the Data Set, and those after any point where the \
+             structure of a malformed file cannot be followed, are searched in the same way. \
+             It checks the structure of the File Meta Information and the Data Set. \
              Content that is encrypted, or encoded in a form that only its own software \
              decodes, cannot be recognised.",
         );
@@ -162,7 +163,7 @@ mod tests {
             .build()
             .unwrap()
             .conformance_statement();
-        assert!(deep.contains("every byte of a well-formed file is examined"));
+        assert!(deep.contains("every byte of the file is examined"));
         assert!(!deep.contains("are not searched"));
     }
 }
