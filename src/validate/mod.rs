@@ -249,15 +249,17 @@ mod tests {
         assert!(next.tag() > last);
     }
 
+    /// An explicit VR little endian element with a 2-byte length.
+    fn short(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
+        out.extend_from_slice(vr);
+        out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
+        out.extend_from_slice(value);
+        out
+    }
+
     #[test]
     fn the_fast_path_searches_the_values_it_takes_as_the_general_path_does() {
-        fn short(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
-            let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
-            out.extend_from_slice(vr);
-            out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
-            out.extend_from_slice(value);
-            out
-        }
         // An x86-64 ELF header with one PT_LOAD program header, in a text value.
         let mut elf = b"\x7FELF\x02\x01\x01".to_vec();
         elf.resize(16, 0);
@@ -311,13 +313,6 @@ mod tests {
 
     #[test]
     fn the_fast_path_takes_values_in_a_defined_length_item_and_stops_at_its_end() {
-        fn short(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
-            let mut out = [tag.0.to_le_bytes(), tag.1.to_le_bytes()].concat();
-            out.extend_from_slice(vr);
-            out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
-            out.extend_from_slice(value);
-            out
-        }
         let item_values = [
             short((0x0008, 0x1150), b"UI", b"1.2.3\0"),
             short((0x0008, 0x1155), b"UI", b"1.2.3.4\0"),
