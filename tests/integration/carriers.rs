@@ -2,7 +2,7 @@
 //! value, in every encoding and deep in sequences, are found with their element and offset;
 //! look-alikes that real files hold by chance stay clean.
 
-use dicom_sanitize::{FindingCode, Report, Severity, Tag, Validator};
+use dicom_sanitize::{Finding, FindingCode, Report, Severity, Tag, Validator};
 
 use crate::fixtures::{self, Encoding};
 
@@ -79,6 +79,17 @@ fn validated(data: &[u8], validator: Validator) -> Report {
     let mut reader = std::io::Cursor::new(data);
     assert_eq!(validator.validate_reader(&mut reader).unwrap(), report);
     report
+}
+
+/// The one finding of `carrier`'s code in `report`.
+fn the_finding<'r>(report: &'r Report, carrier: &Carrier, what: &str) -> &'r Finding {
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == carrier.code)
+        .collect();
+    assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
+    found[0]
 }
 
 /// Asserts that `report` holds one finding of `carrier` at `offset` on the payload's tag.
@@ -553,26 +564,15 @@ fn a_carrier_among_text_values_is_named_by_its_element_in_every_encoding() {
             let at = fixtures::find(&data, &e.header(0x7FE0, 0x0010, b"OW", 32));
             data.splice(at..at, text);
             let report = validated(&data, Validator::default());
-            let found: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.code == carrier.code)
-                .collect();
+            let found = the_finding(&report, &carrier, &format!("{} {encoding:?}", carrier.name));
             assert_eq!(
-                found.len(),
-                1,
-                "{} {encoding:?}: {:#?}",
-                carrier.name,
-                report.findings
-            );
-            assert_eq!(
-                found[0].offset,
+                found.offset,
                 (at + value_at + 2 + carrier.found_at) as u64,
                 "{} {encoding:?}",
                 carrier.name
             );
             assert_eq!(
-                found[0].tag,
+                found.tag,
                 Some(Tag(0x4000, 0x4000)),
                 "{} {encoding:?}",
                 carrier.name
@@ -942,20 +942,15 @@ fn a_carrier_in_text_values_across_items_is_named_with_its_path() {
             let at = start + fixtures::find(&outer, &carrier.bytes);
             let report = validated(&data, Validator::default());
             let what = format!("{} {encoding:?}", carrier.name);
-            let found: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.code == carrier.code)
-                .collect();
-            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
-            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
-            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4000)), "{what}");
+            let found = the_finding(&report, &carrier, &what);
+            assert_eq!(found.offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found.tag, Some(Tag(0x4000, 0x4000)), "{what}");
             assert!(
-                found[0]
+                found
                     .message
                     .contains("(0099,1001)[0] > (0099,1003)[1] > (4000,4000)"),
                 "{what}: {}",
-                found[0].message
+                found.message
             );
         }
     }
@@ -986,18 +981,13 @@ fn a_carrier_after_a_defined_length_sequence_is_named_at_its_depth() {
             let at = start + fixtures::find(&outer, &carrier.bytes);
             let report = validated(&data, Validator::default());
             let what = format!("{} {encoding:?}", carrier.name);
-            let found: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.code == carrier.code)
-                .collect();
-            assert_eq!(found.len(), 1, "{what}: {:#?}", report.findings);
-            assert_eq!(found[0].offset, (at + carrier.found_at) as u64, "{what}");
-            assert_eq!(found[0].tag, Some(Tag(0x4000, 0x4001)), "{what}");
+            let found = the_finding(&report, &carrier, &what);
+            assert_eq!(found.offset, (at + carrier.found_at) as u64, "{what}");
+            assert_eq!(found.tag, Some(Tag(0x4000, 0x4001)), "{what}");
             assert!(
-                found[0].message.contains(" (0099,1001)[0] > (4000,4001)"),
+                found.message.contains(" (0099,1001)[0] > (4000,4001)"),
                 "{what}: {}",
-                found[0].message
+                found.message
             );
         }
     }
