@@ -2,6 +2,8 @@
 //! value, in every encoding and deep in sequences, are found with their element and offset;
 //! look-alikes that real files hold by chance stay clean.
 
+use std::path::Path;
+
 use dicom_sanitize::{Finding, FindingCode, Report, Severity, Tag, Validator};
 
 use crate::fixtures::{self, Encoding};
@@ -364,34 +366,84 @@ fn real_files_hold_no_threat_in_either_mode() {
     }
 }
 
-/// Writes the carriers, alone and hidden in a DICOM file, to `$TMPDIR/dicom-sanitize-carriers`
-/// for proofs with the ordinary tools (`cargo test -- --ignored write_carrier_fixtures`): the
-/// ELF runs and exits 42 (carved out of the value: the loader needs it at offset 0), and
-/// `python3 -m zipfile -l`, `python3 f.dcm` and `tar t` work on the DICOM files themselves.
 #[test]
-#[ignore = "writes files for manual proofs"]
-fn write_carrier_fixtures() {
-    let dir = std::env::temp_dir().join("dicom-sanitize-carriers");
-    std::fs::create_dir_all(&dir).unwrap();
+fn carriers_in_dicom_files_are_real_to_their_consumers() {
+    use std::process::Command;
+    let tools = ["python3", "tar"];
+    if tools
+        .iter()
+        .any(|tool| Command::new(tool).arg("--version").output().is_err())
+    {
+        assert!(
+            std::env::var_os("DICOM_SANITIZE_REQUIRE_TOOLS").is_none(),
+            "python3 and tar are needed"
+        );
+        eprintln!("skipped: python3 or tar is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |program: &str, args: &[&std::path::Path]| {
+        let output = Command::new(program).args(args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
     for carrier in carriers() {
-        std::fs::write(dir.join(carrier.name), &carrier.bytes).unwrap();
         // Tar readers want the header at a 512-byte boundary of the file: pad the value so.
         let (_, start) = fixtures::part10(Encoding::ExplicitLe, &[]);
         let at = (512 - (start + 12) % 512) % 512;
         let value = value_with(&carrier.bytes, at, carrier.bytes.len() + at + 2);
         let private = fixtures::element(0x0099, 0x1000, b"OB", &value);
-        let (data, start) = fixtures::part10(Encoding::ExplicitLe, &private);
-        std::fs::write(dir.join(format!("{}.dcm", carrier.name)), &data).unwrap();
-        let report = Validator::default().validate(&data);
-        eprintln!(
-            "{}.dcm: payload at {}: {:?}",
-            carrier.name,
-            start + 12 + at,
-            payload_findings(&report)
-                .iter()
-                .map(|f| (f.code.as_str(), f.severity, f.offset))
-                .collect::<Vec<_>>()
-        );
+        let (data, _) = fixtures::part10(Encoding::ExplicitLe, &private);
+        let file = dir.path().join(format!("{}.dcm", carrier.name));
+        std::fs::write(&file, &data).unwrap();
+        let carved = dir.path().join(carrier.name);
+        std::fs::write(&carved, &carrier.bytes).unwrap();
+        let report = validated(&data, Validator::default());
+        let worst = report.max_severity();
+        match carrier.name {
+            "zip" => {
+                let (code, listing) = run(
+                    "python3",
+                    &[
+                        Path::new("-m"),
+                        Path::new("zipfile"),
+                        Path::new("-l"),
+                        &file,
+                    ],
+                );
+                assert_eq!(code, Some(0), "{listing}");
+                assert!(listing.contains("__main__.py"), "{listing}");
+                let (code, printed) = run("python3", &[&file]);
+                assert_eq!((code, printed.trim()), (Some(0), "owned"));
+                assert!(report.is_threat(), "{:#?}", report.findings);
+            }
+            "tar" => {
+                let (_, listing) = run("tar", &[Path::new("tf"), &file]);
+                assert!(listing.contains("run.sh"), "{listing}");
+                assert!(report.is_threat(), "{:#?}", report.findings);
+            }
+            "elf" if cfg!(target_arch = "x86_64") => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&carved, std::fs::Permissions::from_mode(0o755)).unwrap();
+                let status = Command::new(&carved).status().unwrap();
+                assert_eq!(status.code(), Some(42));
+                assert_eq!(worst, Some(Severity::Critical));
+            }
+            "gzip" => {
+                let script = "import gzip, sys; gzip.decompress(open(sys.argv[1], 'rb').read())";
+                let (code, _) = run("python3", &[Path::new("-c"), Path::new(script), &carved]);
+                assert_eq!(code, Some(0));
+                assert!(worst >= Some(Severity::Low), "{:#?}", report.findings);
+            }
+            _ => assert!(
+                report.is_threat(),
+                "{}: {:#?}",
+                carrier.name,
+                report.findings
+            ),
+        }
     }
 }
 
