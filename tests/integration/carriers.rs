@@ -94,6 +94,19 @@ fn the_finding<'r>(report: &'r Report, carrier: &Carrier, what: &str) -> &'r Fin
     found[0]
 }
 
+/// Asserts that `body`, the data set of a Part 10 file in encoding `e`, holds one finding of
+/// `carrier` at the payload's offset, on `tag`, whose message gives `path`.
+fn assert_named(e: Encoding, body: &[u8], carrier: &Carrier, tag: Tag, path: &str) {
+    let (data, start) = fixtures::part10(e, body);
+    let at = start + fixtures::find(body, &carrier.bytes);
+    let report = validated(&data, Validator::default());
+    let what = format!("{} {e:?}", carrier.name);
+    let found = the_finding(&report, carrier, &what);
+    assert_eq!(found.offset, (at + carrier.found_at) as u64, "{what}");
+    assert_eq!(found.tag, Some(tag), "{what}");
+    assert!(found.message.contains(path), "{what}: {}", found.message);
+}
+
 /// Asserts that `report` holds one finding of `carrier` at `offset` on the payload's tag.
 fn assert_found(report: &Report, carrier: &Carrier, offset: usize, what: &str) {
     let found: Vec<_> = report
@@ -990,19 +1003,12 @@ fn a_carrier_in_text_values_across_items_is_named_with_its_path() {
             outer_item.extend(&inner);
             outer_item.extend(e.element(0x4000, 0x4001, b"LT", b"after "));
             let outer = sequence(0x0099, 0x1001, &[item(&outer_item)]);
-            let (data, start) = fixtures::part10(e, &outer);
-            let at = start + fixtures::find(&outer, &carrier.bytes);
-            let report = validated(&data, Validator::default());
-            let what = format!("{} {encoding:?}", carrier.name);
-            let found = the_finding(&report, &carrier, &what);
-            assert_eq!(found.offset, (at + carrier.found_at) as u64, "{what}");
-            assert_eq!(found.tag, Some(Tag(0x4000, 0x4000)), "{what}");
-            assert!(
-                found
-                    .message
-                    .contains("(0099,1001)[0] > (0099,1003)[1] > (4000,4000)"),
-                "{what}: {}",
-                found.message
+            assert_named(
+                e,
+                &outer,
+                &carrier,
+                Tag(0x4000, 0x4000),
+                "(0099,1001)[0] > (0099,1003)[1] > (4000,4000)",
             );
         }
     }
@@ -1029,17 +1035,12 @@ fn a_carrier_after_a_defined_length_sequence_is_named_at_its_depth() {
             outer.extend(&body);
             outer.extend(e.header(0xFFFE, 0xE00D, b"  ", 0));
             outer.extend(e.header(0xFFFE, 0xE0DD, b"  ", 0));
-            let (data, start) = fixtures::part10(e, &outer);
-            let at = start + fixtures::find(&outer, &carrier.bytes);
-            let report = validated(&data, Validator::default());
-            let what = format!("{} {encoding:?}", carrier.name);
-            let found = the_finding(&report, &carrier, &what);
-            assert_eq!(found.offset, (at + carrier.found_at) as u64, "{what}");
-            assert_eq!(found.tag, Some(Tag(0x4000, 0x4001)), "{what}");
-            assert!(
-                found.message.contains(" (0099,1001)[0] > (4000,4001)"),
-                "{what}: {}",
-                found.message
+            assert_named(
+                e,
+                &outer,
+                &carrier,
+                Tag(0x4000, 0x4001),
+                " (0099,1001)[0] > (4000,4001)",
             );
         }
     }
