@@ -87,14 +87,22 @@ pub const EXIT_42: &[u8] = &[
 /// preamble map the whole file; the entry point is `exit(42)` inside a private OB element.
 pub fn elf_polyglot() -> (Vec<u8>, usize) {
     let (data, code) = ct_with_private_payload(EXIT_42);
-    let len = data.len() as u64;
+    let p = elf64_headers(code as u64, data.len() as u64);
+    assert_eq!(p.len(), 120);
+    (with_preamble(data, &p), code)
+}
+
+/// The 120 bytes of an x86-64 `ET_EXEC` ELF header and one `PT_LOAD` program header that maps
+/// the first `len` bytes of the file (read, execute) at 0x400000, entering at file offset
+/// `entry`: what the Linux loader needs to run the image.
+pub fn elf64_headers(entry: u64, len: u64) -> Vec<u8> {
     let base = 0x40_0000u64;
     let mut p = Vec::new();
     p.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
     p.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
     p.extend_from_slice(&0x3Eu16.to_le_bytes()); // x86-64
     p.extend_from_slice(&1u32.to_le_bytes());
-    p.extend_from_slice(&(base + code as u64).to_le_bytes()); // e_entry
+    p.extend_from_slice(&(base + entry).to_le_bytes()); // e_entry
     p.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
     p.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
     p.extend_from_slice(&0u32.to_le_bytes()); // e_flags
@@ -108,8 +116,7 @@ pub fn elf_polyglot() -> (Vec<u8>, usize) {
         // p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align
         p.extend_from_slice(&v.to_le_bytes());
     }
-    assert_eq!(p.len(), 120);
-    (with_preamble(data, &p), code)
+    p
 }
 
 /// A PE polyglot in the shape of the public proof of concept: the DOS header fills the
@@ -470,25 +477,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// A standalone x86-64 Linux executable that exits with status 42: the ELF header, one
 /// `PT_LOAD` program header mapping the whole image, then the code. 132 bytes.
 pub fn elf_exit_42() -> Vec<u8> {
-    let base = 0x40_0000u64;
-    let len = 120 + EXIT_42.len() as u64;
-    let mut p = Vec::new();
-    p.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
-    p.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
-    p.extend_from_slice(&0x3Eu16.to_le_bytes()); // x86-64
-    p.extend_from_slice(&1u32.to_le_bytes());
-    p.extend_from_slice(&(base + 120).to_le_bytes()); // e_entry: the code after the headers
-    p.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
-    p.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
-    p.extend_from_slice(&0u32.to_le_bytes()); // e_flags
-    for v in [64u16, 56, 1, 64, 0, 0] {
-        p.extend_from_slice(&v.to_le_bytes());
-    }
-    p.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-    p.extend_from_slice(&5u32.to_le_bytes()); // R+X
-    for v in [0, base, base, len, len, 0x1000] {
-        p.extend_from_slice(&v.to_le_bytes());
-    }
+    let mut p = elf64_headers(120, 120 + EXIT_42.len() as u64);
     p.extend_from_slice(EXIT_42);
     p
 }
