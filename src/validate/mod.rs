@@ -5,6 +5,12 @@
 //! data set, or its deflate stream, ends before the input does), the bytes from there to the
 //! input's end are searched for payloads as values are. Only I/O errors of a `Read + Seek`
 //! input are errors.
+//!
+//! `input` and `run` hold the one body over slice and reader inputs, with the fast path;
+//! `meta_rules` and `element_rules` the structural rules (the fast path's trigger beside
+//! them); `value_scan` what is looked for in values (its `padding` and `sniff` parts) and
+//! `carrier_scan` the search for confirmed payload carriers it drives; `file_scan` the checks
+//! of the whole file; `findings` the code table; `report` what it all adds up to.
 
 mod carrier_scan;
 mod element_rules;

@@ -8,17 +8,22 @@ use dicom_dictionary_std::tags;
 
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::read::carrier::{Carrier, Confirmation};
-use crate::read::cursor::{self, Endian};
+use crate::read::carrier::Confirmation;
+use crate::read::cursor;
 use crate::read::encoding::Encoding;
 use crate::read::header;
 use crate::read::preamble::PreambleKind;
 use crate::read::probe::RandomAccess;
-use crate::read::signature::{self, Format, Payload};
+use crate::read::signature;
 use crate::read::tiff::TiffGrade;
 use crate::read::walk::{Element, ElementKind, Walk};
 use crate::validate::carrier_scan::{step_path, CarrierScan, Level, Owner, Unread, OVERLAP};
-use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
+use crate::validate::findings::{Finding, FindingCode, Findings};
+
+mod padding;
+mod sniff;
+
+use self::sniff::{e_lfanew, explains, pe_signature_at, sniff};
 
 // The padding's signatures are found whole in a chunk of the carrier search and its overlap.
 const _: () = assert!(signature::EMBEDDED_MAX_LEN <= OVERLAP + 1);
@@ -505,206 +510,6 @@ impl ValueScan {
         let pixels = e.kind == ElementKind::Fragment
             || (e.tag().group() == 0x7FE0 && (0x0008..=0x0010).contains(&e.tag().element()));
         binary && e.value_len().is_some_and(|len| len >= 4) && (self.deep || !pixels)
-    }
-
-    /// Scans (FFFC,FFFC) padding: payload signatures anywhere, and non-zero bytes that no
-    /// functional TIFF IFD explains.
-    fn scan_padding(
-        &mut self,
-        walk: &mut Walk<'_>,
-        e: &Element,
-        findings: &mut Findings,
-    ) -> Result<(), Error> {
-        let start = e.value_offset();
-        // The carrier search covers the whole value, as every value's; the padding's own
-        // looks (a signature anywhere, a non-zero byte), its first `max_scan_len` bytes.
-        let value_end = e.value_end().unwrap_or(start);
-        let len = e.value_len().unwrap_or(0).min(self.max_scan_len);
-        let end = start.saturating_add(len);
-        let explained = self.tiff_ifd.is_some_and(|ifd| contains(e, ifd));
-        let mut nonzero = None;
-        let mut found = None;
-        let mut head = [0u8; 2];
-        // The carrier search's chunks (from the header on, as for every value) are the
-        // padding's chunks: each one's own bytes, and the overlap that completes a signature.
-        let chunks = |chunk_start: u64, chunk: &[u8], own: usize| {
-            let skip = start.saturating_sub(chunk_start);
-            let value = cursor::tail_at(chunk, skip).unwrap_or_default();
-            let value_start = chunk_start.max(start);
-            let value_own = own.saturating_sub(usize::try_from(skip).unwrap_or(usize::MAX));
-            if chunk_start <= start {
-                if let Some(first) = value.first_chunk::<2>() {
-                    head = *first;
-                }
-            }
-            // The overlap, and chunks past the padding's looks, may run past the scanned
-            // bytes: never past `end`.
-            let in_scan = usize::try_from(end.saturating_sub(value_start)).unwrap_or(usize::MAX);
-            let value = value.get(..in_scan).unwrap_or(value);
-            if nonzero.is_none() {
-                nonzero = value
-                    .get(..value_own)
-                    .unwrap_or(value)
-                    .iter()
-                    .position(|&b| b != 0)
-                    .map(|i| value_start.saturating_add(i as u64));
-            }
-            if found.is_none() {
-                found = signature::embedded_payload(value)
-                    .map(|(i, p)| (value_start.saturating_add(i as u64), p));
-            }
-        };
-        let mut confirmations = std::mem::take(&mut self.found);
-        confirmations.clear();
-        let searched = self
-            .carriers
-            .search(walk, e.offset, value_end, chunks, &mut confirmations);
-        let owner = self.owner(e);
-        for confirmation in &confirmations {
-            self.carriers.report(confirmation, &owner, findings);
-        }
-        let reported = |at: u64| confirmations.iter().any(|c| c.offset == at);
-        let found = found.filter(|(at, _)| !reported(*at));
-        let result =
-            searched.map(|()| self.padding_findings(e, found, nonzero, explained, head, findings));
-        self.found = confirmations;
-        result
-    }
-
-    /// The findings of (FFFC,FFFC) padding: the first payload signature `found` in it, or
-    /// else its first `nonzero` byte (`head` being its first two bytes).
-    fn padding_findings(
-        &self,
-        e: &Element,
-        found: Option<(u64, Payload)>,
-        nonzero: Option<u64>,
-        explained: bool,
-        head: [u8; 2],
-        findings: &mut Findings,
-    ) {
-        let start = e.value_offset();
-        if let Some((offset, payload)) = found {
-            findings.push(
-                Finding::usual(
-                    FindingCode::PaddingPayload,
-                    offset,
-                    format!(
-                        "{} inside (FFFC,FFFC) data set trailing padding",
-                        payload.describe()
-                    ),
-                )
-                .with_tag(tags::DATA_SET_TRAILING_PADDING),
-            );
-        } else if let (Some(offset), false) = (nonzero, explained) {
-            // Converters that wrote a dual-personality file leave its IFD behind.
-            let entries = u64::from(u16::from_le_bytes(head));
-            let vestigial_ifd = offset.saturating_sub(start) < 2
-                && (1..=4096).contains(&entries)
-                && entries.saturating_mul(12).saturating_add(6) <= e.value_len().unwrap_or(0);
-            let message =
-                |what: &str| format!("(FFFC,FFFC) padding holds {what}, from offset {offset}");
-            let finding = if vestigial_ifd {
-                // A leftover IFD is explained, if not by the preamble: info, not low.
-                Finding::on_element(
-                    FindingCode::PaddingNonzero,
-                    e,
-                    message("a TIFF IFD no preamble header points to (a converter's leftover)"),
-                )
-                .with_severity(Severity::Info)
-            } else {
-                Finding::on_element(
-                    FindingCode::PaddingNonzero,
-                    e,
-                    message("non-zero bytes that no functional TIFF IFD explains"),
-                )
-            };
-            findings.push(finding);
-        }
-    }
-}
-
-/// Where the `MZ` at the start of a value of `len` bytes whose first bytes are `head` says
-/// its PE header is: `e_lfanew`, when it lies inside the value and past the DOS header.
-fn e_lfanew(head: &[u8], len: u64) -> Option<u64> {
-    cursor::u32_at(head, 0x3C, Endian::Little)
-        .map(u64::from)
-        .filter(|at| at.saturating_add(4) <= len && *at >= 0x40)
-}
-
-/// Whether `PE\0\0` stands at input offset `at`, read at random (never, for a stream).
-fn pe_signature_at(walk: &mut Walk<'_>, at: u64) -> Result<bool, Error> {
-    let Some(random) = walk.random_access() else {
-        return Ok(false);
-    };
-    let mut probe = crate::read::probe::Probe::new(random, 4);
-    Ok(probe.fetch::<4>(at)? == Some(*b"PE\0\0"))
-}
-
-/// The payload the value of `e` (of `len` bytes, starting with `head`) starts with, and its
-/// finding; `pe` says whether `e_lfanew` leads to `PE\0\0` inside the value.
-fn sniff(e: &Element, head: &[u8], len: u64, pe: bool) -> Option<(Payload, Finding)> {
-    let payload = signature::value_payload(head, len)?;
-    // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
-    let confirmed = payload == Payload::Executable(Format::Pe);
-    if confirmed && !pe {
-        return None;
-    }
-    let compressed = matches!(
-        payload,
-        Payload::Archive(Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd)
-    );
-    let code = match payload {
-        Payload::Executable(_) => FindingCode::ValueExecutable,
-        Payload::Archive(_) if compressed => FindingCode::ValueCompressed,
-        Payload::Archive(_) => FindingCode::ValueArchive,
-        Payload::Script => FindingCode::ValueScript,
-        Payload::Pdf | Payload::Markup => FindingCode::ValueDocument,
-    };
-    let mut finding = Finding::on_element(
-        code,
-        e,
-        format!(
-            "the value of {} starts with a {}",
-            e.tag(),
-            payload.describe()
-        ),
-    );
-    if confirmed {
-        // A PE header found at `e_lfanew`: critical, where an unconfirmed executable is high.
-        finding = finding.with_severity(Severity::Critical);
-    } else if code == FindingCode::ValueDocument && e.tag() == tags::ENCAPSULATED_DOCUMENT {
-        // Documents belong in (0042,0011): info, where elsewhere they are medium.
-        finding = finding.with_severity(Severity::Info);
-    } else if payload == Payload::Markup {
-        // Vendors store XML in private values; browsers sniff markup at a file's start, not
-        // a value's: info.
-        finding = finding.with_severity(Severity::Info);
-    } else if compressed && e.tag().group() % 2 == 1 {
-        // Vendors compress private data: info, where elsewhere it is low.
-        finding = finding.with_severity(Severity::Info);
-    }
-    Some((payload, finding))
-}
-
-/// Whether `confirmation`, found in a value starting at `start`, is the payload the value's
-/// start was sniffed as (which is then reported once, as confirmed).
-fn explains(confirmation: &Confirmation, payload: Payload, start: u64) -> bool {
-    let carrier = confirmation.carrier;
-    match payload {
-        Payload::Executable(_) => carrier.is_executable() && confirmation.offset == start,
-        Payload::Archive(Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd) => {
-            carrier.is_compressed_stream() && confirmation.offset == start
-        }
-        // A ZIP is found at its end record, not at its first local header.
-        Payload::Archive(Format::Zip) => carrier == Carrier::Zip,
-        Payload::Archive(_) => {
-            !carrier.is_executable()
-                && !carrier.is_compressed_stream()
-                && carrier != Carrier::Pdf
-                && confirmation.offset == start
-        }
-        Payload::Pdf => carrier == Carrier::Pdf && confirmation.offset == start,
-        Payload::Script | Payload::Markup => false,
     }
 }
 
