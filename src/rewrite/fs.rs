@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::rewrite::input::{OpenFile, Reader};
 use crate::rewrite::plan::{Outcome, Plan, Splice};
 use crate::rewrite::policy::Policy;
-use crate::rewrite::replace::{check_writable, replace_atomically, Keep, Snapshot};
+use crate::rewrite::replace::{check_writable, lock, replace_atomically, unlock, Keep, Snapshot};
 
 /// Opens `path` with `options`, asking the kernel not to update its access time when we read
 /// it (`O_NOATIME`, Linux; backup tools do the same): reading a file only to find it clean
@@ -115,6 +115,9 @@ impl Policy {
         let file = open_without_atime(path, OpenOptions::new().read(true).write(true))
             .map_err(|e| FileError::io(path, &e))?;
         let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
+        if !plan.outcome().is_unchanged() {
+            lock(&file, path)?;
+        }
         write_in_place(&file, &plan, path)
     }
 
@@ -259,6 +262,7 @@ pub(crate) fn reopen_and_write_in_place(
         let replaced = io::Error::other("the file was replaced after it was reviewed");
         return Err(FileError::io(path, &replaced));
     }
+    lock(&writer, path)?;
     write_in_place(&writer, plan, path)
 }
 
@@ -305,13 +309,22 @@ pub(crate) fn rewrite(
         check_writable(to)?;
     }
     let durable = mode == Rewrite::ReplaceDurably;
-    replace_atomically(
+    if durable {
+        // Held until the new file is in place: a writer that locks waits, then finds the
+        // path names the new file.
+        lock(source, from)?;
+    }
+    let replaced = replace_atomically(
         to,
         &keep,
         durable,
         |temp| write(temp, source, plan.splice()),
         || read_as.check(source, from, durable.then_some(to)),
-    )?;
+    );
+    if durable {
+        unlock(source);
+    }
+    replaced?;
     Ok(outcome)
 }
 
@@ -670,5 +683,92 @@ mod tests {
         assert_ne!(after.ino(), before.ino(), "replaced, not written in place");
         assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
         assert_eq!(after.permissions().mode() & 0o7777, 0o664);
+    }
+
+    #[test]
+    fn a_file_another_process_has_locked_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        let data = hostile();
+        fs::write(&path, &data).unwrap();
+        // Another open file description holds the lock, as another process would.
+        let holder = File::open(&path).unwrap();
+        holder.lock().unwrap();
+        for result in [
+            Policy::strip().sanitize_file(&path),
+            Policy::default().sanitize_file_in_place(&path),
+            Policy::default()
+                .review_file(&path)
+                .unwrap()
+                .write_in_place(),
+        ] {
+            let err = result.unwrap_err();
+            assert_eq!(err.error.code(), "io");
+            assert!(err.to_string().contains("holds a lock"), "{err}");
+            assert_eq!(fs::read(&path).unwrap(), data);
+        }
+        holder.unlock().unwrap();
+        assert_eq!(
+            Policy::strip().sanitize_file(&path).unwrap().bytes_removed,
+            132
+        );
+        assert!(temp_files(dir.path()).is_empty());
+    }
+
+    /// A writer that takes the lock before each append, and checks once it has it that the
+    /// path still names the file it opened, loses nothing to a concurrent rewrite: every
+    /// append is in the final file, in order, after the stripped content.
+    #[test]
+    fn a_writer_that_locks_loses_nothing_to_a_concurrent_strip() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        let data = hostile();
+        fs::write(&path, &data).unwrap();
+        const APPENDS: usize = 300;
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                for i in 0..APPENDS {
+                    loop {
+                        let file = OpenOptions::new().append(true).open(&path).unwrap();
+                        file.lock().unwrap();
+                        let same =
+                            fs::metadata(&path).unwrap().ino() == file.metadata().unwrap().ino();
+                        if same {
+                            (&file).write_all(format!("<{i:04}>").as_bytes()).unwrap();
+                            break;
+                        }
+                        // Replaced while we waited for the lock: append to the new file.
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            })
+        };
+        // Once the writer is under way, strip until it succeeds; a refusal (changed, locked)
+        // leaves the file as it was.
+        while fs::metadata(&path).unwrap().len() < data.len() as u64 + 60 {
+            std::thread::yield_now();
+        }
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match Policy::strip().sanitize_file(&path) {
+                Ok(outcome) if outcome.bytes_removed > 0 => break,
+                Ok(_) => panic!("stripped by someone else?"),
+                Err(err) => {
+                    let code = err.error.code();
+                    assert!(code == "changed" || code == "io", "{err}");
+                }
+            }
+            assert!(tries < 100_000, "never stripped");
+        }
+        writer.join().unwrap();
+        let mut expected = data[132..].to_vec();
+        for i in 0..APPENDS {
+            expected.extend_from_slice(format!("<{i:04}>").as_bytes());
+        }
+        assert_eq!(fs::read(&path).unwrap(), expected, "after {tries} tries");
+        assert!(temp_files(dir.path()).is_empty());
     }
 }

@@ -84,6 +84,31 @@ impl Snapshot {
     }
 }
 
+/// Takes an exclusive advisory lock (`flock`) on `file`, the file at `path`, for as long as it
+/// stays open or until [`unlock`]: refused when another process holds a lock on it. A writer
+/// that takes the same lock before writing (and checks, once it has it, that its path still
+/// names the file it opened) never loses a byte to a rewrite. File systems without locks are
+/// rewritten without one.
+pub(crate) fn lock(file: &File, path: &Path) -> Result<(), FileError> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => {
+            let held = io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "another process holds a lock on the file: it was left as it is",
+            );
+            Err(FileError::io(path, &held))
+        }
+        Err(fs::TryLockError::Error(e)) if e.kind() == io::ErrorKind::Unsupported => Ok(()),
+        Err(fs::TryLockError::Error(e)) => Err(FileError::io(path, &e)),
+    }
+}
+
+/// Releases the lock [`lock`] took (closing the file releases it too).
+pub(crate) fn unlock(file: &File) {
+    let _ = file.unlock();
+}
+
 /// Fails unless the user may write the file at `path`: replacing a file one may not write
 /// (when its directory is writable) would bypass its permissions, which writing in place
 /// honours. Opening it for writing asks the kernel, which knows about ACLs, capabilities and

@@ -238,7 +238,7 @@ fn is_quiet(key: u32, vr: VR, len: u32, last: u32) -> bool {
 /// is recorded).
 #[inline(always)]
 fn private(creators: &[(u16, u8)], tag: Tag) -> Private {
-    if tag.group() % 2 == 0 {
+    if tag.group().is_multiple_of(2) {
         return Private::No;
     }
     let element = tag.element();
