@@ -87,10 +87,25 @@ impl Snapshot {
 /// Takes an exclusive advisory lock (`flock`) on `file`, the file at `path`, for as long as it
 /// stays open or until [`unlock`]: refused when another process holds a lock on it. A writer
 /// that takes the same lock before writing (and checks, once it has it, that its path still
-/// names the file it opened) never loses a byte to a rewrite. File systems without locks are
-/// rewritten without one.
+/// names the file it opened) never loses a byte to a rewrite. A lock held briefly (another
+/// job of the same run on a hard link of the file, say) is waited for, up to a tenth of a
+/// second. File systems without locks are rewritten without one.
 pub(crate) fn lock(file: &File, path: &Path) -> Result<(), FileError> {
-    match file.try_lock() {
+    const TRIES: u32 = 50;
+    let mut tries = 0;
+    loop {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) if tries < TRIES => {
+                tries = tries.saturating_add(1);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            result => return locked(result, path),
+        }
+    }
+}
+
+fn locked(result: Result<(), fs::TryLockError>, path: &Path) -> Result<(), FileError> {
+    match result {
         Ok(()) => Ok(()),
         Err(fs::TryLockError::WouldBlock) => {
             let held = io::Error::new(

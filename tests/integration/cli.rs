@@ -1061,3 +1061,28 @@ fn deep_searches_pixel_data_in_scan_fix_and_policy() {
     let printed = String::from_utf8(run(&["policy"]).stdout).unwrap();
     assert!(printed.contains("deep = false"), "{printed}");
 }
+
+/// Hard links to one file, fixed in parallel, wait for each other's lock rather than fail.
+#[test]
+fn fix_in_parallel_over_hard_links_of_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    let first = dir.path().join("link-000.dcm");
+    std::fs::write(&first, &pe).unwrap();
+    for i in 1..40 {
+        std::fs::hard_link(&first, dir.path().join(format!("link-{i:03}.dcm"))).unwrap();
+    }
+    let output = run(&[
+        "fix",
+        "--in-place",
+        "--jobs",
+        "2",
+        "--json",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(json_lines(&output).len(), 40);
+    let data = std::fs::read(&first).unwrap();
+    assert_eq!(&data[..128], &[0; 128]);
+    assert_eq!(&data[128..], &pe[128..]);
+}
