@@ -61,21 +61,7 @@ pub fn deep(data: &[u8]) {
 
 /// Whether `tag` is one only a deep scan searches.
 fn deep_only_tag(tag: Option<Tag>) -> bool {
-    tag.is_some_and(|tag| {
-        (tag.group() == 0x7FE0 && (0x0008..=0x0010).contains(&tag.element()))
-            || tag == Tag(0xFFFE, 0xE000)
-    })
-}
-
-/// Whether the carrier search makes findings of `code`.
-fn is_carrier_code(code: FindingCode) -> bool {
-    matches!(
-        code,
-        FindingCode::ValueExecutable
-            | FindingCode::ValueArchive
-            | FindingCode::ValueCompressed
-            | FindingCode::ValueDocument
-    )
+    tag.is_some_and(|tag| crate::read::walk::is_pixel_data(tag) || tag == crate::read::walk::ITEM)
 }
 
 /// The findings of `a` that `b` lacks, as multisets.
@@ -120,7 +106,7 @@ fn check_modes(shallow: &Report, deep: &Report) {
     for f in missing_from(&shallow.findings, &deep.findings) {
         assert!(
             f.code == FindingCode::ValueSearchLimit
-                || (deep_spent.is_some() && is_carrier_code(f.code))
+                || (deep_spent.is_some() && f.code.is_carrier())
                 || full(f.code),
             "deep mode loses a finding: {f}\n{}",
             show()

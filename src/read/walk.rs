@@ -31,6 +31,12 @@ pub const SEQUENCE_DELIMITER: Tag = Tag(0xFFFE, 0xE0DD);
 /// (7FE0,0010) Pixel Data: `dicom_dictionary_std::tags::PIXEL_DATA`.
 pub const PIXEL_DATA: Tag = dicom_dictionary_std::tags::PIXEL_DATA;
 
+/// Whether `tag` is one of the pixel data elements: (7FE0,0008) Float Pixel Data, (7FE0,0009)
+/// Double Float Pixel Data or (7FE0,0010) Pixel Data.
+pub(crate) fn is_pixel_data(tag: Tag) -> bool {
+    tag.group() == PIXEL_DATA.group() && (0x0008..=PIXEL_DATA.element()).contains(&tag.element())
+}
+
 /// What a header the walk met is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

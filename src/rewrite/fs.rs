@@ -209,7 +209,10 @@ impl Policy {
     fn prepare(&self, path: &Path) -> Result<(File, Snapshot, Plan), FileError> {
         let file = open_for_reading(path)?;
         let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
-        let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
+        let plan = self
+            .plan_input(OpenFile::with_len(&file, read_as.len()))
+            .and_then(|planned| planned.plan)
+            .map_err(|e| FileError::new(path, e))?;
         Ok((file, read_as, plan))
     }
 

@@ -124,7 +124,12 @@ impl<'f> OpenFile<'f> {
     /// The input `file` holds.
     pub(crate) fn new(file: &'f File) -> Result<Self, Error> {
         let len = file.metadata().map_err(|e| Error::io(0, &e))?.len();
-        Ok(OpenFile(FileAt { file, len }))
+        Ok(OpenFile::with_len(file, len))
+    }
+
+    /// The input `file` holds, `len` bytes long (from a `stat` the caller made).
+    pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
+        OpenFile(FileAt { file, len })
     }
 }
 
@@ -155,7 +160,12 @@ impl<'f> OpenFile<'f> {
     /// The input `file` holds.
     pub(crate) fn new(file: &'f File) -> Result<Self, Error> {
         let len = file.metadata().map_err(|e| Error::io(0, &e))?.len();
-        Ok(OpenFile { file, len })
+        Ok(OpenFile::with_len(file, len))
+    }
+
+    /// The input `file` holds, `len` bytes long (from a `stat` the caller made).
+    pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
+        OpenFile { file, len }
     }
 }
 

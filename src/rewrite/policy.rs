@@ -193,13 +193,14 @@ impl TrailingAction {
     )
 )]
 pub struct Policy {
-    preamble: PreambleAction,
-    allow_dangling_tiff: bool,
-    keep_unchecked_preamble: bool,
-    trailing: TrailingAction,
-    reject_at: Option<Severity>,
-    limits: Limits,
-    deep: bool,
+    // Set only by `Policy::try_from(PolicyConfig)` (policy_file.rs), which checks them.
+    pub(super) preamble: PreambleAction,
+    pub(super) allow_dangling_tiff: bool,
+    pub(super) keep_unchecked_preamble: bool,
+    pub(super) trailing: TrailingAction,
+    pub(super) reject_at: Option<Severity>,
+    pub(super) limits: Limits,
+    pub(super) deep: bool,
 }
 
 impl Default for Policy {
@@ -222,27 +223,6 @@ impl Policy {
     /// A builder starting from the default policy.
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder::new(PolicyConfig::default())
-    }
-
-    /// A policy of these settings, which `Policy::try_from(PolicyConfig)` has checked.
-    pub(crate) fn from_parts(
-        preamble: PreambleAction,
-        allow_dangling_tiff: bool,
-        keep_unchecked_preamble: bool,
-        trailing: TrailingAction,
-        reject_at: Option<Severity>,
-        limits: Limits,
-        deep: bool,
-    ) -> Self {
-        Policy {
-            preamble,
-            allow_dangling_tiff,
-            keep_unchecked_preamble,
-            trailing,
-            reject_at,
-            limits,
-            deep,
-        }
     }
 
     /// Zero every non-zero preamble, TIFF included.

@@ -208,15 +208,15 @@ impl TryFrom<PolicyConfig> for Policy {
             PreambleChoice::Strip => PreambleAction::Strip,
             PreambleChoice::Reject => PreambleAction::Reject,
         };
-        Ok(Policy::from_parts(
+        Ok(Policy {
             preamble,
-            config.allow_dangling_tiff,
+            allow_dangling_tiff: config.allow_dangling_tiff,
             keep_unchecked_preamble,
-            config.trailing,
-            config.reject_at,
-            config.limits,
-            config.deep,
-        ))
+            trailing: config.trailing,
+            reject_at: config.reject_at,
+            limits: config.limits,
+            deep: config.deep,
+        })
     }
 }
 

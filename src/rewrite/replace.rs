@@ -27,6 +27,11 @@ impl Snapshot {
         Ok(Snapshot::from_metadata(&file.metadata()?))
     }
 
+    /// The file's length when the snapshot was taken.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
     fn from_metadata(meta: &fs::Metadata) -> Self {
         Snapshot {
             len: meta.len(),

@@ -102,7 +102,7 @@ impl Policy {
     ) -> Result<FileReview, FileError> {
         let path = path.as_ref();
         let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
-        let input = OpenFile::new(&file).map_err(|e| FileError::new(path, e))?;
+        let input = OpenFile::with_len(&file, read_as.len());
         let (report, plan) = self
             .review_input(input)
             .map_err(|e| FileError::new(path, e))?;

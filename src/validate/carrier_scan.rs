@@ -506,16 +506,8 @@ impl CarrierScan {
             (FindingCode::ValueArchive, Severity::High)
         };
         let at = confirmation.offset;
-        let payload = |code: FindingCode| {
-            matches!(
-                code,
-                FindingCode::ValueExecutable
-                    | FindingCode::ValueArchive
-                    | FindingCode::ValueCompressed
-                    | FindingCode::ValueDocument
-                    | FindingCode::FileZipDirectory
-            )
-        };
+        let payload =
+            |code: FindingCode| code.is_carrier() || code == FindingCode::FileZipDirectory;
         if findings
             .list
             .iter()

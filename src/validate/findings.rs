@@ -66,6 +66,20 @@ macro_rules! finding_codes {
     };
 }
 
+impl FindingCode {
+    /// Whether the carrier search makes findings of this code: a confirmed executable,
+    /// archive, compressed stream or document in a value or in unread bytes.
+    pub(crate) fn is_carrier(self) -> bool {
+        matches!(
+            self,
+            FindingCode::ValueExecutable
+                | FindingCode::ValueArchive
+                | FindingCode::ValueCompressed
+                | FindingCode::ValueDocument
+        )
+    }
+}
+
 finding_codes! {
     /// A functional TIFF header (dual-personality DICOM-TIFF). Info.
     PreambleTiff = "preamble.tiff", Polyglot, Info;

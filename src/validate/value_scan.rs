@@ -16,7 +16,7 @@ use crate::read::preamble::PreambleKind;
 use crate::read::probe::RandomAccess;
 use crate::read::signature;
 use crate::read::tiff::TiffGrade;
-use crate::read::walk::{Element, ElementKind, Walk};
+use crate::read::walk::{is_pixel_data, Element, ElementKind, Walk};
 use crate::validate::carrier_scan::{step_path, CarrierScan, Level, Owner, Unread, OVERLAP};
 use crate::validate::findings::{Finding, FindingCode, Findings};
 
@@ -490,11 +490,9 @@ impl ValueScan {
 
     /// Whether `e` is Pixel Data or one of its fragments, which only a deep scan looks into.
     fn is_pixels(&self, e: &Element) -> bool {
-        let pixel_tag =
-            |tag: Tag| tag.group() == 0x7FE0 && (0x0008..=0x0010).contains(&tag.element());
         match e.kind {
-            ElementKind::Fragment => self.carriers.parent(e.depth).is_none_or(pixel_tag),
-            _ => pixel_tag(e.tag()),
+            ElementKind::Fragment => self.carriers.parent(e.depth).is_none_or(is_pixel_data),
+            _ => is_pixel_data(e.tag()),
         }
     }
 
@@ -507,8 +505,7 @@ impl ValueScan {
     /// Whether the start of the value of `e` is looked at for a payload signature.
     fn should_sniff(&self, e: &Element) -> bool {
         let binary = is_binary(e.header.vr);
-        let pixels = e.kind == ElementKind::Fragment
-            || (e.tag().group() == 0x7FE0 && (0x0008..=0x0010).contains(&e.tag().element()));
+        let pixels = e.kind == ElementKind::Fragment || is_pixel_data(e.tag());
         binary && e.value_len().is_some_and(|len| len >= 4) && (self.deep || !pixels)
     }
 }
