@@ -245,13 +245,12 @@ pub(crate) fn write_in_place(file: &File, plan: &Plan, path: &Path) -> Result<Ou
     Ok(*plan.outcome())
 }
 
-/// Carries out `plan`, made from `reviewed` (the file at `path`, open for reading), in place:
-/// when the plan writes anything, opens `path` for writing, checks that it names the same
-/// file as `reviewed` (so that a file renamed over `path` since the review is never written
-/// to), and writes the new preamble bytes. A file the plan leaves unchanged is never opened
-/// for writing.
+/// Carries out `plan`, made from the file at `path` as `read_as` says it was, in place: when
+/// the plan writes anything, opens `path` for writing, checks that it names that same file (so
+/// that a file renamed over `path` since is never written to), and writes the new preamble
+/// bytes. A file the plan leaves unchanged is never opened for writing.
 pub(crate) fn reopen_and_write_in_place(
-    reviewed: &File,
+    read_as: &Snapshot,
     plan: &Plan,
     path: &Path,
 ) -> Result<Outcome, FileError> {
@@ -261,28 +260,13 @@ pub(crate) fn reopen_and_write_in_place(
     }
     let writer = open_without_atime(path, OpenOptions::new().write(true))
         .map_err(|e| FileError::io(path, &e))?;
-    if !same_file(reviewed, &writer).map_err(|e| FileError::io(path, &e))? {
+    let now = Snapshot::of(&writer).map_err(|e| FileError::io(path, &e))?;
+    if !read_as.is_same_file(&now) {
         let replaced = io::Error::other("the file was replaced after it was reviewed");
         return Err(FileError::io(path, &replaced));
     }
     lock(&writer, path)?;
     write_in_place(&writer, plan, path)
-}
-
-/// Whether two open files are the same file (device and inode; on systems without them,
-/// assumed so).
-fn same_file(a: &File, b: &File) -> io::Result<bool> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let (a, b) = (a.metadata()?, b.metadata()?);
-        Ok(a.dev() == b.dev() && a.ino() == b.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        Ok(true)
-    }
 }
 
 /// Writes the output `plan` lays out for `source` (the file at `from`, as `read_as` says it

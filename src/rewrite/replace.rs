@@ -46,10 +46,21 @@ impl Snapshot {
         }
     }
 
+    /// Whether `other` is a snapshot of the same file (device and inode; on systems without
+    /// them, assumed so), whatever its content now.
+    pub(crate) fn is_same_file(&self, other: &Snapshot) -> bool {
+        #[cfg(unix)]
+        return (self.identity.0, self.identity.1) == (other.identity.0, other.identity.1);
+        #[cfg(not(unix))]
+        {
+            let _ = other;
+            true
+        }
+    }
+
     /// What differs in `now`, for [`Error::Changed`].
     fn change(&self, now: &Snapshot) -> Option<&'static str> {
-        #[cfg(unix)]
-        if (self.identity.0, self.identity.1) != (now.identity.0, now.identity.1) {
+        if !self.is_same_file(now) {
             return Some("the path names another file");
         }
         if self.len != now.len {

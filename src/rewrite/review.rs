@@ -233,7 +233,7 @@ impl FileReview {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_in_place(&self) -> Result<Outcome, FileError> {
-        file_sinks::reopen_and_write_in_place(&self.file, self.plan()?, &self.path)
+        file_sinks::reopen_and_write_in_place(&self.read_as, self.plan()?, &self.path)
     }
 
     /// Whether the plan keeps the file's length, so that [`FileReview::write_in_place`] can
