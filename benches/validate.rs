@@ -6,13 +6,13 @@
 //! - `ct-0.5MB`: the same header rebuilt with 512x512 pseudo-random pixels;
 //! - `multiframe-100MB`: the same again with Number of Frames 200 (about 100 MB of pixels).
 //!
-//! Each input is measured twelve ways: [`dicom_sanitize::inspect`] on the slice and
+//! Each input is measured fourteen ways: [`dicom_sanitize::inspect`] on the slice and
 //! [`Inspector::inspect_reader`] on the opened file (header and meta group only),
 //! [`dicom_sanitize::validate`] on an in-memory slice,
 //! [`Validator::validate_reader`] on the opened file (values skipped by seeking),
 //! [`Validator::validate_file`] (the same with positional reads, as the command line does),
 //! the slice and the file again in deep mode ([`Validator::deep_scan`]: Pixel Data searched
-//! too, so every byte is examined), dicom-object's `open_file`, in full and with
+//! too, so every byte is examined), on one thread and with two ([`Validator::search_threads`]), dicom-object's `open_file`, in full and with
 //! `read_until(PixelData)`, and the latter from memory; and the two physical floors of a deep
 //! scan: `read` of every byte of the file into one reused 1 MiB buffer, and one SIMD pass over
 //! every byte in memory (`memchr::memmem` for a needle that is not there).
@@ -57,6 +57,16 @@ fn check(input: &Input, path: &Path) {
     let deep_file = deep
         .validate_file(&File::open(path).expect("open input"))
         .expect("validate_file I/O");
+    let threads = deep.search_threads(2);
+    assert!(
+        threads.validate(&input.bytes) == deep_slice
+            && threads
+                .validate_file(&File::open(path).expect("open input"))
+                .expect("validate_file I/O")
+                == deep_file,
+        "{}: two search threads disagree with one",
+        input.name
+    );
     assert!(
         deep_slice == deep_file,
         "{}: deep slice and file differ",
@@ -135,7 +145,7 @@ fn read_every_byte(path: &Path, buffer: &mut [u8]) -> u64 {
     }
 }
 
-/// One group per input, twelve contenders per group; the inputs live as long as the groups.
+/// One group per input, fourteen contenders per group; the inputs live as long as the groups.
 fn bench_validate(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     for (input, path) in generate(dir.path()) {
@@ -187,6 +197,16 @@ fn bench_validate(c: &mut Criterion) {
             b.iter(|| {
                 let file = File::open(black_box(path)).expect("open input");
                 deep.validate_file(&file).expect("validate_file I/O")
+            });
+        });
+        let threads = deep.search_threads(2);
+        group.bench_function("dicom-sanitize slice --deep, 2 threads", |b| {
+            b.iter(|| threads.validate(black_box(&input.bytes)));
+        });
+        group.bench_function("dicom-sanitize file --deep, 2 threads", |b| {
+            b.iter(|| {
+                let file = File::open(black_box(path)).expect("open input");
+                threads.validate_file(&file).expect("validate_file I/O")
             });
         });
         let mut buffer = vec![0u8; 1 << 20];

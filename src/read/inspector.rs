@@ -12,6 +12,7 @@ use crate::read::layout::{detect_layout, meta_start, DataSetPlan, Layout, INITIA
 use crate::read::meta::{self, Parsed};
 use crate::read::preamble::{self, Detected, Preamble, PreambleKind, HEADER_LEN, PREAMBLE_LEN};
 use crate::read::probe::{read_at, Probe, RandomAccess, SeekSource};
+use crate::read::shared::SharedInput;
 use crate::read::tiff::{TiffDefect, TiffGrade};
 use crate::read::walk::Walk;
 use crate::read::walk_source::{AnySource, BufferedSeekSource, ReadSeek, SliceSource, Window};
@@ -185,13 +186,15 @@ impl Inspector {
     }
 
     pub(crate) fn walk_plan<'a>(&self, data: &'a [u8], plan: DataSetPlan) -> Walk<'a> {
-        let source = if plan.deflated {
+        if plan.deflated {
             let compressed = cursor::tail_at(data, plan.start).unwrap_or_default();
-            AnySource::Other(inflate(compressed, plan.start, self.limits()))
+            let source = AnySource::Other(inflate(compressed, plan.start, self.limits()));
+            Walk::new(source, plan.start, plan.encoding, *self.limits())
         } else {
-            AnySource::Slice(SliceSource { data })
-        };
-        Walk::new(source, plan.start, plan.encoding, *self.limits())
+            let source = AnySource::Slice(SliceSource { data });
+            Walk::new(source, plan.start, plan.encoding, *self.limits())
+                .with_shared(SharedInput::Slice(data))
+        }
     }
 
     /// See [`walk_reader`].

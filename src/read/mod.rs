@@ -6,7 +6,8 @@
 //!
 //! 1. `cursor`: the one place that splits bytes, with checked offsets.
 //! 2. `probe`: budgeted random reads (`&[u8]`, `Read + Seek`, positional file reads);
-//!    `walk_source`: the sequential sources a walk reads from.
+//!    `walk_source`: the sequential sources a walk reads from; `shared`: an input several
+//!    threads read at once (a slice, a file read with positional reads).
 //! 3. `header`, `encoding`, `dictionary`: element headers in every transfer syntax.
 //! 4. `deflate`: the inflating source of a deflated data set.
 //! 5. `signature`, `shell`, `executable`, `tiff`, `preamble`: detect, then confirm, what a
@@ -31,6 +32,7 @@ pub(crate) mod layout;
 pub mod meta;
 pub(crate) mod preamble;
 pub(crate) mod probe;
+pub(crate) mod shared;
 pub(crate) mod shell;
 pub mod signature;
 pub mod tiff;

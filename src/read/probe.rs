@@ -186,6 +186,14 @@ impl<'f> PositionalFile<'f> {
 }
 
 #[cfg(unix)]
+impl PositionalFile<'_> {
+    /// The file's length when it was opened.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+#[cfg(unix)]
 impl Read for PositionalFile<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;

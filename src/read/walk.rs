@@ -16,6 +16,7 @@ use crate::read::dictionary;
 use crate::read::encoding::Encoding;
 use crate::read::header::{self, HeaderError, RawHeader, UNDEFINED};
 use crate::read::probe::RandomAccess;
+use crate::read::shared::SharedInput;
 use crate::read::walk_source::{AnySource, WalkSource};
 
 // The item and delimiter tags are the encoding's (PS3.5 §7.5), not attributes of the data
@@ -184,6 +185,9 @@ pub struct Walk<'s> {
     /// error names it.
     last_value: Option<(u64, Tag, u32)>,
     done: bool,
+    /// The same input as `source`, for threads to read at once: a slice, or a file read with
+    /// positional reads (`None` for other readers and for inflated data sets).
+    shared: Option<SharedInput<'s>>,
 }
 
 impl std::fmt::Debug for Walk<'_> {
@@ -217,7 +221,15 @@ impl<'s> Walk<'s> {
             depth: 0,
             last_value: None,
             done: false,
+            shared: None,
         }
+    }
+
+    /// The walk, with `shared` as a handle on its input that threads may read at once (the
+    /// same bytes at the same offsets as its source).
+    pub(crate) fn with_shared(mut self, shared: SharedInput<'s>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// The encoding of the top-level data set.
@@ -341,6 +353,11 @@ impl<'s> Walk<'s> {
     /// [`Walk::random_access`]. For validation's look into values.
     pub(crate) fn peek(&mut self, offset: u64, len: usize) -> Result<&[u8], Error> {
         self.source.peek(offset, len)
+    }
+
+    /// A handle on the input that threads may read at once, when there is one.
+    pub(crate) fn shared(&self) -> Option<SharedInput<'s>> {
+        self.shared
     }
 
     /// The whole input, read at any offset without moving the walk (`None` for a stream):

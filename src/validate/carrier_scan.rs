@@ -18,6 +18,8 @@
 //! gone unconfirmed: `value.search-limit`, high, since no real file spends 16 MiB of reads
 //! outside its chunks confirming decoys, and a file built to do so is an evasion attempt.
 
+mod parallel;
+
 use std::ops::ControlFlow;
 
 use dicom_core::Tag;
@@ -65,16 +67,27 @@ impl Owner {
     }
 }
 
-/// The carrier search's state.
-pub(super) struct CarrierScan {
+/// Confirms candidates, reading through a budget of I/O (see [`CarrierScan::confirm`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Confirmer {
     /// The limit on headers an executable confirmation reads.
     max_headers: u32,
-    /// Confirmation bytes that need I/O left for the whole validation.
+    /// Confirmation bytes that need I/O left.
     budget: u64,
     /// The most one confirmation reads: [`PER_CANDIDATE`], or less when the limits say so.
     work: u64,
     /// The first candidate a limit left unconfirmed.
     spent_at: Option<u64>,
+    /// What confirmations learnt of the input's bytes, for later candidates.
+    memo: carrier::Memo,
+}
+
+/// The carrier search's state.
+pub(super) struct CarrierScan {
+    /// Confirms the candidates, through the validation's budget.
+    confirmer: Confirmer,
+    /// How many threads may search one large value (see [`CarrierScan::search_value`]).
+    threads: usize,
     /// The sequences (and encapsulated elements) enclosing the element at hand, one per
     /// depth: the tag and the number of the item the walk is in.
     path: Vec<Level>,
@@ -86,8 +99,6 @@ pub(super) struct CarrierScan {
     window_start: u64,
     /// The buffer of [`CarrierScan::search_random`].
     raw_chunk: Vec<u8>,
-    /// What confirmations learnt of the input's bytes, for later candidates.
-    memo: carrier::Memo,
 }
 
 /// Bytes where the walk read none, and why: for the findings of payloads there.
@@ -138,9 +149,11 @@ fn path_of(path: &[Level], owner: &Owner) -> String {
 }
 
 /// Reads from a window of bytes held in memory, else from the input behind it.
-struct Layered<'a> {
-    window: WindowAt<'a>,
-    inner: &'a mut dyn RandomAccess,
+pub(super) struct Layered<'a> {
+    /// The bytes at hand, read for free.
+    pub(super) window: WindowAt<'a>,
+    /// The input.
+    pub(super) inner: &'a mut dyn RandomAccess,
 }
 
 impl RandomAccess for Layered<'_> {
@@ -165,19 +178,23 @@ impl RandomAccess for Layered<'_> {
 }
 
 impl CarrierScan {
-    /// A search reading at most `max_probe_bytes` with I/O to confirm candidates.
-    pub(super) fn new(max_probe_bytes: u64, max_headers: u32) -> Self {
+    /// A search reading at most `max_probe_bytes` with I/O to confirm candidates, with up
+    /// to `threads` threads for one large value.
+    pub(super) fn new(max_probe_bytes: u64, max_headers: u32, threads: usize) -> Self {
         CarrierScan {
-            max_headers,
-            budget: max_probe_bytes,
-            work: max_probe_bytes.min(PER_CANDIDATE),
-            spent_at: None,
+            confirmer: Confirmer {
+                max_headers,
+                budget: max_probe_bytes,
+                work: max_probe_bytes.min(PER_CANDIDATE),
+                spent_at: None,
+                memo: carrier::Memo::default(),
+            },
+            threads,
             path: Vec::new(),
             candidates: Vec::new(),
             window: Vec::new(),
             window_start: 0,
             raw_chunk: Vec::new(),
-            memo: carrier::Memo::default(),
         }
     }
 
@@ -286,7 +303,7 @@ impl CarrierScan {
         let end = end.min(random.len());
         // These bytes are not the walk's (a deflated data set's offsets count inflated
         // bytes): nothing learnt of those holds here, nor the other way round.
-        let walked = std::mem::take(&mut self.memo);
+        let walked = std::mem::take(&mut self.confirmer.memo);
         let mut chunk = std::mem::take(&mut self.raw_chunk);
         let mut at = start.max(random.start());
         let mut result = Ok(());
@@ -313,7 +330,9 @@ impl CarrierScan {
                     inner: &mut *random,
                 };
                 let candidates = std::mem::take(&mut self.candidates);
-                let confirmed = self.confirm_each(&candidates, &mut layered, found);
+                let confirmed = self
+                    .confirmer
+                    .confirm_each(&candidates, &mut layered, found);
                 self.candidates = candidates;
                 self.candidates.clear();
                 if let Err(err) = confirmed {
@@ -324,7 +343,7 @@ impl CarrierScan {
             at = at.saturating_add(resume.max(1) as u64);
         }
         self.raw_chunk = chunk;
-        self.memo = walked;
+        self.confirmer.memo = walked;
         result
     }
 
@@ -334,16 +353,7 @@ impl CarrierScan {
     /// (a source without random access confirms from it). Returns where the search resumes:
     /// `report_end`, or after the last candidate taken.
     fn collect(&mut self, chunk: &[u8], chunk_start: u64, report_end: usize, keep: bool) -> usize {
-        let mut resume = report_end;
-        let candidates = &mut self.candidates;
-        carrier::search::anchors(chunk, report_end, |found, i| {
-            if candidates.len() >= MAX_CANDIDATES {
-                resume = i;
-                return ControlFlow::Break(());
-            }
-            candidates.push((found, chunk_start.saturating_add(i as u64)));
-            ControlFlow::Continue(())
-        });
+        let resume = collect_candidates(chunk, chunk_start, report_end, &mut self.candidates);
         if keep && !self.candidates.is_empty() {
             self.window.clear();
             self.window.extend_from_slice(chunk);
@@ -374,37 +384,11 @@ impl CarrierScan {
             Some(random) => &mut **random,
             None => &mut held,
         };
-        let result = self.confirm_each(&candidates, source, found);
+        let result = self.confirmer.confirm_each(&candidates, source, found);
         self.window = window;
         self.candidates = candidates;
         self.candidates.clear();
         result
-    }
-
-    /// Confirms `candidates` through `source`, appending confirmations to `found`.
-    fn confirm_each(
-        &mut self,
-        candidates: &[(Carrier, u64)],
-        source: &mut dyn RandomAccess,
-        found: &mut Vec<Confirmation>,
-    ) -> Result<(), Error> {
-        for &(carrier, at) in candidates {
-            let mut probe = Probe::io_budgeted(&mut *source, self.budget, self.work);
-            let confirmed =
-                carrier::confirm_with(carrier, at, &mut probe, self.max_headers, &mut self.memo)?;
-            self.budget = probe.remaining();
-            // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
-            // a work cap that the limits set below what a confirmation may read.
-            let limited =
-                probe.budget_refused() || (probe.exhausted() && self.work < PER_CANDIDATE);
-            if limited && confirmed.is_none() && self.spent_at.is_none() {
-                self.spent_at = Some(at);
-            }
-            if let Some(confirmation) = confirmed {
-                found.push(confirmation);
-            }
-        }
-        Ok(())
     }
 
     /// Reports `confirmation`, found in the value (or header) of `owner`, in the element
@@ -533,7 +517,7 @@ impl CarrierScan {
 
     /// Reports a search stopped by the budget.
     pub(super) fn finish(&self, max_probe_bytes: u64, findings: &mut Findings) {
-        if let Some(at) = self.spent_at {
+        if let Some(at) = self.confirmer.spent_at {
             findings.push(Finding::usual(
                 FindingCode::ValueSearchLimit,
                 at,
@@ -543,6 +527,83 @@ impl CarrierScan {
                 ),
             ));
         }
+    }
+}
+
+/// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input offset
+/// `chunk_start`) into `candidates`, up to [`MAX_CANDIDATES`] in all. Returns where the search
+/// resumes: `report_end`, or after the last candidate taken.
+pub(super) fn collect_candidates(
+    chunk: &[u8],
+    chunk_start: u64,
+    report_end: usize,
+    candidates: &mut Vec<(Carrier, u64)>,
+) -> usize {
+    let mut resume = report_end;
+    carrier::search::anchors(chunk, report_end, |found, i| {
+        if candidates.len() >= MAX_CANDIDATES {
+            resume = i;
+            return ControlFlow::Break(());
+        }
+        candidates.push((found, chunk_start.saturating_add(i as u64)));
+        ControlFlow::Continue(())
+    });
+    resume
+}
+
+impl Confirmer {
+    /// Confirms `candidates` through `source`, appending confirmations to `found`.
+    pub(super) fn confirm_each(
+        &mut self,
+        candidates: &[(Carrier, u64)],
+        source: &mut dyn RandomAccess,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        for &(carrier, at) in candidates {
+            let mut probe = Probe::io_budgeted(&mut *source, self.budget, self.work);
+            let confirmed =
+                carrier::confirm_with(carrier, at, &mut probe, self.max_headers, &mut self.memo)?;
+            self.budget = probe.remaining();
+            // A limit, not the structure, left the candidate unconfirmed: the I/O budget, or
+            // a work cap that the limits set below what a confirmation may read.
+            let limited =
+                probe.budget_refused() || (probe.exhausted() && self.work < PER_CANDIDATE);
+            if limited && confirmed.is_none() && self.spent_at.is_none() {
+                self.spent_at = Some(at);
+            }
+            if let Some(confirmation) = confirmed {
+                found.push(confirmation);
+            }
+        }
+        Ok(())
+    }
+
+    /// `parts` confirmers for ranges searched at once, in order: the budget left is split
+    /// evenly between them (the first takes the remainder), and each starts with nothing
+    /// learnt. [`Confirmer::join`] takes back what they leave.
+    pub(super) fn split(&mut self, parts: u64) -> impl Iterator<Item = Confirmer> {
+        let share = self.budget.checked_div(parts).unwrap_or(0);
+        let first = self
+            .budget
+            .saturating_sub(share.saturating_mul(parts.saturating_sub(1)));
+        self.budget = 0;
+        let template = Confirmer {
+            memo: carrier::Memo::default(),
+            spent_at: None,
+            ..*self
+        };
+        (0..parts).map(move |part| Confirmer {
+            budget: if part == 0 { first } else { share },
+            ..template
+        })
+    }
+
+    /// Takes back what `part`, a confirmer [`Confirmer::split`] gave a range, left: its
+    /// budget, and its first unconfirmed candidate when no earlier range had one (ranges are
+    /// joined in order).
+    pub(super) fn join(&mut self, part: Confirmer) {
+        self.budget = self.budget.saturating_add(part.budget);
+        self.spent_at = self.spent_at.or(part.spent_at);
     }
 }
 

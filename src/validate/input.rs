@@ -11,6 +11,7 @@ use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
 use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource};
+use crate::read::shared::SharedInput;
 use crate::read::walk::Walk;
 use crate::read::walk_source::{reusable_buffer, Window};
 use crate::validate::file_scan::ZIP_WINDOW;
@@ -128,7 +129,13 @@ impl<'a> Input for SliceInput<'a> {
 /// An input read through `Read + Seek`: the header and meta group, the first KiB and the last
 /// 64 KiB (where PDF and ZIP readers look), then element headers in small chunks, skipping
 /// values by seeking.
-pub(super) struct ReaderInput<'r, R>(pub(super) &'r mut R);
+pub(super) struct ReaderInput<'r, R> {
+    /// The input.
+    pub(super) reader: &'r mut R,
+    /// The same input for threads to read at once, when it is a file (see
+    /// [`Validator::search_threads`](super::Validator::search_threads)).
+    pub(super) shared: Option<SharedInput<'r>>,
+}
 
 impl<R: Read + Seek> Input for ReaderInput<'_, R> {
     type Head = Vec<u8>;
@@ -139,7 +146,7 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
         // One read covers the header, the meta group, the first KiB PDF readers look at and
         // usually the headers before the pixel data.
         let mut buf = reusable_buffer(FIRST_READ as usize);
-        let file_len = inspector.read_header(self.0, &mut buf, FIRST_READ)?;
+        let file_len = inspector.read_header(self.reader, &mut buf, FIRST_READ)?;
         Ok((buf, file_len))
     }
 
@@ -150,7 +157,7 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
         file_len: u64,
     ) -> Result<Classification<'h>, Error> {
         let mut source = SeekSource {
-            reader: &mut *self.0,
+            reader: &mut *self.reader,
             len: file_len,
         };
         inspector.classify_input(head, file_len, &mut source)
@@ -163,9 +170,9 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
             _ => {
                 let len = usize::try_from(file_len.saturating_sub(start)).unwrap_or(0);
                 let mut bytes = reusable_buffer(len);
-                self.0
+                self.reader
                     .seek(SeekFrom::Start(start))
-                    .and_then(|_| read_up_to_at(self.0, &mut bytes, 0, len))
+                    .and_then(|_| read_up_to_at(self.reader, &mut bytes, 0, len))
                     .map_err(|e| Error::io(start, &e))?;
                 bytes
             }
@@ -176,7 +183,7 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
     fn data_set_head(&mut self, head: &[u8], start: u64) -> Result<Vec<u8>, Error> {
         match cursor::slice_at(head, start, DATA_SET_HEAD as u64) {
             Some(bytes) => Ok(bytes.to_vec()),
-            None => read_at(self.0, start, DATA_SET_HEAD),
+            None => read_at(self.reader, start, DATA_SET_HEAD),
         }
     }
 
@@ -189,7 +196,12 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
         (start, bytes): (u64, Vec<u8>),
     ) -> Result<Walk<'_>, Error> {
         let tail = Window { start, bytes };
-        inspector.walk_reader_plan(&mut *self.0, file_len, plan, head, tail)
+        let walk = inspector.walk_reader_plan(&mut *self.reader, file_len, plan, head, tail)?;
+        // An inflated data set's offsets are not the file's.
+        Ok(match self.shared {
+            Some(shared) if !plan.deflated => walk.with_shared(shared),
+            _ => walk,
+        })
     }
 
     /// Reading failed: so does the validation.
@@ -199,7 +211,7 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
 
     fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_> {
         Box::new(SeekSource {
-            reader: &mut *self.0,
+            reader: &mut *self.reader,
             len: file_len,
         })
     }

@@ -9,7 +9,8 @@
 //! `input` and `run` hold the one body over slice and reader inputs, with the fast path;
 //! `meta_rules` and `element_rules` the structural rules (the fast path's trigger beside
 //! them); `value_scan` what is looked for in values (its `padding` and `sniff` parts) and
-//! `carrier_scan` the search for confirmed payload carriers it drives; `file_scan` the checks
+//! `carrier_scan` the search for confirmed payload carriers it drives (its `parallel` part:
+//! one large value searched by several threads); `file_scan` the checks
 //! of the whole file; `findings` the code table; `report` what it all adds up to.
 
 mod carrier_scan;
@@ -28,6 +29,8 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
+#[cfg(unix)]
+use crate::read::shared::SharedInput;
 use crate::validate::file_scan::PDF_WINDOW;
 use crate::validate::input::{Input, ReaderInput, SliceInput};
 use crate::validate::report::Report;
@@ -62,7 +65,7 @@ pub fn validate(data: &[u8]) -> Report {
 /// assert!(report.max_depth <= 16);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validator {
     inspector: Inspector,
     deep: bool,
@@ -70,6 +73,14 @@ pub struct Validator {
     /// [`Walk::plain_values`](crate::read::walk::Walk::plain_values)): for tests
     /// and fuzzing, which check that both paths give the same report.
     general_path_only: bool,
+    /// How many threads may search one large value (0 and 1: the calling thread alone).
+    search_threads: usize,
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        Validator::new(Limits::default())
+    }
 }
 
 impl Validator {
@@ -79,6 +90,7 @@ impl Validator {
             inspector: Inspector::new(limits),
             deep: false,
             general_path_only: false,
+            search_threads: 1,
         }
     }
 
@@ -94,6 +106,37 @@ impl Validator {
     /// is searched: skipped by default (they are large, and hold the bulk of a file's bytes).
     pub fn deep_scan(mut self, deep: bool) -> Self {
         self.deep = deep;
+        self
+    }
+
+    /// Lets up to `threads` threads search one large value at once: a value of at least
+    /// 8 MiB (Pixel Data in a [deep](Validator::deep_scan) scan, a large private blob) is cut
+    /// into that many ranges, each read and searched by a thread of its own, which takes
+    /// the search of a 100 MB file from one core's speed towards the speed of reading it
+    /// (see the README's figures). The default, 1, keeps all the work on the calling thread.
+    ///
+    /// It applies to an input in memory ([`Validator::validate`]) and to a file
+    /// ([`Validator::validate_file`], whose positional reads threads share); a generic
+    /// reader, which has one cursor, and an inflated data set are searched by the calling
+    /// thread alone. The threads are scoped to the value's search and never outlive the
+    /// call; if the system refuses to start one, the calling thread does its share.
+    ///
+    /// The report is the same whatever the number of threads, with one exception at a
+    /// limit: confirmations that need I/O share [`Limits::max_probe_bytes`], which is split
+    /// evenly between the ranges of a value searched at once, so which decoy spends it may
+    /// differ (a `value.search-limit` finding says so either way).
+    ///
+    /// ```
+    /// use dicom_sanitize::Validator;
+    ///
+    /// let data = std::fs::read("tests/data/pydicom/CT_small.dcm")?;
+    /// let deep = Validator::default().deep_scan(true);
+    /// let report = deep.search_threads(2).validate(&data);
+    /// assert_eq!(report, deep.validate(&data));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn search_threads(mut self, threads: usize) -> Self {
+        self.search_threads = threads;
         self
     }
 
@@ -132,7 +175,10 @@ impl Validator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
-        self.run(ReaderInput(reader))
+        self.run(ReaderInput {
+            reader,
+            shared: None,
+        })
     }
 
     /// The one body of every validation: classify the input, check its meta group, look where
@@ -187,7 +233,11 @@ impl Validator {
         {
             let mut positional =
                 crate::read::probe::PositionalFile::new(file).map_err(|e| Error::io(0, &e))?;
-            self.validate_reader(&mut positional)
+            let len = positional.len();
+            self.run(ReaderInput {
+                reader: &mut positional,
+                shared: Some(SharedInput::File { file, len }),
+            })
         }
         #[cfg(not(unix))]
         {

@@ -84,7 +84,7 @@ impl Run {
                 deep: validator.deep,
             },
             elements: ElementRules::default(),
-            values: ValueScan::new(validator.deep, &limits, preamble),
+            values: ValueScan::new(validator.deep, validator.search_threads, &limits, preamble),
             file: FileScan::new(file_len),
             meta_values: Vec::new(),
             unread: None,

@@ -85,14 +85,23 @@ const MAX_MARKS: usize = 256;
 
 impl ValueScan {
     /// The value scan of an input whose preamble is `preamble`.
-    pub(super) fn new(deep: bool, limits: &Limits, preamble: Option<PreambleKind>) -> Self {
+    pub(super) fn new(
+        deep: bool,
+        search_threads: usize,
+        limits: &Limits,
+        preamble: Option<PreambleKind>,
+    ) -> Self {
         let mut scan = ValueScan {
             deep,
             max_scan_len: limits.max_scan_len,
             payload: None,
             tiff_ifd: None,
             max_probe_bytes: limits.max_probe_bytes,
-            carriers: CarrierScan::new(limits.max_probe_bytes, limits.max_executable_headers),
+            carriers: CarrierScan::new(
+                limits.max_probe_bytes,
+                limits.max_executable_headers,
+                search_threads,
+            ),
             found: Vec::new(),
             pending: None,
             marks: Vec::new(),
@@ -179,7 +188,9 @@ impl ValueScan {
         };
         let mut found = std::mem::take(&mut self.found);
         found.clear();
-        let searching = self.carriers.search(walk, from, end, chunks, &mut found);
+        let searching = self
+            .carriers
+            .search_value(walk, from, end, chunks, &mut found);
         let result = searching.and_then(|()| {
             let head = head.get(..head_len).unwrap_or_default();
             let sniff = if sniffed {
@@ -278,7 +289,7 @@ impl ValueScan {
         found.clear();
         let searched =
             self.carriers
-                .search(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
+                .search_value(walk, pending.from, pending.to, |_, _, _| {}, &mut found);
         let result = searched.and_then(|()| {
             for confirmation in &found {
                 let (owner, path) = self.owner_in_pending(walk, &pending, confirmation.offset)?;

@@ -1045,3 +1045,87 @@ fn a_carrier_after_a_defined_length_sequence_is_named_at_its_depth() {
         }
     }
 }
+
+/// Where `search_threads(ranges)` cuts the search of a value whose element starts at `from`
+/// and ends at `end`: its first 64 KiB chunk is searched by the calling thread, the rest in
+/// `ranges` equal ranges.
+fn range_bounds(from: usize, end: usize, ranges: usize) -> Vec<usize> {
+    let head_end = from + 64 * 1024;
+    let step = (end - head_end) / ranges;
+    (1..ranges).map(|k| head_end + k * step).collect()
+}
+
+#[test]
+fn a_large_value_searched_by_several_threads_gives_the_report_of_one() {
+    // 20 MiB of noisy pixels, searched deep, and the same noise in a private value, searched
+    // by default: payloads at the value's start, across the first chunk's end and across
+    // the bounds of 2 and 3 ranges, at its end, after a run of decoys.
+    let elf = fixtures::elf_exit_42();
+    let pe = fixtures::pe_image();
+    let tar = fixtures::tar_archive();
+    let len = 20 << 20;
+    for pixel_data in [true, false] {
+        let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+        let at = fixtures::pixel_data_offset(&data);
+        data.truncate(at);
+        let tag = if pixel_data {
+            Tag(0x7FE0, 0x0010)
+        } else {
+            data.extend(fixtures::element(0x0099, 0x0010, b"LO", b"SANITIZE"));
+            PAYLOAD_TAG
+        };
+        let from = data.len();
+        let value_start = from + 12;
+        let end = value_start + len;
+        let mut value = noise(len, 7);
+        let mut planted = Vec::new();
+        let mut put = |offset: usize, bytes: &[u8]| {
+            value[offset - value_start..offset - value_start + bytes.len()].copy_from_slice(bytes);
+            planted.push(offset);
+        };
+        put(value_start + 100, &elf);
+        put(from + 64 * 1024 - 2, &pe);
+        for (k, bound) in range_bounds(from, end, 2)
+            .into_iter()
+            .chain(range_bounds(from, end, 3))
+            .enumerate()
+        {
+            // A tar's header before the bound and its `ustar` after it; ELF magics across it.
+            let bytes = if k == 1 { &tar } else { &elf };
+            let offset = if k == 1 { bound - 100 } else { bound - 2 };
+            put(offset, bytes);
+        }
+        put(end - elf.len() - 2, &elf);
+        let decoys = value_start + (7 << 20);
+        value[decoys - value_start..decoys - value_start + (1 << 20)]
+            .copy_from_slice(&b"MZ".repeat(1 << 19));
+        let vr = if pixel_data { b"OW" } else { b"OB" };
+        data.extend(fixtures::element(tag.group(), tag.element(), vr, &value));
+        drop(value);
+
+        let one = Validator::default().deep_scan(pixel_data);
+        let report = validated_everywhere(&data, one, "one thread");
+        let mut offsets: Vec<u64> = payload_findings(&report)
+            .into_iter()
+            .inspect(|f| assert_eq!(f.tag, Some(tag), "{f:?}"))
+            .map(|f| f.offset)
+            .collect();
+        offsets.sort_unstable();
+        planted.sort_unstable();
+        assert_eq!(
+            offsets,
+            planted.iter().map(|&o| o as u64).collect::<Vec<_>>(),
+            "pixel data: {pixel_data}: {:#?}",
+            report.findings
+        );
+        for threads in [2, 3, 8] {
+            let several = one.search_threads(threads);
+            let name = format!("{threads} threads");
+            assert_eq!(
+                validated_everywhere(&data, several, &name),
+                report,
+                "pixel data: {pixel_data}, {threads} threads"
+            );
+        }
+    }
+}

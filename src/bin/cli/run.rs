@@ -22,7 +22,8 @@ pub struct RunArgs {
     /// Also print a line for clean files, files that are not DICOM and skipped paths.
     #[arg(long, short)]
     pub verbose: bool,
-    /// Files processed at once (default: all cores).
+    /// Files processed at once; `scan` also searches a value of 8 MiB or more (Pixel Data, with
+    /// `--deep`) with this many threads (default: all cores).
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
 }

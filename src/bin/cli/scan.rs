@@ -29,7 +29,8 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(code) => return code,
     };
-    let validator = policy.validator();
+    // Threads also share the search of a large value (Pixel Data of a deep scan).
+    let validator = policy.validator().search_threads(args.run.jobs());
     let progress = Progress::new(args.run.quiet);
     let mut totals = Totals::default();
     let stdout = io::stdout();

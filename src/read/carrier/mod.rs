@@ -301,7 +301,7 @@ pub(crate) fn search(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod table_tests {

@@ -33,7 +33,7 @@ fn put(buf: &mut Vec<u8>, at: usize, bytes: &[u8]) {
 }
 
 /// A 64-bit little-endian ELF header for `machine` with one program header at 64.
-fn elf(machine: u16, p_type: u32) -> Vec<u8> {
+pub(crate) fn elf(machine: u16, p_type: u32) -> Vec<u8> {
     let mut b = vec![0u8; 64 + 56 + 16];
     put(&mut b, 0, b"\x7FELF\x02\x01\x01");
     put(&mut b, 16, &2u16.to_le_bytes()); // ET_EXEC
@@ -179,7 +179,7 @@ fn zip_directory_where_readers_find_it() {
 }
 
 /// A tar header for a file named `name`, with a correct checksum unless `corrupt`.
-fn tar(name: &str, corrupt: bool) -> Vec<u8> {
+pub(crate) fn tar(name: &str, corrupt: bool) -> Vec<u8> {
     let mut h = vec![0u8; 512];
     put(&mut h, 0, name.as_bytes());
     put(&mut h, 100, b"0000644\0");

@@ -1,0 +1,149 @@
+//! An input that several threads read at once: the bytes of an in-memory slice, or a file read
+//! with positional reads (`pread`), which share no cursor. Each thread copies the handle
+//! ([`SharedInput`] is `Copy + Send + Sync`) and reads the range it was given; nothing is
+//! locked and nothing is written.
+//!
+//! A `Read + Seek` input has one cursor and cannot be shared: it has no such handle, and what
+//! reads it stays on one thread.
+
+use std::io;
+
+use crate::read::cursor;
+use crate::read::probe::RandomAccess;
+
+/// A handle on the whole input that threads read concurrently.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SharedInput<'a> {
+    /// An input held in memory.
+    Slice(&'a [u8]),
+    /// A regular file of `len` bytes, read at any offset without moving its cursor.
+    #[cfg(unix)]
+    File {
+        /// The file.
+        file: &'a std::fs::File,
+        /// Its length when the validation started: bytes past it are not the input's.
+        len: u64,
+    },
+}
+
+impl<'a> SharedInput<'a> {
+    /// The bytes `[offset, offset + len)`, cut short at the input's end (empty past it):
+    /// borrowed from a slice, or read into `buf` from a file (whose bytes a concurrent
+    /// writer may have shortened: a short read is cut short too, never an error).
+    ///
+    /// # Errors
+    /// When a read of the file fails.
+    pub(crate) fn bytes_at<'b>(
+        &'b self,
+        offset: u64,
+        len: usize,
+        buf: &'b mut Vec<u8>,
+    ) -> io::Result<&'b [u8]> {
+        match self {
+            SharedInput::Slice(data) => {
+                let rest = cursor::tail_at(data, offset).unwrap_or_default();
+                Ok(rest.get(..len).unwrap_or(rest))
+            }
+            #[cfg(unix)]
+            SharedInput::File {
+                file,
+                len: file_len,
+            } => {
+                let len = usize::try_from(file_len.saturating_sub(offset))
+                    .unwrap_or(usize::MAX)
+                    .min(len);
+                buf.clear();
+                buf.resize(len, 0);
+                let mut filled = 0usize;
+                while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+                    let at = offset.saturating_add(filled as u64);
+                    match std::os::unix::fs::FileExt::read_at(*file, rest, at) {
+                        Ok(0) => break,
+                        Ok(n) => filled = filled.saturating_add(n),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                buf.truncate(filled);
+                Ok(buf)
+            }
+        }
+    }
+}
+
+/// Random reads of the whole input, one handle per thread: a slice's bytes are held in memory
+/// (free to a budget); a file's are read with I/O.
+impl RandomAccess for SharedInput<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            SharedInput::Slice(data) => <[u8]>::len(data) as u64,
+            #[cfg(unix)]
+            SharedInput::File { len, .. } => *len,
+        }
+    }
+
+    fn holds(&self, offset: u64, len: u64) -> bool {
+        match self {
+            SharedInput::Slice(data) => data.holds(offset, len),
+            #[cfg(unix)]
+            SharedInput::File { .. } => false,
+        }
+    }
+
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        match self {
+            SharedInput::Slice(data) => data.read_exact_at(offset, buf),
+            #[cfg(unix)]
+            SharedInput::File { file, len } => {
+                if !cursor::range_within(offset, buf.len() as u64, *len) {
+                    return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+                }
+                std::os::unix::fs::FileExt::read_exact_at(*file, buf, offset)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_and_files_give_the_same_bytes_cut_at_the_end() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &data).unwrap();
+        let inputs = [
+            SharedInput::Slice(&data),
+            SharedInput::File {
+                file: &file,
+                len: 1000,
+            },
+        ];
+        for input in inputs {
+            let mut buf = Vec::new();
+            assert_eq!(input.bytes_at(10, 5, &mut buf).unwrap(), &data[10..15]);
+            assert_eq!(input.bytes_at(990, 64, &mut buf).unwrap(), &data[990..]);
+            assert!(input.bytes_at(1000, 64, &mut buf).unwrap().is_empty());
+            assert!(input.bytes_at(u64::MAX, 64, &mut buf).unwrap().is_empty());
+            let mut reader = input;
+            let mut four = [0u8; 4];
+            reader.read_exact_at(996, &mut four).unwrap();
+            assert_eq!(four, data[996..]);
+            assert!(reader.read_exact_at(997, &mut four).is_err());
+            assert_eq!(RandomAccess::len(&reader), 1000);
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_than_its_recorded_length_reads_short() {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &[7u8; 100]).unwrap();
+        let input = SharedInput::File {
+            file: &file,
+            len: 200,
+        };
+        let mut buf = Vec::new();
+        assert_eq!(input.bytes_at(90, 50, &mut buf).unwrap(), &[7u8; 10]);
+    }
+}
