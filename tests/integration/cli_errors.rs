@@ -11,7 +11,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::cli::{effective_uid, json_lines, run_unprivileged};
+use crate::cli::{effective_uid, json_lines, run, run_unprivileged};
 use crate::fixtures;
 
 /// The unprivileged user [`run_unprivileged`] runs as when the tests run as root.
@@ -254,4 +254,58 @@ fn every_error_names_its_file_and_the_run_goes_on() {
     }
     holder.unlock().unwrap();
     std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `fix --in-place --allow-read-only` replaces a read-only file (its folder is writable) with
+/// either policy, and the new file keeps the mode and the owner: it is still read-only.
+/// Without the flag the file is refused and left as it is.
+#[test]
+fn allow_read_only_replaces_a_read_only_file_and_keeps_it_read_only() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = shared_dir();
+    let (pe, _) = fixtures::pe_polyglot();
+    for policy in ["zero", "strip"] {
+        let path = dir.path().join(format!("{policy}.dcm"));
+        write_owned(&path, &pe, 0o444);
+        let before = std::fs::metadata(&path).unwrap();
+        let args = ["fix", "--in-place", "--json", "--policy", policy];
+        let refused = run_unprivileged(&[&args[..], &[path.to_str().unwrap()]].concat());
+        assert_eq!(refused.status.code(), Some(2), "{policy}: {refused:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), pe);
+
+        let allowed = [&args[..], &["--allow-read-only", path.to_str().unwrap()]].concat();
+        let output = run_unprivileged(&allowed);
+        assert_eq!(output.status.code(), Some(1), "{policy}: {output:?}");
+        assert_eq!(json_lines(&output)[0]["fix"]["action"], policy);
+        let expected = match policy {
+            "zero" => dicom_sanitize::Policy::builder()
+                .preamble(dicom_sanitize::PreambleAction::Zero)
+                .build()
+                .unwrap(),
+            _ => dicom_sanitize::Policy::strip(),
+        }
+        .sanitize(&pe)
+        .unwrap()
+        .to_vec();
+        assert_eq!(std::fs::read(&path).unwrap(), expected, "{policy}");
+        let after = std::fs::metadata(&path).unwrap();
+        assert_eq!(after.permissions().mode() & 0o7777, 0o444, "{policy}");
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no debris"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+    // The flag only goes with --in-place.
+    let out = dir.path().join("out");
+    let misuse = run(&[
+        "fix",
+        "--output",
+        out.to_str().unwrap(),
+        "--allow-read-only",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(misuse.status.code(), Some(2), "{misuse:?}");
 }

@@ -28,6 +28,10 @@ pub struct FixArgs {
     /// Write sanitized copies into DIR, mirroring the input tree; inputs are not modified.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// With --in-place, also replace files you may not write (read-only files in a folder you
+    /// may write), keeping their mode; refused by default.
+    #[arg(long, conflicts_with = "output")]
+    allow_read_only: bool,
     /// Overwrite existing files under --output.
     #[arg(long, requires = "output")]
     force: bool,
@@ -121,7 +125,8 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
     let file = open_regular(path, false).map_err(|e| e.to_string())?;
     let review = policy
         .review_opened(file, path)
-        .map_err(|e| e.error.to_string())?;
+        .map_err(|e| e.error.to_string())?
+        .allow_read_only(args.allow_read_only);
     if !review.report().layout.is_dicom() {
         return Ok(Done::Skipped(review.into_report()));
     }
@@ -169,10 +174,21 @@ fn apply(args: &FixArgs, review: &FileReview, dest: Option<&Path>) -> Result<App
         }
         Some(dest) => copy_out(review, dest, args.force, args.sync).map(Applied::Written),
         // Writing just the preamble keeps the file (and its hard links); a plan that strips
-        // or truncates replaces the file atomically and durably instead.
-        None if review.keeps_length() => write_in_place(review, args.sync)
-            .map(Applied::Written)
-            .map_err(message),
+        // or truncates replaces the file atomically and durably instead, as does one for a
+        // file we may not write, when allowed.
+        None if review.keeps_length() => match write_in_place(review, args.sync) {
+            Err(FileError {
+                error:
+                    Error::Io {
+                        kind: io::ErrorKind::PermissionDenied,
+                        ..
+                    },
+                ..
+            }) if args.allow_read_only => review.replace(),
+            written => written,
+        }
+        .map(Applied::Written)
+        .map_err(message),
         None => review.replace().map(Applied::Written).map_err(message),
     }
 }
