@@ -155,6 +155,15 @@ pub(crate) fn check_writable(path: &Path) -> Result<(), FileError> {
 /// refusal (permissions, an immutable or append-only file, a read-only mount) says so and
 /// that the file was left as it is; any other error is passed on.
 pub(crate) fn not_writable(path: &Path, err: &io::Error) -> FileError {
+    refused(path, err, "written")
+}
+
+/// As [`not_writable`], for a new file that could not be renamed over the file at `path`.
+fn not_replaceable(path: &Path, err: &io::Error) -> FileError {
+    refused(path, err, "replaced")
+}
+
+fn refused(path: &Path, err: &io::Error, what: &str) -> FileError {
     let refused = matches!(
         err.kind(),
         io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
@@ -171,7 +180,7 @@ pub(crate) fn not_writable(path: &Path, err: &io::Error) -> FileError {
     };
     #[cfg(not(unix))]
     let hint = "";
-    let message = format!("the file may not be written ({err}){hint}: it was left as it is");
+    let message = format!("the file may not be {what} ({err}){hint}: it was left as it is");
     FileError::io(path, &io::Error::new(err.kind(), message))
 }
 
@@ -248,7 +257,7 @@ pub(crate) fn replace_atomically(
         }
         drop(temp);
         before_rename()?;
-        fs::rename(&temp_path, dest).map_err(io_error)
+        fs::rename(&temp_path, dest).map_err(|e| not_replaceable(dest, &e))
     })();
     if let Err(err) = result {
         let _ = fs::remove_file(&temp_path);

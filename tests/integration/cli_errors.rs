@@ -309,3 +309,72 @@ fn allow_read_only_replaces_a_read_only_file_and_keeps_it_read_only() {
     ]);
     assert_eq!(misuse.status.code(), Some(2), "{misuse:?}");
 }
+
+/// Clears a file attribute set with `chattr` when dropped, so that a failing test leaves
+/// nothing the temporary folder cannot remove.
+struct Attribute<'a>(&'a Path, &'static str);
+
+impl Attribute<'_> {
+    /// Sets `flag` (`+i`, `+a`) on `path`; `None` when `chattr` or the file system cannot.
+    fn set<'a>(path: &'a Path, flag: &'static str) -> Option<Attribute<'a>> {
+        let set = std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(path)
+            .status();
+        set.is_ok_and(|status| status.success())
+            .then_some(Attribute(path, flag))
+    }
+}
+
+impl Drop for Attribute<'_> {
+    fn drop(&mut self) {
+        let clear = self.1.replace('+', "-");
+        let _ = std::process::Command::new("chattr")
+            .arg(clear)
+            .arg(self.0)
+            .status();
+    }
+}
+
+/// Files the kernel lets no one change, root included (`chattr +i` immutable, `chattr +a`
+/// append-only), are refused by both policies, also with `--allow-read-only`: a clear error
+/// naming the file, the original intact, no temporary file left, exit 2.
+#[test]
+fn immutable_and_append_only_files_are_refused_by_every_policy() {
+    if effective_uid() != 0 {
+        eprintln!("skipped: only root may set immutable and append-only attributes");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (pe, _) = fixtures::pe_polyglot();
+    for flag in ["+i", "+a"] {
+        let path = dir.path().join(format!("attribute{flag}.dcm"));
+        std::fs::write(&path, &pe).unwrap();
+        let Some(_attribute) = Attribute::set(&path, flag) else {
+            eprintln!("skipped: chattr {flag} failed (no chattr, or not on this file system)");
+            continue;
+        };
+        for policy in ["zero", "strip"] {
+            for allow in [&[][..], &["--allow-read-only"][..]] {
+                let args = ["fix", "--in-place", "--json", "--policy", policy];
+                let output = run(&[&args[..], allow, &[path.to_str().unwrap()]].concat());
+                let case = format!("chattr {flag}, {policy} {allow:?}");
+                assert_eq!(output.status.code(), Some(2), "{case}: {output:?}");
+                let records = json_lines(&output);
+                assert_eq!(records[0]["status"], "flagged", "{case}");
+                assert_eq!(records[0]["fix"]["action"], "error", "{case}");
+                let error = records[0]["error"].as_str().unwrap();
+                assert!(
+                    error.contains("immutable or append-only"),
+                    "{case}: {error}"
+                );
+                assert_eq!(std::fs::read(&path).unwrap(), pe, "{case}");
+                assert_eq!(
+                    std::fs::read_dir(dir.path()).unwrap().count(),
+                    if flag == "+i" { 1 } else { 2 },
+                    "{case}: no temporary file left"
+                );
+            }
+        }
+    }
+}
