@@ -294,7 +294,7 @@ pub(crate) fn rewrite(
         return Ok(outcome);
     }
     let meta = source.metadata().map_err(|e| FileError::io(from, &e))?;
-    let keep = Keep::from_metadata(&meta, durable);
+    let keep = Keep::of(source, &meta, durable).map_err(|e| FileError::io(from, &e))?;
     if mode == Rewrite::ReplaceDurably {
         check_writable(to)?;
     }

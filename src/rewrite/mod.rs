@@ -10,10 +10,12 @@
 //! - `input`: what a policy decides from, gathered once for every kind of input; `plan`: the
 //!   decision laid out as the output splice and its outcome.
 //! - `sinks`, `stream`, `fs`: the plan written to buffers, `Write`, `Bytes`, streams and
-//!   files, `replace` replacing a file without losing what others write; `review`: a file's
-//!   report and its plan from one read.
+//!   files, `replace` replacing a file without losing what others write (`attributes`: the
+//!   extended attributes and ACLs it keeps); `review`: a file's report and its plan from one
+//!   read.
 //! - `verdict`: a report joined to the action of a policy (the JSON report).
 
+mod attributes;
 pub(crate) mod builder;
 pub(crate) mod conformance;
 pub(crate) mod fs;

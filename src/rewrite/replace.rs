@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
+use crate::rewrite::attributes::Attributes;
 use crate::rewrite::fs::FileError;
 
 /// What a file was when it was read: which file, how long, and when it was last modified or
@@ -185,30 +186,38 @@ fn refused(path: &Path, err: &io::Error, what: &str) -> FileError {
 }
 
 /// What a new file takes over from the one it replaces: its mode, and (when it replaces the
-/// input itself) its owner and group.
+/// input itself) its owner, group and extended attributes.
 #[derive(Debug, Clone)]
 pub(crate) struct Keep {
     permissions: fs::Permissions,
     #[cfg(unix)]
     owner: Option<(u32, u32)>,
+    attributes: Attributes,
 }
 
 impl Keep {
-    pub(crate) fn from_metadata(meta: &fs::Metadata, owner: bool) -> Self {
+    /// What to keep of `source`, whose metadata is `meta`: its owner, group and extended
+    /// attributes too when `replaced` (the new file takes its place).
+    pub(crate) fn of(source: &File, meta: &fs::Metadata, replaced: bool) -> io::Result<Self> {
         #[cfg(not(unix))]
-        let _ = owner;
-        Keep {
+        let _ = replaced;
+        Ok(Keep {
             permissions: meta.permissions(),
             #[cfg(unix)]
-            owner: owner.then(|| {
+            owner: replaced.then(|| {
                 use std::os::unix::fs::MetadataExt;
                 (meta.uid(), meta.gid())
             }),
-        }
+            attributes: if replaced {
+                Attributes::of(source)?
+            } else {
+                Attributes::default()
+            },
+        })
     }
 
-    /// Applies the owner, group and mode to `file`. Fails when the owner or group cannot be
-    /// kept (a user who may write a file they do not own cannot give a new file away): the
+    /// Applies the owner, group, extended attributes and mode to `file`. Fails when one cannot
+    /// be kept (a user who may write a file they do not own cannot give a new file away): the
     /// file is then not replaced.
     fn apply(&self, file: &File) -> io::Result<()> {
         #[cfg(unix)]
@@ -227,6 +236,9 @@ impl Keep {
                 })?;
             }
         }
+        // After the owner (changing it drops file capabilities), before the mode (the owner
+        // may not write user attributes of a read-only file; the mode then matches the ACL).
+        self.attributes.apply(file)?;
         // After the owner: changing it clears set-user-ID and set-group-ID bits.
         file.set_permissions(self.permissions.clone())
     }

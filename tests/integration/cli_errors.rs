@@ -378,3 +378,75 @@ fn immutable_and_append_only_files_are_refused_by_every_policy() {
         }
     }
 }
+
+/// An extended attribute the user cannot copy refuses the replacement rather than being
+/// dropped: a file with a file capability (`security.capability`, which only a process with
+/// `CAP_SETFCAP` may set) is left as it is, attribute and all, when an unprivileged owner
+/// strips it.
+#[test]
+fn an_attribute_that_cannot_be_kept_refuses_the_replacement() {
+    if effective_uid() != 0 {
+        eprintln!("skipped: only root may give a file a capability");
+        return;
+    }
+    let dir = shared_dir();
+    let (pe, _) = fixtures::pe_polyglot();
+    let path = dir.path().join("capable.dcm");
+    write_owned(&path, &pe, 0o644);
+    // cap_net_raw, permitted and effective (VFS_CAP_REVISION_2).
+    let capability = "0x0100000200200000000000000000000000000000";
+    let getcap = || {
+        std::process::Command::new("getfattr")
+            .args(["--only-values", "-n", "security.capability"])
+            .arg(&path)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| output.stdout)
+    };
+    let set = std::process::Command::new("setfattr")
+        .args(["-n", "security.capability", "-v", capability])
+        .arg(&path)
+        .status();
+    if !set.is_ok_and(|status| status.success()) {
+        assert!(
+            std::env::var_os("DICOM_SANITIZE_REQUIRE_TOOLS").is_none(),
+            "setfattr (attr) is needed"
+        );
+        eprintln!("skipped: no setfattr, or no file capabilities on this file system");
+        return;
+    }
+    let before = getcap().unwrap();
+    let output = run_unprivileged(&[
+        "fix",
+        "--in-place",
+        "--json",
+        "--policy",
+        "strip",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let error = json_lines(&output)[0]["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("cannot keep the extended attribute security.capability"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), pe);
+    assert_eq!(getcap().unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no debris"
+    );
+    // Root may keep it.
+    let output = run(&[
+        "fix",
+        "--in-place",
+        "--policy",
+        "strip",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), &pe[132..]);
+    assert_eq!(getcap().unwrap(), before);
+}
