@@ -48,9 +48,7 @@ impl Policy {
             .import("json")?
             .call_method1("dumps", (settings,))?
             .extract()?;
-        let config: PolicyConfig = serde_json::from_str(&text)
-            .map_err(|e| errors::other("invalid-policy", format!("invalid policy: {e}"), None))?;
-        from_config(config, None)
+        Self::from_json(&text)
     }
 
     /// The policy of a policy file: JSON for a ``.json`` name, TOML otherwise (as
@@ -116,6 +114,26 @@ impl Policy {
             .map_err(|e| errors::file_error(&e))
     }
 
+    /// The policy of a policy file's JSON text (used by pickling).
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        let config: PolicyConfig = serde_json::from_str(text)
+            .map_err(|e| errors::other("invalid-policy", format!("invalid policy: {e}"), None))?;
+        from_config(config, None)
+    }
+
+    /// The policy file's JSON text of this policy.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&PolicyConfig::from(&self.inner))
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
+    /// Pickling: the policy from its JSON text.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let rebuild = slf.get_type().getattr("from_json")?;
+        Ok((rebuild, (slf.get().to_json()?,)))
+    }
+
     /// The DICOM Conformance Statement text describing this policy.
     fn conformance_statement(&self) -> String {
         self.inner.conformance_statement()
@@ -123,22 +141,22 @@ impl Policy {
 
     /// The policy's settings, as a policy file holds them.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = serde_json::to_string(&PolicyConfig::from(&self.inner))
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        py.import("json")?.call_method1("loads", (text,))
+        py.import("json")?.call_method1("loads", (self.to_json()?,))
     }
 
     fn __repr__(&self) -> String {
         let config = PolicyConfig::from(&self.inner);
         format!(
-            "Policy(preamble={:?}, trailing={:?}, reject_at={:?}, deep={})",
+            "Policy(preamble={:?}, trailing={:?}, reject_at={}, deep={})",
             config.preamble.as_str(),
             serde_json::to_value(config.trailing)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
-            config.reject_at.map(|s| s.as_str()),
-            config.deep
+            config
+                .reject_at
+                .map_or_else(|| "None".to_owned(), |s| format!("{:?}", s.as_str())),
+            if config.deep { "True" } else { "False" }
         )
     }
 }
