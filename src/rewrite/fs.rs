@@ -276,9 +276,12 @@ pub(crate) fn reopen_and_write_in_place(
 /// files when the destination is the input itself.
 ///
 /// Replacing the input refuses a file the user may not write (unless `mode` is
-/// [`Rewrite::ReplaceReadOnly`]), keeps its owner, group and mode, and, right before the rename, refuses with [`Error::Changed`] if the input is no
-/// longer as it was read (a process appended to it, say), so that what it wrote is never
-/// dropped. A copy is refused the same way when its source changed while it was copied.
+/// [`Rewrite::ReplaceReadOnly`]), keeps its owner, group, mode and extended attributes, and,
+/// right before the rename, refuses with [`Error::Changed`] if the input is no longer as it
+/// was read (a process appended to it, say), so that what it wrote is never dropped; a write
+/// that lands between that check and the rename is found after it and reported (see
+/// [`Snapshot::check_replaced`]). A copy is refused the same way when its source changed while
+/// it was copied.
 pub(crate) fn rewrite(
     source: &File,
     read_as: &Snapshot,
@@ -310,10 +313,14 @@ pub(crate) fn rewrite(
         |temp| write(temp, source, plan.splice()),
         || read_as.check(source, from, durable.then_some(to)),
     );
+    let checked = match replaced {
+        Ok(()) if durable => read_as.check_replaced(source, from),
+        replaced => replaced,
+    };
     if durable {
         unlock(source);
     }
-    replaced?;
+    checked?;
     Ok(outcome)
 }
 

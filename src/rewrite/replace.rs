@@ -101,6 +101,30 @@ impl Snapshot {
     }
 }
 
+impl Snapshot {
+    /// After the file open as `source` (named `path`) was replaced by a new one: fails unless
+    /// its length and modification time are still as this snapshot says (its change time
+    /// moved: the rename unlinked it). A writer that takes no lock and writes between the last
+    /// [`Snapshot::check`] and the rename writes to the replaced file; that cannot be undone,
+    /// but it is reported, never silent.
+    pub(crate) fn check_replaced(&self, source: &File, path: &Path) -> Result<(), FileError> {
+        let now = Snapshot::of(source).map_err(|e| FileError::io(path, &e))?;
+        let what = if self.len != now.len {
+            "its length"
+        } else if self.modified != now.modified {
+            "its modification time"
+        } else {
+            return Ok(());
+        };
+        let message = format!(
+            "the file was written to while it was replaced ({what} changed after the last \
+             check): the sanitized file is in place, but what was written between that check \
+             and the rename went to the replaced file and is not in it"
+        );
+        Err(FileError::io(path, &io::Error::other(message)))
+    }
+}
+
 /// Takes an exclusive advisory lock (`flock`) on `file`, the file at `path`, for as long as it
 /// stays open or until [`unlock`]: refused when another process holds a lock on it. A writer
 /// that takes the same lock before writing (and checks, once it has it, that its path still
@@ -315,5 +339,43 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     {
         let _ = dir;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A write after the last check, which went to the replaced file, is found by the check
+    /// after the rename; a file left alone passes.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_write_between_the_last_check_and_the_rename_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.dcm");
+        fs::write(&path, b"original").unwrap();
+        let source = File::open(&path).unwrap();
+        let read_as = Snapshot::of(&source).unwrap();
+        read_as.check(&source, &path, Some(&path)).unwrap();
+        // The rename unlinks the original: its change time moves, nothing else.
+        fs::write(dir.path().join("new.dcm"), b"new").unwrap();
+        fs::rename(dir.path().join("new.dcm"), &path).unwrap();
+        read_as.check_replaced(&source, &path).unwrap();
+        // An unlocked writer that opened the original before the rename writes to it after.
+        let mut writer = OpenOptions::new()
+            .append(true)
+            .open(format!(
+                "/proc/self/fd/{}",
+                std::os::fd::AsRawFd::as_raw_fd(&source)
+            ))
+            .unwrap();
+        writer.write_all(b" and more").unwrap();
+        let err = read_as.check_replaced(&source, &path).unwrap_err();
+        assert_eq!(err.path, path);
+        assert!(err
+            .to_string()
+            .contains("written to while it was replaced (its length"));
     }
 }

@@ -6,6 +6,8 @@ mod carriers;
 mod cli;
 #[cfg(feature = "cli")]
 mod cli_errors;
+#[cfg(feature = "cli")]
+mod cli_writers;
 mod consumers;
 mod fixtures;
 mod reader;
