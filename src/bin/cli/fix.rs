@@ -167,9 +167,9 @@ fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result
 /// Writes the reviewed file's sanitized content: to `dest` under `--output`, else into the
 /// file itself.
 fn apply(args: &FixArgs, review: &FileReview, dest: Option<&Path>) -> Result<Applied, String> {
-    let message = |err: FileError| message(review.path(), &err);
+    let describe = |err: FileError| message(review.path(), &err);
     match dest {
-        Some(dest) if review.output_matches(dest).map_err(message)? => {
+        Some(dest) if review.output_matches(dest).map_err(describe)? => {
             Ok(Applied::Existing(dest.to_path_buf()))
         }
         Some(dest) => copy_out(review, dest, args.force, args.sync).map(Applied::Written),
@@ -188,8 +188,8 @@ fn apply(args: &FixArgs, review: &FileReview, dest: Option<&Path>) -> Result<App
             written => written,
         }
         .map(Applied::Written)
-        .map_err(message),
-        None => review.replace().map(Applied::Written).map_err(message),
+        .map_err(describe),
+        None => review.replace().map(Applied::Written).map_err(describe),
     }
 }
 
