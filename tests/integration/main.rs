@@ -3,6 +3,7 @@
 
 mod benign_controls;
 mod carrier_fixtures;
+mod carrier_matrix;
 mod carrier_proofs;
 mod carrier_table;
 mod carriers;
