@@ -9,6 +9,8 @@ mod carrier_table;
 mod carriers;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_errors;
 mod consumers;
 mod fixtures;
 mod reader;
