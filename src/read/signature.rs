@@ -146,6 +146,36 @@ fn java_version(bytes: &[u8]) -> bool {
     cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|n| n >= 45)
 }
 
+/// A Java class file's start as the JVM's class parser reads it: a major version it loads
+/// (45, Java 1.0, to 80), a minor version of 0 or 0xFFFF (preview) from Java 12 (major 56) on,
+/// at least one constant, and a first constant of a defined tag whose indices name entries
+/// of the pool. A vendor's `CA FE BA BE` followed by other data is no class.
+fn java_class(bytes: &[u8]) -> bool {
+    let u16_at = |at: u64| cursor::u16_at(bytes, at, cursor::Endian::Big);
+    let (Some(minor), Some(major), Some(count), Some([tag])) = (
+        u16_at(4),
+        u16_at(6),
+        u16_at(8),
+        cursor::array_at::<1>(bytes, 10),
+    ) else {
+        return false;
+    };
+    let index = |at: u64| u16_at(at).is_some_and(|i| i >= 1 && i < count);
+    let version = (45..=80).contains(&major) && (major < 56 || matches!(minor, 0 | 0xFFFF));
+    let constant = match tag {
+        // Utf8 (a length), Integer, Float, Long, Double.
+        1 | 3..=6 => true,
+        // Class, String, MethodType, Module, Package: one index.
+        7 | 8 | 16 | 19 | 20 => index(11),
+        // Field, method and interface method references, NameAndType, (Invoke)Dynamic.
+        9..=12 | 17 | 18 => index(11) && index(13),
+        // MethodHandle: a reference kind (1 to 9), then an index.
+        15 => cursor::array_at::<1>(bytes, 11).is_some_and(|[k]| (1..=9).contains(&k)) && index(12),
+        _ => false,
+    };
+    version && count >= 2 && constant
+}
+
 /// The ELF magic, `7F 45 4C 46`.
 pub(crate) const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
@@ -414,9 +444,7 @@ pub(crate) fn value_payload(bytes: &[u8], value_len: u64) -> Option<Payload> {
         }
         Format::Wasm => cursor::slice_at(bytes, 4, 4) == Some(&[1, 0, 0, 0][..]),
         Format::Cab => cursor::slice_at(bytes, 4, 4) == Some(&[0, 0, 0, 0][..]),
-        Format::JavaClass => {
-            cursor::u32_at(bytes, 4, cursor::Endian::Big).is_some_and(|v| (45..=100).contains(&v))
-        }
+        Format::JavaClass => java_class(bytes),
         Format::Zstd => value_len >= 9,
         _ => true,
     };
@@ -632,6 +660,34 @@ mod tests {
         );
         assert_eq!(value_payload(&macho, 10), None);
         assert_eq!(value_payload(&[0u8; 64], 64), None);
+    }
+
+    #[test]
+    fn a_java_class_by_the_class_parser_rules() {
+        // Java 8 (52.0), 30 constants, the first a method reference to entries 6 and 18.
+        let class = [0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 52, 0, 30, 10, 0, 6, 0, 18];
+        let java = Some(Payload::Executable(Format::JavaClass));
+        assert_eq!(value_payload(&class, 100), java);
+        // 45.3 (Java 1.1) has a minor version; from 56 on only 0 and 0xFFFF (preview).
+        let mut old = class;
+        old[4..8].copy_from_slice(&[0, 3, 0, 45]);
+        assert_eq!(value_payload(&old, 100), java);
+        let mut preview = class;
+        preview[4..8].copy_from_slice(&[0xFF, 0xFF, 0, 65]);
+        assert_eq!(value_payload(&preview, 100), java);
+        let refused: [(usize, &[u8]); 6] = [
+            (4, &[0, 3, 0, 65]), // a minor version Java 21 refuses
+            (6, &[0, 44]),       // before Java 1.0
+            (8, &[0, 1]),        // no constant
+            (10, &[2]),          // an undefined tag
+            (11, &[0, 30]),      // an index past the pool
+            (13, &[0, 0]),       // index 0
+        ];
+        for (at, bytes) in refused {
+            let mut bad = class;
+            bad[at..at + bytes.len()].copy_from_slice(bytes);
+            assert_ne!(value_payload(&bad, 100), java, "{bad:?}");
+        }
     }
 
     #[test]

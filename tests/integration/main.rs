@@ -1,6 +1,11 @@
 //! Integration tests over real files no one here wrote (pydicom's test data, committed under
 //! tests/data with its licence) and hostile fixtures that the tests build from them.
 
+mod benign_controls;
+mod carrier_fixtures;
+mod carrier_matrix;
+mod carrier_proofs;
+mod carrier_table;
 mod carriers;
 #[cfg(feature = "cli")]
 mod cli;
@@ -13,3 +18,4 @@ mod fixtures;
 mod reader;
 mod sanitize;
 mod validate;
+mod walk_stops;

@@ -31,6 +31,11 @@ pub(super) fn pe_signature_at(walk: &mut Walk<'_>, at: u64) -> Result<bool, Erro
 /// finding; `pe` says whether `e_lfanew` leads to `PE\0\0` inside the value.
 pub(super) fn sniff(e: &Element, head: &[u8], len: u64, pe: bool) -> Option<(Payload, Finding)> {
     let payload = signature::value_payload(head, len)?;
+    // `CA FE BA BE` and a small count is a universal binary only when dyld's rules find its
+    // slices (vendors use the magic too): the search reports it confirmed, never the sniff.
+    if payload == Payload::Executable(Format::MachOFat) {
+        return None;
+    }
     // `MZ` is common in binary data: report it only when `e_lfanew` leads to `PE\0\0`.
     let confirmed = payload == Payload::Executable(Format::Pe);
     if confirmed && !pe {
