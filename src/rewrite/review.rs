@@ -158,6 +158,17 @@ impl FileReview {
         }
     }
 
+    /// The plan, or the policy's refusal.
+    pub(crate) fn planned(&self) -> Result<&Plan, &Error> {
+        self.plan.as_ref()
+    }
+
+    /// Fails with [`Error::Changed`], naming the path, unless the open file is still as it was
+    /// when it was reviewed (same file, length, modification and change times).
+    pub(crate) fn check_unchanged(&self) -> Result<(), FileError> {
+        self.read_as.check(&self.file, &self.path, None)
+    }
+
     /// The plan, or the policy's refusal naming the path.
     fn plan(&self) -> Result<&Plan, FileError> {
         self.plan
