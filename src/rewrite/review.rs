@@ -102,7 +102,11 @@ impl Policy {
     ) -> Result<FileReview, FileError> {
         let path = path.as_ref();
         let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
-        let input = OpenFile::with_len(&file, read_as.len());
+        let input = if read_as.is_regular() {
+            OpenFile::regular(&file, read_as.len())
+        } else {
+            OpenFile::with_len(&file, read_as.len()) // refused by validation's own check
+        };
         let (report, plan) = self
             .review_input(input)
             .map_err(|e| FileError::new(path, e))?;
