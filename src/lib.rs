@@ -58,12 +58,15 @@
 //!   [`Policy::sanitize`], [`Policy::sanitize_bytes`], [`Policy::sanitize_reader`],
 //!   [`Policy::sanitize_in_place`], [`Policy::sanitize_file`], [`Policy::sanitize_file_to`];
 //!   [`Policy::review_file`] for a file's report and its sanitization from one read.
+//! * Opening with dicom-object (feature `dicom-object`): [`open_file`], [`from_reader`],
+//!   [`from_bytes`] and [`OpenFileOptions`], giving an [`Opened`] object or an [`OpenError`].
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
 //! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
 //! without it too); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
-//! invariants the fuzz targets check.
+//! invariants the fuzz targets check; `dicom-object` opens untrusted files with dicom-object
+//! through the crate's walk and policy.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -90,6 +93,8 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limits;
+#[cfg(feature = "dicom-object")]
+mod open;
 mod read;
 mod rewrite;
 mod severity;
@@ -98,6 +103,11 @@ mod validate;
 
 pub use error::{Error, LimitKind, Rejection, Result, Structure, VrBytes};
 pub use limits::Limits;
+#[cfg(feature = "dicom-object")]
+pub use open::{
+    from_bytes, from_reader, open_file, OpenError, OpenFileOptions, Opened,
+    MAX_DEPTH as OPEN_MAX_DEPTH,
+};
 pub use read::encoding::{Encoding, TransferSyntax};
 pub use read::executable::ExecutableInfo;
 pub use read::inspection::{Classification, Inspection, Prefix};

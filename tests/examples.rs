@@ -48,6 +48,7 @@ fn examples() -> &'static HashMap<String, PathBuf> {
             ("deflate", cfg!(feature = "deflate")),
             ("serde", cfg!(feature = "serde")),
             ("cli", cfg!(feature = "cli")),
+            ("dicom-object", cfg!(feature = "dicom-object")),
         ];
         if known.iter().all(|(_, on)| *on) {
             cargo.arg("--all-features");
@@ -431,5 +432,46 @@ mod validate_json {
         assert_code(&example, 2);
         assert_eq!(example.status.code(), cli.status.code());
         assert_eq!(text(&example.stdout), text(&cli.stdout));
+    }
+}
+
+#[cfg(feature = "dicom-object")]
+mod open_untrusted {
+    use super::*;
+
+    #[test]
+    fn opens_every_sample_with_a_hostile_preamble_zeroed() {
+        let output = run("open_untrusted", &[], b"");
+        assert_code(&output, 0);
+        let stdout = text(&output.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), SAMPLES.len(), "{stdout}");
+        for (line, (name, modality, preamble)) in lines.iter().zip([
+            ("pe_polyglot.dcm", "CT", "preamble pe (zero)"),
+            ("script_polyglot.dcm", "MR", "preamble script (zero)"),
+            ("dual_personality.dcm", "CT", "preamble tiff (keep-tiff)"),
+            ("clean.dcm", "RTPLAN", "preamble zero (none)"),
+        ]) {
+            assert!(line.contains(name) && line.contains(": opened: "), "{line}");
+            assert!(line.contains(&format!("modality {modality:?}")), "{line}");
+            assert!(line.contains(preamble), "{line}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_huge_length_with_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let hostile = dir.path().join("hostile.dcm");
+        let mut data = read(&sample("clean.dcm"));
+        data.truncate(1000); // cut inside an element: its length runs past the end
+        std::fs::write(&hostile, &data).unwrap();
+        let output = run("open_untrusted", &[&sample("clean.dcm"), &hostile], b"");
+        assert_code(&output, 1);
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains("clean.dcm: opened"), "{stdout}");
+        assert!(
+            stdout.contains("hostile.dcm: refused (structure.length-past-end) at offset Some("),
+            "{stdout}"
+        );
     }
 }

@@ -186,6 +186,14 @@ impl<'f> PositionalFile<'f> {
 }
 
 #[cfg(unix)]
+impl<'f> PositionalFile<'f> {
+    /// A reader over `file`, a regular file `len` bytes long (from a `stat` the caller made).
+    pub(crate) fn regular(file: &'f std::fs::File, len: u64) -> Self {
+        PositionalFile { file, pos: 0, len }
+    }
+}
+
+#[cfg(unix)]
 impl PositionalFile<'_> {
     /// The file's length when it was opened.
     pub(crate) fn len(&self) -> u64 {

@@ -117,7 +117,11 @@ impl<'a, R: Read + Seek> PlanInput<'a> for Reader<'_, R> {
 /// An open file, read with positional reads (`pread`) that leave its cursor alone and spare
 /// the seeks.
 #[cfg(unix)]
-pub(crate) struct OpenFile<'f>(FileAt<'f>);
+pub(crate) struct OpenFile<'f> {
+    at: FileAt<'f>,
+    /// Whether a `stat` already showed a regular file (validation then spares its own).
+    regular: bool,
+}
 
 #[cfg(unix)]
 impl<'f> OpenFile<'f> {
@@ -129,22 +133,39 @@ impl<'f> OpenFile<'f> {
 
     /// The input `file` holds, `len` bytes long (from a `stat` the caller made).
     pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
-        OpenFile(FileAt { file, len })
+        OpenFile {
+            at: FileAt { file, len },
+            regular: false,
+        }
+    }
+
+    /// The input `file` holds, a regular file `len` bytes long (from a `stat` the caller
+    /// made).
+    pub(crate) fn regular(file: &'f File, len: u64) -> Self {
+        OpenFile {
+            at: FileAt { file, len },
+            regular: true,
+        }
     }
 }
 
 #[cfg(unix)]
 impl<'a> PlanInput<'a> for OpenFile<'_> {
     fn len(&self) -> u64 {
-        self.0.len
+        self.at.len
     }
 
     fn source(&mut self) -> &mut dyn RandomAccess {
-        &mut self.0
+        &mut self.at
     }
 
     fn validate(&mut self, policy: &Policy) -> Result<Report, Error> {
-        policy.validator().validate_file(self.0.file)
+        if self.regular {
+            return policy
+                .validator()
+                .validate_regular_file(self.at.file, self.at.len);
+        }
+        policy.validator().validate_file(self.at.file)
     }
 }
 
@@ -166,6 +187,11 @@ impl<'f> OpenFile<'f> {
     /// The input `file` holds, `len` bytes long (from a `stat` the caller made).
     pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
         OpenFile { file, len }
+    }
+
+    /// The input `file` holds, a regular file `len` bytes long.
+    pub(crate) fn regular(file: &'f File, len: u64) -> Self {
+        OpenFile::with_len(file, len)
     }
 }
 

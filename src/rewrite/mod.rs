@@ -19,7 +19,7 @@ mod attributes;
 pub(crate) mod builder;
 pub(crate) mod conformance;
 pub(crate) mod fs;
-mod input;
+pub(crate) mod input;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub mod policy_file;

@@ -290,6 +290,14 @@ impl Policy {
         &self.limits
     }
 
+    /// The policy with its nesting limit lowered to `max_depth` when it is above (for a
+    /// reader that recurses, as the opening layer's dicom-object does).
+    pub(crate) fn with_depth_at_most(&self, max_depth: u32) -> Policy {
+        let mut policy = self.clone();
+        policy.limits.max_depth = policy.limits.max_depth.min(max_depth);
+        policy
+    }
+
     /// Whether the policy's validation searches Pixel Data too, so that every byte of a
     /// well-formed file is examined (`deep` in a policy file, `--deep` on the command line).
     /// Default: false: every value but Pixel Data and its fragments is searched.

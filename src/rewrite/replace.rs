@@ -17,6 +17,8 @@ use crate::rewrite::fs::FileError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Snapshot {
     len: u64,
+    /// Whether the file is a regular file.
+    regular: bool,
     modified: Option<std::time::SystemTime>,
     #[cfg(unix)]
     identity: (u64, u64, i64, i64),
@@ -33,9 +35,15 @@ impl Snapshot {
         self.len
     }
 
+    /// Whether the file is a regular file.
+    pub(crate) fn is_regular(&self) -> bool {
+        self.regular
+    }
+
     fn from_metadata(meta: &fs::Metadata) -> Self {
         Snapshot {
             len: meta.len(),
+            regular: meta.is_file(),
             modified: meta.modified().ok(),
             // Device, inode, and the change time (seconds and nanoseconds), which every write
             // and every metadata change moves.

@@ -104,7 +104,11 @@ impl Policy {
     ) -> Result<FileReview, FileError> {
         let path = path.as_ref();
         let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
-        let input = OpenFile::with_len(&file, read_as.len());
+        let input = if read_as.is_regular() {
+            OpenFile::regular(&file, read_as.len())
+        } else {
+            OpenFile::with_len(&file, read_as.len()) // refused by validation's own check
+        };
         let (report, plan) = self
             .review_input(input)
             .map_err(|e| FileError::new(path, e))?;
@@ -159,6 +163,17 @@ impl FileReview {
             Ok(plan) => Ok(*plan.outcome()),
             Err(refusal) => Err(refusal.clone()),
         }
+    }
+
+    /// The plan, or the policy's refusal.
+    pub(crate) fn planned(&self) -> Result<&Plan, &Error> {
+        self.plan.as_ref()
+    }
+
+    /// Fails with [`Error::Changed`], naming the path, unless the open file is still as it was
+    /// when it was reviewed (same file, length, modification and change times).
+    pub(crate) fn check_unchanged(&self) -> Result<(), FileError> {
+        self.read_as.check(&self.file, &self.path, None)
     }
 
     /// Also let [`FileReview::replace`] replace a file the user may not write (a read-only

@@ -250,6 +250,21 @@ impl Validator {
             self.validate_reader(&mut &*file)
         }
     }
+
+    /// As [`Validator::validate_file`], for a regular file `len` bytes long (from a `stat`
+    /// the caller made, which this spares).
+    #[cfg(unix)]
+    pub(crate) fn validate_regular_file(
+        &self,
+        file: &std::fs::File,
+        len: u64,
+    ) -> Result<Report, Error> {
+        let mut positional = crate::read::probe::PositionalFile::regular(file, len);
+        self.run(ReaderInput {
+            reader: &mut positional,
+            shared: Some(SharedInput::File { file, len }),
+        })
+    }
 }
 
 #[cfg(test)]
