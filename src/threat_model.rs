@@ -40,9 +40,10 @@
 //!   `deep = true`, `--deep`), so that every byte of the file is examined once; reports say
 //!   which (`deep`). The bytes no element holds are searched the same way: after the last
 //!   element, after a deflate stream, and after the point where the walk of a malformed file
-//!   stops. Also: a ZIP directory in the last 65,557 bytes, `%PDF-` in the first KiB, and the
-//!   structural red flags real producers do not emit. Every finding has a stable code, a
-//!   severity and a byte offset ([`FindingCode`](crate::FindingCode)).
+//!   stops. Also: a ZIP directory in the last 65,557 bytes, `%PDF-` in the first KiB (a
+//!   threat when a PDF's structure follows it, info for a bare marker), and the structural
+//!   red flags real producers do not emit. Every finding has a stable code, a severity and a
+//!   byte offset ([`FindingCode`](crate::FindingCode)).
 //! * **Sanitizes without re-encoding** ([`Policy`](crate::Policy)): the output is a new
 //!   preamble (or none) followed by the input's own bytes, so nothing a DICOM reader sees
 //!   changes, and a signature or hash over the data set stays valid.

@@ -13,7 +13,9 @@ use crate::error::Error;
 use crate::rewrite::input::{OpenFile, Reader};
 use crate::rewrite::plan::{Outcome, Plan, Splice};
 use crate::rewrite::policy::Policy;
-use crate::rewrite::replace::{check_writable, lock, replace_atomically, unlock, Keep, Snapshot};
+use crate::rewrite::replace::{
+    check_writable, lock, not_writable, replace_atomically, unlock, Keep, Snapshot,
+};
 
 /// Opens `path` with `options`, asking the kernel not to update its access time when we read
 /// it (`O_NOATIME`, Linux; backup tools do the same): reading a file only to find it clean
@@ -113,7 +115,7 @@ impl Policy {
     pub fn sanitize_file_in_place(&self, path: impl AsRef<Path>) -> Result<Outcome, FileError> {
         let path = path.as_ref();
         let file = open_without_atime(path, OpenOptions::new().read(true).write(true))
-            .map_err(|e| FileError::io(path, &e))?;
+            .map_err(|e| not_writable(path, &e))?;
         let plan = self.plan_file(&file).map_err(|e| FileError::new(path, e))?;
         if !plan.outcome().is_unchanged() {
             lock(&file, path)?;
@@ -259,7 +261,7 @@ pub(crate) fn reopen_and_write_in_place(
         return Ok(*plan.outcome());
     }
     let writer = open_without_atime(path, OpenOptions::new().write(true))
-        .map_err(|e| FileError::io(path, &e))?;
+        .map_err(|e| not_writable(path, &e))?;
     let now = Snapshot::of(&writer).map_err(|e| FileError::io(path, &e))?;
     if !read_as.is_same_file(&now) {
         let replaced = io::Error::other("the file was replaced after it was reviewed");
@@ -273,8 +275,8 @@ pub(crate) fn reopen_and_write_in_place(
 /// was when the plan was made) to `to` through a temporary file with `write`; skips unchanged
 /// files when the destination is the input itself.
 ///
-/// Replacing the input refuses a file the user may not write, keeps its owner, group and
-/// mode, and, right before the rename, refuses with [`Error::Changed`] if the input is no
+/// Replacing the input refuses a file the user may not write (unless `mode` is
+/// [`Rewrite::ReplaceReadOnly`]), keeps its owner, group and mode, and, right before the rename, refuses with [`Error::Changed`] if the input is no
 /// longer as it was read (a process appended to it, say), so that what it wrote is never
 /// dropped. A copy is refused the same way when its source changed while it was copied.
 pub(crate) fn rewrite(
@@ -287,15 +289,15 @@ pub(crate) fn rewrite(
     write: impl FnOnce(&mut File, &File, &Splice) -> io::Result<()>,
 ) -> Result<Outcome, FileError> {
     let outcome = *plan.outcome();
-    if outcome.is_unchanged() && mode == Rewrite::ReplaceDurably {
+    let durable = mode.replaces();
+    if outcome.is_unchanged() && durable {
         return Ok(outcome);
     }
     let meta = source.metadata().map_err(|e| FileError::io(from, &e))?;
-    let keep = Keep::from_metadata(&meta, mode == Rewrite::ReplaceDurably);
+    let keep = Keep::from_metadata(&meta, durable);
     if mode == Rewrite::ReplaceDurably {
         check_writable(to)?;
     }
-    let durable = mode == Rewrite::ReplaceDurably;
     if durable {
         // Held until the new file is in place: a writer that locks waits, then finds the
         // path names the new file.
@@ -368,11 +370,22 @@ pub(crate) fn output_matches(
 /// How a rewrite treats its destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rewrite {
-    /// The destination is the input itself: skip unchanged files, and sync the new content
-    /// and the directory so that a crash leaves the old file or the new one.
+    /// The destination is the input itself: skip unchanged files, refuse a file the user may
+    /// not write, and sync the new content and the directory so that a crash leaves the old
+    /// file or the new one.
     ReplaceDurably,
+    /// The same, also for a file the user may not write (its folder permitting): see
+    /// [`FileReview::allow_read_only`](crate::FileReview::allow_read_only).
+    ReplaceReadOnly,
     /// The destination is a copy: always write it, without syncing.
     Copy,
+}
+
+impl Rewrite {
+    /// Whether the destination is the input itself.
+    fn replaces(self) -> bool {
+        self != Rewrite::Copy
+    }
 }
 
 /// Writes `head` (the new preamble) at offset 0 of `file`.
@@ -613,7 +626,7 @@ mod tests {
         ] {
             fs::write(&path, &data).unwrap();
             let dest = match mode {
-                Rewrite::ReplaceDurably => path.clone(),
+                Rewrite::ReplaceDurably | Rewrite::ReplaceReadOnly => path.clone(),
                 Rewrite::Copy => dir.path().join("copy.dcm"),
             };
             let err = policy

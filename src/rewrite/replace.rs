@@ -142,16 +142,46 @@ pub(crate) fn unlock(file: &File) {
 
 /// Fails unless the user may write the file at `path`: replacing a file one may not write
 /// (when its directory is writable) would bypass its permissions, which writing in place
-/// honours. Opening it for writing asks the kernel, which knows about ACLs, capabilities and
-/// read-only mounts; nothing is written.
+/// honours. Opening it for writing asks the kernel, which knows about ACLs, capabilities,
+/// immutable files and read-only mounts; nothing is written.
 pub(crate) fn check_writable(path: &Path) -> Result<(), FileError> {
     match OpenOptions::new().write(true).open(path) {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let message = format!("the file may not be written ({e}), so it is not replaced");
-            Err(FileError::io(path, &io::Error::new(e.kind(), message)))
-        }
+        Err(e) => Err(not_writable(path, &e)),
     }
+}
+
+/// The error for the file at `path`, which could not be opened for writing with `err`: a
+/// refusal (permissions, an immutable or append-only file, a read-only mount) says so and
+/// that the file was left as it is; any other error is passed on.
+pub(crate) fn not_writable(path: &Path, err: &io::Error) -> FileError {
+    refused(path, err, "written")
+}
+
+/// As [`not_writable`], for a new file that could not be renamed over the file at `path`.
+fn not_replaceable(path: &Path, err: &io::Error) -> FileError {
+    refused(path, err, "replaced")
+}
+
+fn refused(path: &Path, err: &io::Error, what: &str) -> FileError {
+    let refused = matches!(
+        err.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    );
+    if !refused {
+        return FileError::io(path, err);
+    }
+    // EPERM, not EACCES: no one may write it, whatever the permissions (chattr +i, +a).
+    #[cfg(unix)]
+    let hint = if err.raw_os_error() == Some(libc::EPERM) {
+        "; the file may be immutable or append-only (see lsattr)"
+    } else {
+        ""
+    };
+    #[cfg(not(unix))]
+    let hint = "";
+    let message = format!("the file may not be {what} ({err}){hint}: it was left as it is");
+    FileError::io(path, &io::Error::new(err.kind(), message))
 }
 
 /// What a new file takes over from the one it replaces: its mode, and (when it replaces the
@@ -227,7 +257,7 @@ pub(crate) fn replace_atomically(
         }
         drop(temp);
         before_rename()?;
-        fs::rename(&temp_path, dest).map_err(io_error)
+        fs::rename(&temp_path, dest).map_err(|e| not_replaceable(dest, &e))
     })();
     if let Err(err) = result {
         let _ = fs::remove_file(&temp_path);

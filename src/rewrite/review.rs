@@ -48,6 +48,8 @@ pub struct FileReview {
     read_as: Snapshot,
     report: Report,
     plan: Result<Plan, Error>,
+    /// Whether [`FileReview::replace`] replaces a file the user may not write.
+    allow_read_only: bool,
 }
 
 impl Policy {
@@ -112,6 +114,7 @@ impl Policy {
             read_as,
             report,
             plan,
+            allow_read_only: false,
         })
     }
 }
@@ -158,6 +161,33 @@ impl FileReview {
         }
     }
 
+    /// Also let [`FileReview::replace`] replace a file the user may not write (a read-only
+    /// file in a folder the user may write, as `mv` and `rm` would), keeping its mode: a
+    /// read-only file stays read-only. Default: false, so that a replacement honours the
+    /// file's permissions as writing in place does. It never overrides what the kernel refuses
+    /// everyone: an immutable or append-only file is not replaced. In-place writing
+    /// ([`FileReview::write_in_place`]) cannot write such a file either way.
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("archived.dcm");
+    /// std::fs::copy("examples/data/pe_polyglot.dcm", &path)?;
+    /// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444))?;
+    /// let review = Policy::default().review_file(&path)?.allow_read_only(true);
+    /// review.replace()?;
+    /// assert_eq!(&std::fs::read(&path)?[..128], &[0; 128]);
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o444);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn allow_read_only(mut self, allow: bool) -> Self {
+        self.allow_read_only = allow;
+        self
+    }
+
     /// The plan, or the policy's refusal naming the path.
     fn plan(&self) -> Result<&Plan, FileError> {
         self.plan
@@ -167,11 +197,12 @@ impl FileReview {
 
     /// Sanitizes the file as [`Policy::sanitize_file`] does, from the review: when anything
     /// changes, the file (a symbolic link's target) is replaced atomically and durably by a
-    /// new one; an unchanged file is left alone.
+    /// new one with its owner, group and mode; an unchanged file is left alone.
     ///
     /// # Errors
-    /// The policy's refusal, or an I/O failure (the original is then untouched); the error
-    /// names the path.
+    /// The policy's refusal; a file the user may not write (unless
+    /// [`FileReview::allow_read_only`]); [`Error::Changed`] when the file changed since the
+    /// review; an I/O failure. The original is then untouched; the error names the path.
     ///
     /// ```
     /// use dicom_sanitize::Policy;
@@ -198,7 +229,11 @@ impl FileReview {
             plan,
             &target,
             &target,
-            Rewrite::ReplaceDurably,
+            if self.allow_read_only {
+                Rewrite::ReplaceReadOnly
+            } else {
+                Rewrite::ReplaceDurably
+            },
             write_output,
         )
         .map_err(|e| FileError::new(path, e.error))

@@ -1,11 +1,15 @@
 //! Checks over the file whatever its structure, where other readers look: `%PDF-` in the
-//! first KiB (and whether an Encapsulated Document explains it), a ZIP end-of-central-directory
-//! record at the end, and the bytes after the data set.
+//! first KiB (whether PDF readers find a document behind it, and whether an Encapsulated
+//! Document explains it), a ZIP end-of-central-directory record at the end, and the bytes
+//! after the data set.
 
 use dicom_dictionary_std::tags;
 
+use crate::error::Error;
+use crate::read::carrier::{self, Carrier, Memo};
 use crate::read::cursor::{self, Endian};
 use crate::read::preamble::HEADER_LEN;
+use crate::read::probe::{Probe, RandomAccess};
 use crate::read::signature;
 use crate::read::walk::Element;
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
@@ -17,13 +21,28 @@ pub(super) const PDF_WINDOW: u64 = 1024;
 /// bytes plus a comment of up to 65,535.
 pub(super) const ZIP_WINDOW: u64 = 22 + 65_535;
 
+/// Bytes a PDF header's confirmation may read: the header and the window in which a PDF's
+/// structure must begin, with room to spare.
+const PDF_PROBE: u64 = 128 * 1024;
+
+/// `%PDF-` after the preamble in the first KiB.
+struct PdfHeader {
+    /// Its file offset.
+    at: u64,
+    /// Whether an Encapsulated Document holds it.
+    explained: bool,
+    /// What PDF readers find behind it (`xref`, `trailer`, `%%EOF`, an object), when they
+    /// find a document; `None` for a bare marker, as text values quote it.
+    structure: Option<String>,
+}
+
 /// The file scan's state: what it found at the file's start and end, for the checks made
 /// later.
 pub(super) struct FileScan {
     /// The input's length.
     file_len: u64,
-    /// `%PDF-` after the preamble in the first KiB, and whether an Encapsulated Document holds it.
-    pdf_header: Option<(u64, bool)>,
+    /// `%PDF-` after the preamble in the first KiB.
+    pdf_header: Option<PdfHeader>,
     /// The file's last 8 bytes (fewer for a shorter file).
     last_bytes: Vec<u8>,
 }
@@ -52,7 +71,11 @@ impl FileScan {
             .unwrap_or_default()
             .to_vec();
         if let Some(at) = cursor::tail_at(head, HEADER_LEN).and_then(signature::find_pdf) {
-            self.pdf_header = Some((HEADER_LEN.saturating_add(at as u64), false));
+            self.pdf_header = Some(PdfHeader {
+                at: HEADER_LEN.saturating_add(at as u64),
+                explained: false,
+                structure: None,
+            });
         }
         if let Some(at) = zip_directory(tail, tail_start, self.file_len) {
             findings.push(
@@ -66,6 +89,23 @@ impl FileScan {
         }
     }
 
+    /// Confirms the PDF header found in the first KiB, if any, by a PDF reader's rules (a
+    /// version, then `xref`, `trailer`, `%%EOF` or an indirect object within 64 KiB), reading
+    /// `source`, the whole input as it lies in the file.
+    ///
+    /// # Errors
+    /// Only when a read of the input fails.
+    pub(super) fn confirm_pdf(&mut self, source: &mut dyn RandomAccess) -> Result<(), Error> {
+        let Some(header) = self.pdf_header.as_mut() else {
+            return Ok(());
+        };
+        let mut probe = Probe::new(source, PDF_PROBE);
+        let confirmation =
+            carrier::confirm_with(Carrier::Pdf, header.at, &mut probe, 0, &mut Memo::default())?;
+        header.structure = confirmation.map(|c| c.detail);
+        Ok(())
+    }
+
     /// Whether a PDF header waits for the element that may explain it: every value must then
     /// come through [`FileScan::locate_pdf`] (the fast path stands aside).
     #[inline(always)]
@@ -76,9 +116,9 @@ impl FileScan {
     /// Notes whether `e`, a value or a fragment, is the Encapsulated Document holding the
     /// PDF header.
     pub(super) fn locate_pdf(&mut self, e: &Element) {
-        if let Some((at, explained)) = self.pdf_header.as_mut() {
-            if e.tag() == tags::ENCAPSULATED_DOCUMENT && contains(e, *at) {
-                *explained = true;
+        if let Some(header) = self.pdf_header.as_mut() {
+            if e.tag() == tags::ENCAPSULATED_DOCUMENT && contains(e, header.at) {
+                header.explained = true;
             }
         }
     }
@@ -139,27 +179,41 @@ impl FileScan {
     }
 
     /// Makes the findings left for the end of the validation: the PDF header, now that the
-    /// walk has said whether an Encapsulated Document holds it.
+    /// walk has said whether an Encapsulated Document holds it. Only a header PDF readers find
+    /// a document behind is a threat: a bare `%PDF-1.4`, as a text value quotes it, is info.
     pub(super) fn finish(self, findings: &mut Findings) {
-        let Some((at, explained)) = self.pdf_header else {
+        let Some(PdfHeader {
+            at,
+            explained,
+            structure,
+        }) = self.pdf_header
+        else {
             return;
         };
-        let finding = if explained {
+        let finding = match (explained, structure) {
             // Inside (0042,0011), where documents belong: info, not high.
-            Finding::usual(
+            (true, _) => Finding::usual(
                 FindingCode::FilePdfHeader,
                 at,
                 format!("%PDF- at offset {at}, inside an encapsulated document"),
             )
-            .with_severity(Severity::Info)
-        } else {
-            Finding::usual(
+            .with_severity(Severity::Info),
+            (false, Some(structure)) => Finding::usual(
                 FindingCode::FilePdfHeader,
                 at,
                 format!(
-                    "%PDF- at offset {at}, within the first 1024 bytes: PDF readers open this file"
+                    "%PDF- at offset {at}, within the first 1024 bytes ({structure}): PDF readers open this file"
+                ),
+            ),
+            (false, None) => Finding::usual(
+                FindingCode::FilePdfHeader,
+                at,
+                format!(
+                    "%PDF- at offset {at}, within the first 1024 bytes, but no PDF structure \
+                     (xref, trailer, %%EOF or an object) follows it: PDF readers find no document"
                 ),
             )
+            .with_severity(Severity::Info),
         };
         // A PDF the payload search confirmed there is reported once, under this code: its
         // element and structure join this finding.

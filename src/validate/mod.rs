@@ -195,6 +195,12 @@ impl Validator {
             first.get(..PDF_WINDOW as usize).unwrap_or(first),
             (tail_start, tail.as_ref()),
         );
+        // A `%PDF-` there is confirmed (rarely: it reads what follows it) as PDF readers would.
+        if run.places_pdf() {
+            if let Err(err) = run.confirm_pdf(&mut *input.raw(file_len)) {
+                I::walk_failed(err)?;
+            }
+        }
         let plan = inspection.map(|inspection| {
             DataSetPlan::of(&inspection, |start| input.data_set_head(first, start))
         });

@@ -146,6 +146,16 @@ impl Run {
         self.file.check(head, tail, &mut self.findings);
     }
 
+    /// Whether a `%PDF-` stands in the first KiB: see [`FileScan::confirm_pdf`].
+    pub(super) fn places_pdf(&self) -> bool {
+        self.file.places_pdf()
+    }
+
+    /// Confirms the `%PDF-` in the first KiB: see [`FileScan::confirm_pdf`].
+    pub(super) fn confirm_pdf(&mut self, source: &mut dyn RandomAccess) -> Result<(), Error> {
+        self.file.confirm_pdf(source)
+    }
+
     /// Records the plan the data set is walked by.
     pub(super) fn set_plan(&mut self, plan: DataSetPlan) {
         self.report.data_set_offset = Some(plan.start);

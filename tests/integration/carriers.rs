@@ -357,14 +357,23 @@ fn look_alikes_stay_clean() {
     assert!(!report.is_threat());
 
     // `%PDF-` inside a text value, without a PDF's structure.
+    // It lies in the file's first KiB, where PDF readers look: a bare marker is info there.
     let text = fixtures::element(0x0099, 0x1000, b"LT", b"see report.pdf (%PDF-1.4) ");
     let (data, _) = fixtures::part10(Encoding::ExplicitLe, &text);
+    assert!(fixtures::find(&data, b"%PDF-") < 1024);
     let report = validated(&data, Validator::default());
     assert!(
         payload_findings(&report).is_empty(),
         "{:#?}",
         report.findings
     );
+    assert!(!report.is_threat(), "{:#?}", report.findings);
+    let header = report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::FilePdfHeader)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(header.severity, Severity::Info, "{header:?}");
 }
 
 #[test]

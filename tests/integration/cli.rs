@@ -7,14 +7,14 @@ use serde_json::Value;
 
 use crate::fixtures::{self, data_dir};
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dicom-sanitize"))
         .args(args)
         .output()
         .expect("run dicom-sanitize")
 }
 
-fn json_lines(output: &Output) -> Vec<Value> {
+pub(crate) fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8(output.stdout.clone())
         .unwrap()
         .lines()
@@ -551,7 +551,7 @@ fn errors_name_the_file() {
 }
 
 /// The effective user id, from `id -u`.
-fn effective_uid() -> u32 {
+pub(crate) fn effective_uid() -> u32 {
     let output = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&output.stdout)
         .trim()
@@ -682,7 +682,7 @@ fn fix_sync_and_in_place_keep_hard_links() {
 
 /// Runs the binary as an unprivileged user: as itself when it is not root, otherwise as
 /// `nobody` through `setpriv` (util-linux), so that permissions are enforced either way.
-fn run_unprivileged(args: &[&str]) -> Output {
+pub(crate) fn run_unprivileged(args: &[&str]) -> Output {
     if effective_uid() != 0 {
         return run(args);
     }

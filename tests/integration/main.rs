@@ -4,6 +4,8 @@
 mod carriers;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_errors;
 mod consumers;
 mod fixtures;
 mod reader;

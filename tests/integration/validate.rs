@@ -165,11 +165,20 @@ fn cases() -> Vec<Case> {
             data.extend_from_slice(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
             data
         }),
+        case(C::FilePdfHeader, S::High, Some(Tag(0x0002, 0x0102)), {
+            // A PDF whose object follows its header in the first KiB: readers open the file.
+            let mut meta = fixtures::mr_meta_body();
+            meta.extend(fixtures::element(0x0002, 0x0100, b"UI", b"1.2.3.4.5.6\0"));
+            let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n ";
+            meta.extend(fixtures::element(0x0002, 0x0102, b"OB", pdf));
+            fixtures::mr_with_meta(&meta, None)
+        }),
+        // A bare marker in a text value of the meta group: no document behind it.
         case(
             C::FilePdfHeader,
-            S::High,
+            S::Info,
             None,
-            meta_element_replaced(b"\x02\x00\x13\x00SH", b"%PDF-1."),
+            meta_element_replaced(b"\x02\x00\x13\x00SH", b"%PDF-1.4"),
         ),
         case(C::MetaMissing, S::Medium, None, {
             let data = real("MR_small.dcm");

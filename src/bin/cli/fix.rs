@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Error, FileError, FileReview, Outcome, Policy, Report};
+use dicom_sanitize::{Action, Error, FileError, FileReview, Outcome, Policy, Report};
 
 use crate::policy::PolicyChoice;
 use crate::record::{self, Fix};
@@ -28,6 +28,10 @@ pub struct FixArgs {
     /// Write sanitized copies into DIR, mirroring the input tree; inputs are not modified.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// With --in-place, also replace files you may not write (read-only files in a folder you
+    /// may write), keeping their mode; refused by default.
+    #[arg(long, conflicts_with = "output")]
+    allow_read_only: bool,
     /// Overwrite existing files under --output.
     #[arg(long, requires = "output")]
     force: bool,
@@ -49,6 +53,15 @@ enum Done {
     Existing(Report, Outcome, PathBuf),
     Rejected(Report, String),
     Skipped(Report),
+    /// Read and reported, then not written: the action the policy planned, and why.
+    Failed(Report, Action, String),
+}
+
+/// What writing a reviewed file did.
+enum Applied {
+    Written(Outcome),
+    /// The output already held exactly what would be written.
+    Existing(PathBuf),
 }
 
 pub fn run(args: &FixArgs) -> ExitCode {
@@ -105,69 +118,109 @@ fn mirror(output: &Path, root: &Path, path: &Path) -> PathBuf {
     }
 }
 
+/// Reviews the file at `path` and applies the review. Errors before the file is read give
+/// `Err`; once it is read, the result keeps its report whatever happens.
 fn fix_file(args: &FixArgs, policy: &Policy, root: &Path, path: &Path) -> Result<Done, String> {
     // One open and one walk give the log line's report and the plan.
     let file = open_regular(path, false).map_err(|e| e.to_string())?;
     let review = policy
         .review_opened(file, path)
-        .map_err(|e| e.error.to_string())?;
+        .map_err(|e| e.error.to_string())?
+        .allow_read_only(args.allow_read_only);
     if !review.report().layout.is_dicom() {
         return Ok(Done::Skipped(review.into_report()));
     }
+    let planned = match review.outcome() {
+        Ok(outcome) => outcome,
+        Err(error @ Error::Rejected { .. }) => {
+            return Ok(Done::Rejected(review.into_report(), error.to_string()))
+        }
+        Err(error) => {
+            return Ok(Done::Failed(
+                review.into_report(),
+                Action::None,
+                error.to_string(),
+            ))
+        }
+    };
     let destination = args
         .output
         .as_deref()
         .map(|output| mirror(output, root, path));
-    let result = match &destination {
-        _ if args.dry_run => review.outcome().map_err(|error| FileError {
-            path: path.to_path_buf(),
-            error,
-        }),
-        Some(dest) if review.output_matches(dest).map_err(|e| e.to_string())? => {
-            let outcome = review.outcome().map_err(|e| e.to_string())?;
-            return Ok(Done::Existing(review.into_report(), outcome, dest.clone()));
-        }
-        Some(dest) => copy_out(&review, dest, args.force, args.sync)?,
-        // Writing just the preamble keeps the file (and its hard links); a plan that strips
-        // or truncates replaces the file atomically and durably instead.
-        None if review.keeps_length() => write_in_place(&review, args.sync),
-        None => review.replace(),
+    let applied = if args.dry_run {
+        Ok(Applied::Written(planned))
+    } else {
+        apply(args, &review, destination.as_deref())
     };
-    match result {
-        Ok(outcome) => {
+    let report = review.into_report();
+    Ok(match applied {
+        Ok(Applied::Written(outcome)) => {
             let written_to =
                 destination.or_else(|| (!outcome.is_unchanged()).then(|| path.to_path_buf()));
-            Ok(Done::Fixed(review.into_report(), outcome, written_to))
+            Done::Fixed(report, outcome, written_to)
         }
-        Err(FileError {
-            error: error @ Error::Rejected { .. },
-            ..
-        }) => Ok(Done::Rejected(review.into_report(), error.to_string())),
-        Err(err) => Err(err.to_string()),
+        Ok(Applied::Existing(dest)) => Done::Existing(report, planned, dest),
+        Err(message) => Done::Failed(report, planned.action, message),
+    })
+}
+
+/// Writes the reviewed file's sanitized content: to `dest` under `--output`, else into the
+/// file itself.
+fn apply(args: &FixArgs, review: &FileReview, dest: Option<&Path>) -> Result<Applied, String> {
+    let message = |err: FileError| message(review.path(), &err);
+    match dest {
+        Some(dest) if review.output_matches(dest).map_err(message)? => {
+            Ok(Applied::Existing(dest.to_path_buf()))
+        }
+        Some(dest) => copy_out(review, dest, args.force, args.sync).map(Applied::Written),
+        // Writing just the preamble keeps the file (and its hard links); a plan that strips
+        // or truncates replaces the file atomically and durably instead, as does one for a
+        // file we may not write, when allowed.
+        None if review.keeps_length() => match write_in_place(review, args.sync) {
+            Err(FileError {
+                error:
+                    Error::Io {
+                        kind: io::ErrorKind::PermissionDenied,
+                        ..
+                    },
+                ..
+            }) if args.allow_read_only => review.replace(),
+            written => written,
+        }
+        .map(Applied::Written)
+        .map_err(message),
+        None => review.replace().map(Applied::Written).map_err(message),
+    }
+}
+
+/// An error's message for the record of the file at `path`: without the path when it is
+/// about that file, which the record names.
+fn message(path: &Path, err: &FileError) -> String {
+    if err.path == path {
+        err.error.to_string()
+    } else {
+        err.to_string()
     }
 }
 
 /// Writes the sanitized copy of the reviewed file at `dest`, synced when asked.
-fn copy_out(
-    review: &FileReview,
-    dest: &Path,
-    force: bool,
-    sync: bool,
-) -> Result<Result<Outcome, FileError>, String> {
+fn copy_out(review: &FileReview, dest: &Path, force: bool, sync: bool) -> Result<Outcome, String> {
     if !force && dest.exists() {
         return Err(format!(
             "{} exists and differs from the sanitized file (use --force to overwrite)",
-            crate::names::escaped(dest)
+            dest.display()
         ));
     }
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
-    let result = review.copy_to(dest);
-    if result.is_ok() && sync {
+    let outcome = review
+        .copy_to(dest)
+        .map_err(|e| message(review.path(), &e))?;
+    if sync {
         sync_path(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
     }
-    Ok(result)
+    Ok(outcome)
 }
 
 /// Syncs a file and the folder that names it.
@@ -212,77 +265,99 @@ fn write(
 ) -> io::Result<()> {
     let run = &args.run;
     match (entry, result) {
-        (Entry::File { path, .. }, Some(Ok(done))) => {
-            let (report, fix) = match &done {
-                Done::Fixed(report, outcome, output) => {
-                    if !outcome.is_unchanged() {
-                        totals.changed += 1;
-                    }
-                    (
-                        report,
-                        Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
-                    )
-                }
-                Done::Existing(report, outcome, output) => {
-                    totals.existing += 1;
-                    (
-                        report,
-                        Fix::from_outcome(outcome, Some(output), args.dry_run).existing(),
-                    )
-                }
-                Done::Rejected(report, reason) => {
-                    totals.rejected += 1;
-                    (report, Fix::rejected(reason.clone(), args.dry_run))
-                }
-                Done::Skipped(report) => {
-                    (report, Fix::skipped("not DICOM".to_owned(), args.dry_run))
-                }
-            };
-            count(totals, report);
-            if run.json {
-                return record::json_fix(out, path, report, &fix);
-            }
-            let acted = fix.bytes_changed > 0 || fix.bytes_removed > 0 || fix.action == "reject";
-            if run.quiet || !(run.verbose || acted || noteworthy(report)) {
-                return Ok(());
-            }
-            record::human(out, path, report, fix.action)?;
-            let verb = if args.dry_run { "would" } else { "did" };
-            if let (true, Some(output)) = (fix.existing, fix.output) {
-                writeln!(
-                    out,
-                    "  already done: {} holds the sanitized file",
-                    crate::names::escaped(output)
-                )?;
-            } else if acted && fix.action != "reject" {
-                write!(
-                    out,
-                    "  {verb} {}: {} bytes changed, {} removed",
-                    fix.action, fix.bytes_changed, fix.bytes_removed
-                )?;
-                if let Some(output) = fix.output {
-                    write!(out, " -> {}", crate::names::escaped(output))?;
-                }
-                writeln!(out)?;
-            } else if let Some(reason) = &fix.reason {
-                writeln!(
-                    out,
-                    "  {}: {}",
-                    fix.action,
-                    crate::names::escaped_text(reason)
-                )?;
-            } else if let (Some(output), false) = (fix.output, args.dry_run) {
-                writeln!(
-                    out,
-                    "  copied unchanged -> {}",
-                    crate::names::escaped(output)
-                )?;
-            }
-            Ok(())
-        }
+        (Entry::File { path, .. }, Some(Ok(done))) => write_done(out, args, path, &done, totals),
         (Entry::File { path, .. }, Some(Err(message))) => error(out, run, totals, path, &message),
         (Entry::Error { path, message }, _) => error(out, run, totals, path, message),
         (Entry::Skipped { path, reason }, _) => skipped(out, run, totals, path, reason),
         (Entry::File { .. }, None) => Ok(()),
+    }
+}
+
+/// Counts and prints what happened to a file that was read: its record, or its line and what
+/// was done. A file that could not be written counts under its status and as an error, and
+/// its error line, `NAME: error: MESSAGE`, is printed even with `--quiet`.
+fn write_done(
+    out: &mut impl Write,
+    args: &FixArgs,
+    path: &Path,
+    done: &Done,
+    totals: &mut Totals,
+) -> io::Result<()> {
+    let run = &args.run;
+    let (report, fix) = match done {
+        Done::Fixed(report, outcome, output) => {
+            if !outcome.is_unchanged() {
+                totals.changed += 1;
+            }
+            (
+                report,
+                Fix::from_outcome(outcome, output.as_deref(), args.dry_run),
+            )
+        }
+        Done::Existing(report, outcome, output) => {
+            totals.existing += 1;
+            (
+                report,
+                Fix::from_outcome(outcome, Some(output), args.dry_run).existing(),
+            )
+        }
+        Done::Rejected(report, reason) => {
+            totals.rejected += 1;
+            (report, Fix::rejected(reason.clone(), args.dry_run))
+        }
+        Done::Skipped(report) => (report, Fix::skipped("not DICOM".to_owned(), args.dry_run)),
+        Done::Failed(report, _, message) => {
+            totals.not_written += 1;
+            totals.errors += 1;
+            (report, Fix::failed(message.clone(), args.dry_run))
+        }
+    };
+    count(totals, report);
+    if run.json {
+        return record::json_fix(out, path, report, &fix);
+    }
+    if let Done::Failed(report, planned, message) = done {
+        if !run.quiet {
+            record::human(out, path, report, planned.as_str())?;
+        }
+        return record::human_error(out, path, message);
+    }
+    let acted = fix.bytes_changed > 0 || fix.bytes_removed > 0 || fix.action == "reject";
+    if run.quiet || !(run.verbose || acted || noteworthy(report)) {
+        return Ok(());
+    }
+    record::human(out, path, report, fix.action)?;
+    let verb = if args.dry_run { "would" } else { "did" };
+    if let (true, Some(output)) = (fix.existing, fix.output) {
+        writeln!(
+            out,
+            "  already done: {} holds the sanitized file",
+            crate::names::escaped(output)
+        )
+    } else if acted && fix.action != "reject" {
+        write!(
+            out,
+            "  {verb} {}: {} bytes changed, {} removed",
+            fix.action, fix.bytes_changed, fix.bytes_removed
+        )?;
+        if let Some(output) = fix.output {
+            write!(out, " -> {}", crate::names::escaped(output))?;
+        }
+        writeln!(out)
+    } else if let Some(reason) = &fix.reason {
+        writeln!(
+            out,
+            "  {}: {}",
+            fix.action,
+            crate::names::escaped_text(reason)
+        )
+    } else if let (Some(output), false) = (fix.output, args.dry_run) {
+        writeln!(
+            out,
+            "  copied unchanged -> {}",
+            crate::names::escaped(output)
+        )
+    } else {
+        Ok(())
     }
 }

@@ -22,12 +22,16 @@ struct Record<'a> {
     verdict: Verdict<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<&'a Fix<'a>>,
+    /// What went wrong after the file was read (`fix` could not write it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 /// What `fix` did (or, with `--dry-run`, would do) to a file.
 #[derive(Serialize)]
 pub struct Fix<'a> {
-    /// `none`, `zero`, `strip`, `keep-tiff`, `reject` or `skip` (not DICOM).
+    /// `none`, `zero`, `strip`, `keep-tiff`, `reject`, `skip` (not DICOM) or `error` (the
+    /// file was read and reported but could not be written: see the record's `error`).
     pub action: &'static str,
     pub bytes_changed: u64,
     pub bytes_removed: u64,
@@ -41,9 +45,12 @@ pub struct Fix<'a> {
     /// Why the file was rejected or skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The action taken, for the record's report part: `none` when skipped.
+    /// The action taken, for the record's report part: `none` when skipped or failed.
     #[serde(skip)]
     taken: Action,
+    /// Why the file could not be written (action `error`): the record's top-level `error`.
+    #[serde(skip)]
+    pub error: Option<String>,
 }
 
 impl<'a> Fix<'a> {
@@ -57,6 +64,7 @@ impl<'a> Fix<'a> {
             existing: false,
             reason: None,
             taken: outcome.action,
+            error: None,
         }
     }
 
@@ -77,6 +85,16 @@ impl<'a> Fix<'a> {
         Fix::not_done("skip", Action::None, reason, dry_run)
     }
 
+    /// A file read and reported that could not be written: `action` "error", nothing
+    /// taken, and the error, which the record carries at its top level.
+    pub fn failed(error: String, dry_run: bool) -> Self {
+        Fix {
+            reason: None,
+            error: Some(error),
+            ..Fix::not_done("error", Action::None, String::new(), dry_run)
+        }
+    }
+
     fn not_done(action: &'static str, taken: Action, reason: String, dry_run: bool) -> Self {
         Fix {
             action,
@@ -87,6 +105,7 @@ impl<'a> Fix<'a> {
             existing: false,
             reason: Some(reason),
             taken,
+            error: None,
         }
     }
 }
@@ -115,7 +134,8 @@ pub fn json(out: &mut impl Write, path: &Path, verdict: Verdict<'_>) -> io::Resu
     write_record(out, path, verdict, None)
 }
 
-/// The record of `fix`: the report, the action taken, and what was done.
+/// The record of `fix`: the report, the action taken, and what was done (with the error when
+/// the file could not be written).
 pub fn json_fix(
     out: &mut impl Write,
     path: &Path,
@@ -143,6 +163,7 @@ fn write_record(
             path: JsonPath(path),
             verdict,
             fix,
+            error: fix.and_then(|fix| fix.error.as_deref()),
         },
     )?;
     writeln!(out)

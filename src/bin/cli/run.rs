@@ -88,6 +88,11 @@ pub fn ordered<T: Send>(
 }
 
 /// Counts of outcomes, for the progress line, the summary and the exit code.
+///
+/// Every file (or path that could not be read) has one status, so `clean`, `flagged`,
+/// `invalid`, `not_dicom` and `unreadable` add up to `files`. `errors` counts every error:
+/// `unreadable`, `not_written` (a file read and reported, then not written), and errors that
+/// concern no input (the output folder's).
 #[derive(Debug, Default)]
 pub struct Totals {
     pub files: u64,
@@ -96,6 +101,10 @@ pub struct Totals {
     pub flagged: u64,
     pub invalid: u64,
     pub not_dicom: u64,
+    /// Files and folders that could not be read.
+    pub unreadable: u64,
+    /// Files read and reported, then not written (`fix`).
+    pub not_written: u64,
     pub rejected: u64,
     pub changed: u64,
     /// Outputs under `fix --output` that already held what would be written.
@@ -120,7 +129,7 @@ impl Totals {
         let seconds = elapsed.as_secs_f64().max(1e-9);
         let mb = self.bytes as f64 / 1e6;
         let mut s = format!(
-            "{} files, {mb:.1} MB in {seconds:.2} s ({:.0} files/s, {:.0} MB/s): {} clean, {} flagged, {} invalid, {} not DICOM, {} errors",
+            "{} files, {mb:.1} MB in {seconds:.2} s ({:.0} files/s, {:.0} MB/s): {} clean, {} flagged, {} invalid, {} not DICOM, {} unreadable; {} errors",
             self.files,
             self.files as f64 / seconds,
             mb / seconds,
@@ -128,8 +137,12 @@ impl Totals {
             self.flagged,
             self.invalid,
             self.not_dicom,
+            self.unreadable,
             self.errors
         );
+        if self.not_written > 0 {
+            s.push_str(&format!(", {} not written", self.not_written));
+        }
         if self.rejected > 0 {
             s.push_str(&format!(", {} rejected", self.rejected));
         }

@@ -107,7 +107,7 @@ fn write(
     }
 }
 
-/// Counts and prints an error about `path`.
+/// Counts and prints an error about `path`, a file or folder that could not be read.
 pub fn error(
     out: &mut impl Write,
     args: &RunArgs,
@@ -116,6 +116,7 @@ pub fn error(
     message: &str,
 ) -> io::Result<()> {
     totals.files += 1;
+    totals.unreadable += 1;
     totals.errors += 1;
     record::error(out, args.json, path, message)
 }
