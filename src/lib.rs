@@ -64,7 +64,8 @@
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
 //! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
-//! without it too); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! without it too); `policy-files` reads policy files
+//! ([`Policy::from_file`]); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
 //! invariants the fuzz targets check; `dicom-object` opens untrusted files with dicom-object
 //! through the crate's walk and policy.
 

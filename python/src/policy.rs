@@ -55,24 +55,9 @@ impl Policy {
     /// ``dicom-sanitize --policy-file``).
     #[staticmethod]
     fn from_file(path: PathBuf) -> PyResult<Self> {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| errors::other("io", format!("{}: {e}", path.display()), Some(&path)))?;
-        let json = path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-        let parsed: Result<PolicyConfig, String> = if json {
-            serde_json::from_str(&text).map_err(|e| e.to_string())
-        } else {
-            toml::from_str(&text).map_err(|e| e.to_string())
-        };
-        let config = parsed.map_err(|e| {
-            errors::other(
-                "invalid-policy",
-                format!("{}: {e}", path.display()),
-                Some(&path),
-            )
-        })?;
-        from_config(config, Some(&path))
+        RustPolicy::from_file(&path)
+            .map(|inner| Policy { inner })
+            .map_err(|e| errors::other(e.code(), e.to_string(), Some(e.path())))
     }
 
     /// Sanitizes ``data`` (bytes, bytearray or memoryview; bytes are not copied before the

@@ -249,6 +249,128 @@ impl From<Policy> for PolicyConfig {
     }
 }
 
+/// Why a policy file could not give a policy ([`PolicyConfig::from_file`]).
+#[cfg(feature = "policy-files")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyFileError {
+    /// The file could not be read.
+    #[error("{}: {message}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error's message.
+        message: String,
+    },
+    /// The file is not a policy file: bad syntax, an unknown key, a bad value.
+    #[error("{}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's message (with its line and column).
+        message: String,
+    },
+    /// The settings contradict each other ([`Error::InvalidPolicy`]).
+    #[error("{}: {error}", path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The contradiction.
+        error: Error,
+    },
+}
+
+#[cfg(feature = "policy-files")]
+impl PolicyFileError {
+    /// The file concerned.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            PolicyFileError::Io { path, .. }
+            | PolicyFileError::Syntax { path, .. }
+            | PolicyFileError::Invalid { path, .. } => path,
+        }
+    }
+
+    /// A stable code: `io`, `invalid-policy` (bad syntax or contradictory settings).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PolicyFileError::Io { .. } => "io",
+            PolicyFileError::Syntax { .. } | PolicyFileError::Invalid { .. } => "invalid-policy",
+        }
+    }
+}
+
+#[cfg(feature = "policy-files")]
+impl PolicyConfig {
+    /// The settings of a policy file: JSON for a `.json` name, TOML otherwise (feature
+    /// `policy-files`). The command line's `--policy-file` and the Python package read
+    /// policy files through this.
+    ///
+    /// # Errors
+    /// [`PolicyFileError::Io`] when the file cannot be read, [`PolicyFileError::Syntax`] for
+    /// anything that is not a policy file (unknown keys included).
+    ///
+    /// ```
+    /// use dicom_sanitize::policy_file::{PolicyConfig, PreambleChoice};
+    ///
+    /// let path = std::env::temp_dir().join("dicom-sanitize-doc-policy.toml");
+    /// std::fs::write(&path, "preamble = \"zero\"\n[limits]\nmax_depth = 8\n")?;
+    /// let config = PolicyConfig::from_file(&path)?;
+    /// assert_eq!(config.preamble, PreambleChoice::Zero);
+    /// assert_eq!(config.limits.max_depth, 8);
+    /// std::fs::write(&path, "preamble = \"maybe\"\n")?;
+    /// assert_eq!(PolicyConfig::from_file(&path).unwrap_err().code(), "invalid-policy");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, PolicyFileError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyFileError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let json = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let parsed = if json {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            toml::from_str(&text).map_err(|e| e.to_string())
+        };
+        parsed.map_err(|message| PolicyFileError::Syntax {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+}
+
+#[cfg(feature = "policy-files")]
+impl Policy {
+    /// The policy of a policy file ([`PolicyConfig::from_file`], then its contradiction
+    /// rules; feature `policy-files`).
+    ///
+    /// # Errors
+    /// As [`PolicyConfig::from_file`], and [`PolicyFileError::Invalid`] for contradictory
+    /// settings.
+    ///
+    /// ```
+    /// use dicom_sanitize::Policy;
+    ///
+    /// let path = std::env::temp_dir().join("dicom-sanitize-doc-policy.json");
+    /// std::fs::write(&path, r#"{"preamble": "strip"}"#)?;
+    /// assert_eq!(Policy::from_file(&path)?, Policy::strip());
+    /// std::fs::write(&path, r#"{"preamble": "zero", "otherwise": "strip"}"#)?;
+    /// assert!(Policy::from_file(&path).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, PolicyFileError> {
+        let path = path.as_ref();
+        Policy::try_from(PolicyConfig::from_file(path)?).map_err(|error| PolicyFileError::Invalid {
+            path: path.to_path_buf(),
+            error,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

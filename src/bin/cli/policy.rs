@@ -1,6 +1,6 @@
 //! Choosing a policy on the command line, and `dicom-sanitize policy`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use dicom_sanitize::policy_file::{PolicyConfig, PreambleChoice};
@@ -50,26 +50,14 @@ pub struct PolicyChoice {
 impl PolicyChoice {
     pub fn load(&self) -> Result<Policy, String> {
         let mut config = match (&self.policy_file, self.policy) {
-            (Some(path), _) => PolicyConfig::from(load_file(path)?),
+            (Some(path), _) => {
+                PolicyConfig::from(Policy::from_file(path).map_err(|e| e.to_string())?)
+            }
             (None, name) => name.map_or_else(PolicyConfig::default, PolicyName::config),
         };
         config.deep |= self.deep;
         Policy::try_from(config).map_err(|e| e.to_string())
     }
-}
-
-/// Reads a policy file: JSON for `.json`, TOML otherwise.
-fn load_file(path: &Path) -> Result<Policy, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let parsed = if path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
-    {
-        serde_json::from_str(&text).map_err(|e| e.to_string())
-    } else {
-        toml::from_str(&text).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[derive(Debug, clap::Args)]
