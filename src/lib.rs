@@ -128,7 +128,7 @@ pub use rewrite::policy::{Action, Fallback, Policy, PreambleAction, TrailingActi
 pub use rewrite::policy_file;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};
-pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
+pub use rewrite::stream::{SanitizingReader, StreamStart, DEFAULT_LOOKAHEAD};
 pub use rewrite::verdict::Verdict;
 pub use severity::Severity;
 pub use validate::findings::{Category, Finding, FindingCode};

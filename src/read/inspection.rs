@@ -35,8 +35,9 @@ impl<'a> Classification<'a> {
 pub enum Prefix<T> {
     /// The verdict.
     Complete(T),
-    /// Fewer than 132 bytes: give more (or, at the end of the stream, call
-    /// [`classify`](crate::classify) on everything there is).
+    /// Not enough bytes yet: give more. (For [`classify_prefix`](crate::classify_prefix):
+    /// fewer than 132 bytes were given; at the end of the stream, call
+    /// [`classify`](crate::classify) on everything there is.)
     Partial,
 }
 

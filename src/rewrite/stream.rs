@@ -4,6 +4,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 use crate::error::Error;
+use crate::read::inspection::Prefix;
 use crate::read::meta;
 use crate::read::preamble::{self, PreambleKind, HEADER_LEN, MAGIC, PREAMBLE_LEN};
 use crate::read::probe::read_up_to;
@@ -91,6 +92,19 @@ impl Policy {
     /// rejects trailing data, or rejects findings above a severity (those are only known at
     /// the end of the stream).
     pub fn sanitize_reader<R: Read>(&self, reader: R) -> Result<SanitizingReader<R>, Error> {
+        self.check_streamable()?;
+        Ok(SanitizingReader {
+            inner: reader,
+            policy: self.clone(),
+            lookahead: DEFAULT_LOOKAHEAD,
+            state: State::Start,
+            action: None,
+            preamble: None,
+        })
+    }
+
+    /// Whether the policy can decide on a stream's first bytes.
+    fn check_streamable(&self) -> Result<(), Error> {
         if self.trailing_action() != TrailingAction::Keep {
             return Err(Error::NotStreamable {
                 setting: "a trailing-data action other than keep",
@@ -101,14 +115,99 @@ impl Policy {
                 setting: "rejection of findings",
             });
         }
-        Ok(SanitizingReader {
-            inner: reader,
-            policy: self.clone(),
-            lookahead: DEFAULT_LOOKAHEAD,
-            state: State::Start,
-            action: None,
-            preamble: None,
-        })
+        Ok(())
+    }
+
+    /// Decides a stream from its first bytes, without reading anything: the same decision a
+    /// [`SanitizingReader`] with the default look-ahead makes, for callers that do their own
+    /// reading (async code, a multipart parser). "Give more bytes" is not an error:
+    /// [`Prefix::Partial`] asks for them, until `start` holds 264 bytes of a Part 10 stream
+    /// whose preamble is not a TIFF header, more than [`DEFAULT_LOOKAHEAD`] bytes of any other,
+    /// or the whole stream (`at_end`). The output is then [`StreamStart::head`] followed by the
+    /// stream's own bytes from [`StreamStart::resume_at`] on, unchanged.
+    ///
+    /// # Errors
+    /// The refusal ([`Error::NotDicom`], [`Error::Rejected`]), or [`Error::NotStreamable`] as
+    /// for [`Policy::sanitize_reader`].
+    ///
+    /// ```
+    /// use dicom_sanitize::{Action, Policy, Prefix};
+    ///
+    /// let mut upload = std::fs::read("tests/data/pydicom/CT_small.dcm")?;
+    /// upload[..4].copy_from_slice(b"MZ\x90\0");
+    /// let policy = Policy::default();
+    /// assert_eq!(policy.decide_stream(&upload[..100], false)?, Prefix::Partial);
+    /// let Prefix::Complete(start) = policy.decide_stream(&upload[..300], false)? else {
+    ///     panic!("264 bytes of a Part 10 stream decide it");
+    /// };
+    /// assert_eq!(start.action(), Action::Zero);
+    /// assert_eq!(start.preamble().unwrap().name(), "pe");
+    /// let mut stored = start.head().to_vec();
+    /// stored.extend_from_slice(&upload[start.resume_at() as usize..]);
+    /// assert_eq!(&stored[..128], &[0; 128]);
+    /// assert_eq!(&stored[128..], &upload[128..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_stream(&self, start: &[u8], at_end: bool) -> Result<Prefix<StreamStart>, Error> {
+        self.check_streamable()?;
+        if !at_end
+            && (start.len() < QUICK_LEN || (!quick(start) && start.len() <= DEFAULT_LOOKAHEAD))
+        {
+            return Ok(Prefix::Partial);
+        }
+        let known_len = if at_end { start.len() as u64 } else { u64::MAX };
+        let planned = self.plan_input(InMemory::look_ahead(start, known_len))?;
+        let plan = planned.plan?;
+        Ok(Prefix::Complete(StreamStart {
+            action: plan.action(),
+            preamble: planned.preamble,
+            head: plan.splice().head,
+            resume_at: plan.splice().body.start,
+        }))
+    }
+}
+
+/// Whether a stream's first bytes decide it: a Part 10 header whose preamble is not a TIFF
+/// header is decided on its first 264 bytes, since nothing further can change the decision.
+fn quick(buf: &[u8]) -> bool {
+    buf.len() >= QUICK_LEN
+        && meta::plausible_at(buf, HEADER_LEN)
+        && buf.get(PREAMBLE_LEN..HEADER_LEN as usize) == Some(MAGIC.as_slice())
+        && buf
+            .first_chunk::<PREAMBLE_LEN>()
+            .is_some_and(|p| !matches!(preamble::detect(p), preamble::Detected::Tiff(_)))
+}
+
+/// A stream's start, decided by [`Policy::decide_stream`]: write [`StreamStart::head`], then
+/// the stream's bytes from [`StreamStart::resume_at`] on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamStart {
+    action: Action,
+    preamble: Option<PreambleKind>,
+    head: &'static [u8],
+    resume_at: u64,
+}
+
+impl StreamStart {
+    /// What is done to the preamble.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The stream's preamble kind (`None` when it has none).
+    pub fn preamble(&self) -> Option<PreambleKind> {
+        self.preamble
+    }
+
+    /// The bytes the output starts with: the new preamble, or nothing.
+    pub fn head(&self) -> &'static [u8] {
+        self.head
+    }
+
+    /// Offset in the stream from which its bytes follow the head unchanged (0 when nothing
+    /// changes, 128 when the preamble is zeroed, 132 when it is stripped).
+    pub fn resume_at(&self) -> u64 {
+        self.resume_at
     }
 }
 
@@ -176,12 +275,7 @@ impl<R: Read> SanitizingReader<R> {
         // nothing further can change the decision. Anything else fills the look-ahead.
         let mut buf = Vec::new();
         read_up_to(&mut self.inner, &mut buf, QUICK_LEN)?;
-        let quick = buf.len() == QUICK_LEN
-            && meta::plausible_at(&buf, HEADER_LEN)
-            && buf.get(PREAMBLE_LEN..HEADER_LEN as usize) == Some(MAGIC.as_slice())
-            && buf
-                .first_chunk::<PREAMBLE_LEN>()
-                .is_some_and(|p| !matches!(preamble::detect(p), preamble::Detected::Tiff(_)));
+        let quick = buf.len() == QUICK_LEN && quick(&buf);
         let complete = !quick && {
             let more = self.lookahead.saturating_sub(buf.len());
             read_up_to(&mut self.inner, &mut buf, more)?;

@@ -7,7 +7,7 @@ use std::process::Command;
 use bytes::{Buf, Bytes};
 use dicom_sanitize::{
     classify, validate, Action, Error, Fallback, Layout, Policy, PreambleAction, PreambleKind,
-    Rejection, Severity, TrailingAction,
+    Prefix, Rejection, Severity, StreamStart, TrailingAction,
 };
 
 use crate::fixtures::{self, real, real_files};
@@ -69,6 +69,18 @@ impl<R: Read> Read for Trickle<R> {
     }
 }
 
+/// `Policy::decide_stream` fed `chunk` bytes more at a time until it decides.
+fn pushed(policy: &Policy, data: &[u8], chunk: usize) -> Result<StreamStart, Error> {
+    let mut len = 0;
+    loop {
+        len = (len + chunk).min(data.len());
+        match policy.decide_stream(&data[..len], len == data.len())? {
+            Prefix::Complete(start) => return Ok(start),
+            Prefix::Partial => assert!(len < data.len(), "the whole stream decides"),
+        }
+    }
+}
+
 #[test]
 fn every_sink_yields_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +98,9 @@ fn every_sink_yields_the_same_bytes() {
                         err,
                         "{what}"
                     );
+                    if policy.trailing_action() == TrailingAction::Keep {
+                        assert_eq!(pushed(&policy, &data, 7).unwrap_err(), err, "{what}");
+                    }
                     let path = dir.path().join("refused");
                     std::fs::write(&path, &data).unwrap();
                     assert_eq!(
@@ -149,6 +164,12 @@ fn every_sink_yields_the_same_bytes() {
                     reader.read_to_end(&mut streamed).unwrap();
                     assert_eq!(streamed, expected, "{what}: stream by {chunk}");
                     assert_eq!(reader.action(), Some(sanitized.outcome().action), "{what}");
+                    let start = pushed(&policy, &data, chunk).unwrap();
+                    let mut pushed = start.head().to_vec();
+                    pushed.extend_from_slice(&data[start.resume_at() as usize..]);
+                    assert_eq!(pushed, expected, "{what}: decide_stream by {chunk}");
+                    assert_eq!(start.action(), sanitized.outcome().action, "{what}");
+                    assert_eq!(start.preamble(), reader.preamble(), "{what}");
                 }
             }
 
