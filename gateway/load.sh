@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Load test, bounded and local: N instances (default 2,000; half clean, half polyglots, distinct
+# SOP Instance UIDs) uploaded by C concurrent STOW-RS clients (default 8), P instances per request
+# (default 1), straight to a fresh Orthanc and through the gateway to another fresh Orthanc,
+# ROUNDS times each (default 2, interleaved; the best wall time of each side counts). Checks that
+# nothing was lost or changed beyond the preamble, and reports the gateway's peak RSS and the
+# wall-time ratio. Then one instance of BIG_MIB MiB (default 256) through the gateway, to show
+# its memory does not grow with a part. Loopback only; stops by itself.
+#
+#   gateway/load.sh GATEWAY_BINARY [N] [C] [P] [ROUNDS]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+gateway_bin=${1:?usage: $0 GATEWAY_BINARY [N] [C] [P] [ROUNDS]}
+count=${2:-2000}
+clients=${3:-8}
+per_request=${4:-1}
+rounds=${5:-2}
+big_mib=${BIG_MIB:-256}
+dicomweb_plugin=${DICOMWEB_PLUGIN:-/usr/share/orthanc/plugins/libOrthancDicomWeb.so}
+load=$here/scripts/load.py
+
+# shellcheck source=gateway/scripts/servers.sh
+. "$here/scripts/servers.sh"
+
+python3 "$load" make "$work/instances" "$count"
+
+best_direct="" best_gateway="" peak_rss=0
+for round in $(seq "$rounds"); do
+  start_orthanc "direct-$round"
+  t=$(timeout 600 python3 "$load" upload "$orthanc_url/dicom-web" "$work/instances" "$clients" "$per_request")
+  echo "round $round: straight to Orthanc: ${t} s"
+  best_direct=$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" "$t" "$best_direct")
+
+  start_orthanc "gateway-$round"
+  start_gateway "load-$round" ""
+  gw_pid=${pids[-1]}
+  t=$(timeout 600 python3 "$load" upload "http://127.0.0.1:$gw_port/dicom-web" "$work/instances" "$clients" "$per_request")
+  rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$gw_pid/status")
+  echo "round $round: through the gateway: ${t} s, gateway peak RSS ${rss} kB"
+  best_gateway=$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" "$t" "$best_gateway")
+  [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
+  timeout 600 python3 "$load" check "$orthanc_url" "$work/instances" || fail "round $round: lost or wrong instances"
+  grep -c '"event":"instance"' "$log" | grep -qx "$count" || fail "round $round: not one log line per instance"
+done
+
+# One large instance: the gateway's memory stays bounded whatever a part holds.
+python3 "$load" big "$work/big" "$big_mib"
+start_orthanc big
+start_gateway big ""
+gw_pid=${pids[-1]}
+timeout 600 python3 "$load" upload "http://127.0.0.1:$gw_port/dicom-web" "$work/big" 1 1 >/dev/null
+big_rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$gw_pid/status")
+timeout 600 python3 "$load" check "$orthanc_url" "$work/big" || fail "the large instance was not stored whole"
+echo "one instance of $big_mib MiB through the gateway: stored byte for byte, gateway peak RSS ${big_rss} kB"
+
+ratio=$(python3 -c "import sys; print(f'{float(sys.argv[2]) / float(sys.argv[1]):.2f}')" "$best_direct" "$best_gateway")
+echo "load: $count instances, $clients clients, $per_request per request: best straight ${best_direct} s, best through the gateway ${best_gateway} s, ratio ${ratio}x, gateway peak RSS ${peak_rss} kB, 0 lost, 0 wrong"
