@@ -29,6 +29,9 @@ use crate::{full, text, Body, BoxError, Gateway};
 const META_WINDOW: usize = 64 << 10;
 /// Chunks of the forwarded body buffered between the client and the origin.
 const CHANNEL_CHUNKS: usize = 8;
+/// Bytes the multipart parser may hold that are not part of a part's value: part headers,
+/// text before the first boundary. The parser buffers them whole, so they are bounded here.
+const MAX_UNFRAMED: u64 = 1 << 20;
 /// The largest origin answer read.
 const ORIGIN_ANSWER_LIMIT: usize = 16 << 20;
 
@@ -49,12 +52,21 @@ enum BodyError {
     Idle(Duration),
     #[error("reading the request body: {0}")]
     Read(String),
+    #[error("over {MAX_UNFRAMED} bytes of part headers or text outside the parts")]
+    Unframed,
+}
+
+/// What has been read of a request body, and how much of it the parts' values account for.
+#[derive(Debug, Default)]
+struct BodyCount {
+    read: AtomicU64,
+    in_parts: AtomicU64,
 }
 
 /// Why an upload failed as a whole: nothing it sent is reported stored.
 #[derive(Debug, thiserror::Error)]
 enum UploadError {
-    #[error("malformed multipart body: {0}")]
+    #[error("{}", describe(.0))]
     Multipart(multer::Error),
     #[error("more than {0} parts")]
     TooManyParts(u64),
@@ -78,6 +90,14 @@ impl UploadError {
     }
 }
 
+/// A multipart error for the client: the body's own fault when reading it failed.
+fn describe(err: &multer::Error) -> String {
+    match err {
+        multer::Error::StreamReadFailed(inner) => inner.to_string(),
+        err => format!("malformed multipart body: {err}"),
+    }
+}
+
 fn multipart_status(err: &multer::Error) -> StatusCode {
     match err {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
@@ -98,17 +118,21 @@ impl From<multer::Error> for UploadError {
     }
 }
 
-/// The request body as a stream of chunks, failing when the client stalls for `idle`, and
-/// counting bytes into `read`.
+/// The request body as a stream of chunks, failing when the client stalls for `idle`, or
+/// when the parser holds more than [`MAX_UNFRAMED`] bytes that are not in a part's value.
 fn client_stream(
     body: Incoming,
     idle: Duration,
-    read: Arc<AtomicU64>,
+    count: Arc<BodyCount>,
 ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send {
     futures_util::stream::unfold(Some(body), move |state| {
-        let read = Arc::clone(&read);
+        let count = Arc::clone(&count);
         async move {
             let mut body = state?;
+            let read = count.read.load(Ordering::Relaxed);
+            if read.saturating_sub(count.in_parts.load(Ordering::Relaxed)) > MAX_UNFRAMED {
+                return Some((Err(BodyError::Unframed), None));
+            }
             loop {
                 match tokio::time::timeout(idle, body.frame()).await {
                     Err(_) => return Some((Err(BodyError::Idle(idle)), None)),
@@ -118,7 +142,7 @@ fn client_stream(
                     }
                     Ok(Some(Ok(frame))) => {
                         if let Ok(data) = frame.into_data() {
-                            read.fetch_add(data.len() as u64, Ordering::Relaxed);
+                            count.read.fetch_add(data.len() as u64, Ordering::Relaxed);
                             return Some((Ok(data), Some(body)));
                         }
                     }
@@ -144,6 +168,7 @@ struct Upload<'g> {
     parts: u64,
     forwarded: u64,
     failures: Vec<Failure>,
+    count: Arc<BodyCount>,
 }
 
 /// An origin that answered before taking the whole body: its answer goes back as it is.
@@ -187,6 +212,20 @@ impl Upload<'_> {
         })
     }
 
+    /// The next chunk of a part's value.
+    async fn chunk(
+        &self,
+        field: &mut multer::Field<'_>,
+    ) -> Result<Option<Bytes>, Result<EarlyAnswer, UploadError>> {
+        let chunk = field.chunk().await.map_err(|e| Err(e.into()))?;
+        if let Some(chunk) = &chunk {
+            self.count
+                .in_parts
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+        Ok(chunk)
+    }
+
     /// Reads every part.
     async fn run(
         &mut self,
@@ -204,7 +243,7 @@ impl Upload<'_> {
                 // Not a PS3.10 file (bulk data, metadata): forwarded as it is.
                 self.send(media::part_head(&self.related.boundary, first, &headers))
                     .await?;
-                while let Some(chunk) = field.chunk().await.map_err(|e| Err(e.into()))? {
+                while let Some(chunk) = self.chunk(&mut field).await? {
                     self.send(chunk).await?;
                 }
                 continue;
@@ -221,7 +260,7 @@ impl Upload<'_> {
                         decided => break decided,
                     }
                 }
-                match field.chunk().await.map_err(|e| Err(e.into()))? {
+                match self.chunk(&mut field).await? {
                     Some(chunk) => start.extend_from_slice(&chunk),
                     None => ended = true,
                 }
@@ -235,7 +274,7 @@ impl Upload<'_> {
             match decided {
                 Err(err) => {
                     // Refused: read to its end, forward nothing.
-                    while field.chunk().await.map_err(|e| Err(e.into()))?.is_some() {}
+                    while self.chunk(&mut field).await?.is_some() {}
                     let reason = if matches!(err, dicom_sanitize::Error::NotDicom) {
                         response::REASON_NOT_DICOM
                     } else {
@@ -271,7 +310,7 @@ impl Upload<'_> {
                         .min(start.len());
                     self.send(start.split_off(resume).freeze()).await?;
                     drop(start);
-                    while let Some(chunk) = field.chunk().await.map_err(|e| Err(e.into()))? {
+                    while let Some(chunk) = self.chunk(&mut field).await? {
                         self.send(chunk).await?;
                     }
                     log(
@@ -382,8 +421,8 @@ pub(crate) async fn store(
             None,
         );
     }
-    let read = Arc::new(AtomicU64::new(0));
-    let stream = client_stream(body, limits.client_idle, Arc::clone(&read));
+    let count = Arc::new(BodyCount::default());
+    let stream = client_stream(body, limits.client_idle, Arc::clone(&count));
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
             .whole_stream(limits.body_bytes)
@@ -399,10 +438,11 @@ pub(crate) async fn store(
         parts: 0,
         forwarded: 0,
         failures: Vec::new(),
+        count: Arc::clone(&count),
     };
     let outcome = upload.run(&mut multipart).await;
     drop(multipart);
-    let bytes = read.load(Ordering::Relaxed);
+    let bytes = count.read.load(Ordering::Relaxed);
     let response = match outcome {
         Ok(()) if upload.parts == 0 => Err(UploadError::NoParts),
         Ok(()) => answer(&mut upload).await,

@@ -464,3 +464,53 @@ async fn other_requests_pass_through() {
     let text = metrics.into_body().collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&text).contains("dicom_gateway_passed_through_total 2\n"));
 }
+
+#[tokio::test]
+async fn endless_part_headers_are_refused_without_buffering_them() {
+    let (origin, seen) = fake_origin().await;
+    let (gw, _) = gateway(origin, |_| {}).await;
+    let pad = "a".repeat(3 << 20);
+    let endless_headers =
+        format!("--{BOUNDARY}\r\nContent-Type: application/dicom\r\nX-Pad: {pad}");
+    let (status, text) = raw_post(gw, endless_headers.as_bytes(), false, None).await;
+    assert_eq!(status, 400, "{}", &text[..text.len().min(300)]);
+    assert!(
+        text.contains("part headers or text outside the parts"),
+        "{text}"
+    );
+    let endless_preamble = format!("{pad}\r\n--{BOUNDARY}\r\n\r\n");
+    let (status, _) = raw_post(gw, endless_preamble.as_bytes(), false, None).await;
+    assert_eq!(status, 400);
+    assert!(seen.complete.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_origin_that_does_not_answer_gives_504() {
+    // Takes connections and reads everything, answers nothing.
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = silent.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    let (gw, _) = gateway(addr, |c| {
+        c.limits.origin_timeout = Duration::from_millis(300)
+    })
+    .await;
+    let (status, _, body) = post(gw, multipart(&[&sample("clean.dcm")]), "").await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body:?}");
+    assert!(String::from_utf8_lossy(&body).contains("nothing was stored"));
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let response = client
+        .get(format!("http://{gw}/studies").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+}
