@@ -2,7 +2,7 @@
 # Load test, bounded and local: N instances (default 2,000; half clean, half polyglots, distinct
 # SOP Instance UIDs) uploaded by C concurrent STOW-RS clients (default 8), P instances per request
 # (default 1), straight to a fresh Orthanc and through the gateway to another fresh Orthanc,
-# ROUNDS times each (default 2, interleaved; the best wall time of each side counts). Checks that
+# ROUNDS times each (default 2, interleaved; the best and the median wall times are compared). Checks that
 # nothing was lost or changed beyond the preamble, and reports the gateway's peak RSS and the
 # wall-time ratio. Then one instance of BIG_MIB MiB (default 256) through the gateway, to show
 # its memory does not grow with a part. Loopback only; stops by itself.
@@ -25,12 +25,12 @@ load=$here/scripts/load.py
 
 python3 "$load" make "$work/instances" "$count"
 
-best_direct="" best_gateway="" peak_rss=0
+direct_times=() gateway_times=() peak_rss=0
 for round in $(seq "$rounds"); do
   start_orthanc "direct-$round"
   t=$(timeout 600 python3 "$load" upload "$orthanc_url/dicom-web" "$work/instances" "$clients" "$per_request")
   echo "round $round: straight to Orthanc: ${t} s"
-  best_direct=$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" "$t" "$best_direct")
+  direct_times+=("$t")
 
   start_orthanc "gateway-$round"
   start_gateway "load-$round" ""
@@ -38,7 +38,7 @@ for round in $(seq "$rounds"); do
   t=$(timeout 600 python3 "$load" upload "http://127.0.0.1:$gw_port/dicom-web" "$work/instances" "$clients" "$per_request")
   rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$gw_pid/status")
   echo "round $round: through the gateway: ${t} s, gateway peak RSS ${rss} kB"
-  best_gateway=$(python3 -c "import sys; a=[float(x) for x in sys.argv[1:] if x]; print(min(a))" "$t" "$best_gateway")
+  gateway_times+=("$t")
   [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
   timeout 600 python3 "$load" check "$orthanc_url" "$work/instances" || fail "round $round: lost or wrong instances"
   grep -c '"event":"instance"' "$log" | grep -qx "$count" || fail "round $round: not one log line per instance"
@@ -54,5 +54,13 @@ big_rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$gw_pid/status")
 timeout 600 python3 "$load" check "$orthanc_url" "$work/big" || fail "the large instance was not stored whole"
 echo "one instance of $big_mib MiB through the gateway: stored byte for byte, gateway peak RSS ${big_rss} kB"
 
-ratio=$(python3 -c "import sys; print(f'{float(sys.argv[2]) / float(sys.argv[1]):.2f}')" "$best_direct" "$best_gateway")
-echo "load: $count instances, $clients clients, $per_request per request: best straight ${best_direct} s, best through the gateway ${best_gateway} s, ratio ${ratio}x, gateway peak RSS ${peak_rss} kB, 0 lost, 0 wrong"
+summary=$(python3 - "${direct_times[*]}" "${gateway_times[*]}" <<'PY'
+import statistics, sys
+direct = [float(x) for x in sys.argv[1].split()]
+gateway = [float(x) for x in sys.argv[2].split()]
+print(f"best straight {min(direct):.3f} s, through the gateway {min(gateway):.3f} s "
+      f"(ratio {min(gateway) / min(direct):.2f}x); median {statistics.median(direct):.3f} s and "
+      f"{statistics.median(gateway):.3f} s (ratio {statistics.median(gateway) / statistics.median(direct):.2f}x)")
+PY
+)
+echo "load: $count instances, $clients clients, $per_request per request, $rounds rounds: $summary; gateway peak RSS ${peak_rss} kB; 0 lost, 0 wrong"

@@ -251,13 +251,16 @@ impl Upload<'_> {
             let policy = &self.gateway.config.policy;
             let mut start = BytesMut::new();
             let mut ended = false;
-            let decision = loop {
+            let decided: Result<StreamStart, _> = loop {
                 let meta_known =
                     ended || start.len() >= META_WINDOW || dicom_sanitize::inspect(&start).is_ok();
                 if meta_known {
                     match policy.decide_stream(&start, ended) {
+                        Ok(Prefix::Complete(decided)) => break Ok(decided),
+                        // The whole part always decides; never ask a finished part for more.
+                        Ok(Prefix::Partial) if ended => break Err(dicom_sanitize::Error::NotDicom),
                         Ok(Prefix::Partial) => {}
-                        decided => break decided,
+                        Err(err) => break Err(err),
                     }
                 }
                 match self.chunk(&mut field).await? {
@@ -266,11 +269,6 @@ impl Upload<'_> {
                 }
             };
             let (sop_class, sop_instance) = uids(&start);
-            let decided: Result<StreamStart, _> = match decision {
-                Ok(Prefix::Complete(decided)) => Ok(decided),
-                Ok(Prefix::Partial) => unreachable_partial(),
-                Err(err) => Err(err),
-            };
             match decided {
                 Err(err) => {
                     // Refused: read to its end, forward nothing.
@@ -331,11 +329,6 @@ impl Upload<'_> {
         }
         Ok(())
     }
-}
-
-/// `decide_stream` is called with the whole part or, short of it, only once it decides.
-fn unreachable_partial() -> Result<StreamStart, dicom_sanitize::Error> {
-    Err(dicom_sanitize::Error::NotDicom)
 }
 
 /// The SOP Class and Instance UIDs in the File Meta group at the start of a part.
