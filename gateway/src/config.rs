@@ -211,6 +211,23 @@ impl Config {
     ///
     /// # Errors
     /// Any [`ConfigError`].
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use dicom_sanitize_gateway::Config;
+    ///
+    /// let text = r#"
+    ///     listen = "127.0.0.1:8043"
+    ///     origin = "http://127.0.0.1:8042/dicom-web"
+    ///     [limits]
+    ///     parts = 100
+    /// "#;
+    /// let config = Config::from_toml(text, Path::new("gateway.toml"))?;
+    /// assert_eq!(config.origin.base_path, "/dicom-web");
+    /// assert_eq!(config.limits.parts, 100);
+    /// assert!(Config::from_toml("listen = 1", Path::new("gateway.toml")).is_err());
+    /// # Ok::<(), dicom_sanitize_gateway::ConfigError>(())
+    /// ```
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let file: File = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),

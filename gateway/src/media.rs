@@ -32,6 +32,16 @@ pub enum MediaError {
 }
 
 /// Parses a `Content-Type` value as `multipart/related` with its `boundary` and `type`.
+///
+/// ```
+/// use dicom_sanitize_gateway::media::{parse_related, MediaError};
+///
+/// let related = parse_related(r#"multipart/related; type="application/dicom"; boundary=XYZ"#)?;
+/// assert_eq!(related.boundary, "XYZ");
+/// assert_eq!(related.root_type.as_deref(), Some("application/dicom"));
+/// assert_eq!(parse_related("multipart/form-data; boundary=XYZ"), Err(MediaError::NotRelated));
+/// # Ok::<(), MediaError>(())
+/// ```
 pub fn parse_related(content_type: &str) -> Result<Related, MediaError> {
     let mut params = split_params(content_type);
     let essence = params.next().map(|(name, _)| name.to_ascii_lowercase());

@@ -49,6 +49,18 @@ impl Failure {
 /// `origin` is what the origin answered for the forwarded instances (`None` when none was
 /// forwarded). Its status stands, except that a full success with refused instances becomes
 /// 202 Accepted; with nothing forwarded, refused instances make 409 Conflict.
+///
+/// ```
+/// use dicom_sanitize_gateway::response::{merge, Failure, REASON_REFUSED};
+/// use http::StatusCode;
+///
+/// let refused = Failure { sop_class: None, sop_instance: Some("1.2.3".into()), reason: REASON_REFUSED };
+/// let origin = serde_json::json!({"00081199": {"vr": "SQ", "Value": [{}]}});
+/// let (status, answer) = merge(Some((StatusCode::OK, Some(origin))), &[refused]);
+/// assert_eq!(status, StatusCode::ACCEPTED);
+/// assert_eq!(answer["00081198"]["Value"][0]["00081155"]["Value"][0], "1.2.3");
+/// assert_eq!(answer["00081198"]["Value"][0]["00081197"]["Value"][0], 0x0110);
+/// ```
 pub fn merge(
     origin: Option<(StatusCode, Option<Value>)>,
     failures: &[Failure],
