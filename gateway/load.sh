@@ -37,7 +37,9 @@ for round in $(seq "$rounds"); do
   gw_pid=${pids[-1]}
   t=$(timeout 600 python3 "$load" upload "http://127.0.0.1:$gw_port/dicom-web" "$work/instances" "$clients" "$per_request")
   rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$gw_pid/status")
-  echo "round $round: through the gateway: ${t} s, gateway peak RSS ${rss} kB"
+  # The gateway's own CPU time (user + system), less noisy than wall times on a shared machine.
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$gw_pid/stat")
+  echo "round $round: through the gateway: ${t} s, gateway peak RSS ${rss} kB, gateway CPU ${cpu} s"
   gateway_times+=("$t")
   [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
   timeout 600 python3 "$load" check "$orthanc_url" "$work/instances" || fail "round $round: lost or wrong instances"
