@@ -35,7 +35,7 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
 }
 
 /// The origin's request for a client's request head: same method, path, query and headers
-/// (less the hop-by-hop ones and `Host`, which the client sets).
+/// (less the hop-by-hop ones, `Host` and `Expect`).
 pub(crate) fn origin_request(
     gateway: &Gateway,
     parts: &http::request::Parts,
@@ -49,7 +49,9 @@ pub(crate) fn origin_request(
     let headers = request.headers_mut();
     *headers = parts.headers.clone();
     strip_hop_by_hop(headers);
+    // The client sets `Host`; the gateway has already answered any `Expect: 100-continue`.
     headers.remove(header::HOST);
+    headers.remove(header::EXPECT);
     Ok(request)
 }
 
