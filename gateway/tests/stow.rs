@@ -383,16 +383,67 @@ async fn a_client_that_stalls_mid_part_gets_408_and_nothing_is_stored() {
     .await;
     let clean = sample("clean.dcm");
     let body = multipart(&[&clean, &clean]);
-    let (status, text) = raw_post(gw, &body, true, Some(body.len() - 1000)).await;
+    let stalled = {
+        let body = body.clone();
+        tokio::spawn(async move { raw_post(gw, &body, true, Some(body.len() - 1000)).await })
+    };
+    // Another client is served meanwhile.
+    let (status, _, _) = post(gw, multipart(&[&clean]), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, text) = stalled.await.unwrap();
     assert_eq!(status, 408, "{text}");
-    // The first part was already streaming to the origin: its body was broken off.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(seen.complete.lock().unwrap().is_empty());
-    assert_eq!(
-        *seen.broken.lock().unwrap(),
-        1,
-        "the origin saw a broken request"
+    // The stalled upload's first part was already streaming to the origin: that request was
+    // broken off. After one more upload, the origin has the two clean ones whole, nothing else.
+    let (status, _, _) = post(gw, multipart(&[&clean]), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let received = seen.complete.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    for request in &received {
+        assert!(parts_of(request).await == vec![Bytes::from(clean.clone())]);
+    }
+}
+
+/// Waits (up to 20 s) until `condition` holds.
+async fn eventually(condition: impl Fn() -> bool) {
+    for _ in 0..400 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the condition never held");
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_mid_part_stores_nothing() {
+    let (origin, seen) = fake_origin().await;
+    let (gw, gateway) = gateway(origin, |_| {}).await;
+    let clean = sample("clean.dcm");
+    let body = multipart(&[&clean, &clean]);
+    let mut stream = TcpStream::connect(gw).await.unwrap();
+    let head = format!(
+        "POST /studies HTTP/1.1\r\nHost: gw\r\nContent-Type: multipart/related; type=\"application/dicom\"; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
     );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() - 1000]).await.unwrap();
+    drop(stream);
+    eventually(|| {
+        gateway
+            .metrics()
+            .render()
+            .contains("dicom_gateway_stow_requests_total{status=\"400\"} 1\n")
+    })
+    .await;
+    let (status, _, _) = post(gw, multipart(&[&clean]), "").await;
+    assert_eq!(status, StatusCode::OK, "the gateway still serves");
+    let received = seen.complete.lock().unwrap().clone();
+    assert_eq!(
+        received.len(),
+        1,
+        "only the whole upload reached the origin whole"
+    );
+    assert!(parts_of(&received[0]).await == vec![Bytes::from(clean)]);
 }
 
 #[tokio::test]
