@@ -16,6 +16,7 @@
 pub mod config;
 pub mod media;
 pub mod metrics;
+mod part;
 mod proxy;
 pub mod response;
 mod stow;

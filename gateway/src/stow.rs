@@ -2,13 +2,11 @@
 //! to the origin sanitized, or refused and reported in the answer.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use dicom_sanitize::{Prefix, StreamStart};
-use futures_util::Stream;
+use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use http_body_util::channel::{Channel, Sender};
@@ -20,18 +18,13 @@ use tokio::task::JoinHandle;
 
 use crate::media::{self, Related};
 use crate::metrics::log;
+use crate::part::{body_stream, decide, BodyCount, BodyError};
 use crate::proxy::origin_request;
 use crate::response::{self, Failure};
 use crate::{full, text, Body, BoxError, Gateway};
 
-/// Bytes of a part read, at most, to find its SOP Class and Instance UIDs in its File Meta
-/// group (beyond what the policy's decision needs).
-const META_WINDOW: usize = 64 << 10;
 /// Chunks of the forwarded body buffered between the client and the origin.
 const CHANNEL_CHUNKS: usize = 8;
-/// Bytes the multipart parser may hold that are not part of a part's value: part headers,
-/// text before the first boundary. The parser buffers them whole, so they are bounded here.
-const MAX_UNFRAMED: u64 = 1 << 20;
 /// The largest origin answer read.
 const ORIGIN_ANSWER_LIMIT: usize = 16 << 20;
 
@@ -43,24 +36,6 @@ pub(crate) fn is_store_path(path: &str) -> bool {
         (Some(uid), Some("studies")) => !uid.is_empty(),
         _ => false,
     }
-}
-
-/// Why a client's body stopped.
-#[derive(Debug, thiserror::Error)]
-enum BodyError {
-    #[error("the client sent nothing for {0:?}")]
-    Idle(Duration),
-    #[error("reading the request body: {0}")]
-    Read(String),
-    #[error("over {MAX_UNFRAMED} bytes of part headers or text outside the parts")]
-    Unframed,
-}
-
-/// What has been read of a request body, and how much of it the parts' values account for.
-#[derive(Debug, Default)]
-struct BodyCount {
-    read: AtomicU64,
-    in_parts: AtomicU64,
 }
 
 /// Why an upload failed as a whole: nothing it sent is reported stored.
@@ -116,40 +91,6 @@ impl From<multer::Error> for UploadError {
     fn from(err: multer::Error) -> Self {
         UploadError::Multipart(err)
     }
-}
-
-/// The request body as a stream of chunks, failing when the client stalls for `idle`, or
-/// when the parser holds more than [`MAX_UNFRAMED`] bytes that are not in a part's value.
-fn client_stream(
-    body: Incoming,
-    idle: Duration,
-    count: Arc<BodyCount>,
-) -> impl Stream<Item = Result<Bytes, BodyError>> + Send {
-    futures_util::stream::unfold(Some(body), move |state| {
-        let count = Arc::clone(&count);
-        async move {
-            let mut body = state?;
-            let read = count.read.load(Ordering::Relaxed);
-            if read.saturating_sub(count.in_parts.load(Ordering::Relaxed)) > MAX_UNFRAMED {
-                return Some((Err(BodyError::Unframed), None));
-            }
-            loop {
-                match tokio::time::timeout(idle, body.frame()).await {
-                    Err(_) => return Some((Err(BodyError::Idle(idle)), None)),
-                    Ok(None) => return None,
-                    Ok(Some(Err(err))) => {
-                        return Some((Err(BodyError::Read(err.to_string())), None))
-                    }
-                    Ok(Some(Ok(frame))) => {
-                        if let Ok(data) = frame.into_data() {
-                            count.read.fetch_add(data.len() as u64, Ordering::Relaxed);
-                            return Some((Ok(data), Some(body)));
-                        }
-                    }
-                }
-            }
-        }
-    })
 }
 
 /// The body being streamed to the origin, and its answer to come.
@@ -248,28 +189,13 @@ impl Upload<'_> {
                 }
                 continue;
             }
-            let policy = &self.gateway.config.policy;
-            let mut start = BytesMut::new();
-            let mut ended = false;
-            let decided: Result<StreamStart, _> = loop {
-                let meta_known =
-                    ended || start.len() >= META_WINDOW || dicom_sanitize::inspect(&start).is_ok();
-                if meta_known {
-                    match policy.decide_stream(&start, ended) {
-                        Ok(Prefix::Complete(decided)) => break Ok(decided),
-                        // The whole part always decides; never ask a finished part for more.
-                        Ok(Prefix::Partial) if ended => break Err(dicom_sanitize::Error::NotDicom),
-                        Ok(Prefix::Partial) => {}
-                        Err(err) => break Err(err),
-                    }
-                }
-                match self.chunk(&mut field).await? {
-                    Some(chunk) => start.extend_from_slice(&chunk),
-                    None => ended = true,
-                }
-            };
-            let (sop_class, sop_instance) = uids(&start);
-            match decided {
+            let count = Arc::clone(&self.count);
+            let mut decided = decide(&self.gateway.config.policy, &mut field, |n| {
+                count.in_parts.fetch_add(n as u64, Ordering::Relaxed);
+            })
+            .await
+            .map_err(|e| Err(e.into()))?;
+            match &decided.outcome {
                 Err(err) => {
                     // Refused: read to its end, forward nothing.
                     while self.chunk(&mut field).await?.is_some() {}
@@ -278,76 +204,40 @@ impl Upload<'_> {
                     } else {
                         response::REASON_REFUSED
                     };
-                    log(
-                        "instance",
-                        json!({
-                            "remote": self.remote.to_string(),
-                            "sop_instance_uid": sop_instance,
-                            "sop_class_uid": sop_class,
-                            "preamble": preamble_of(&start),
-                            "action": "reject",
-                            "forwarded": false,
-                            "code": err.code(),
-                            "reason": err.to_string(),
-                            "failure_reason": reason,
-                        }),
-                    );
+                    let mut fields = decided.log_fields();
+                    if let Some(map) = fields.as_object_mut() {
+                        map.insert("remote".into(), self.remote.to_string().into());
+                        map.insert("failure_reason".into(), reason.into());
+                    }
+                    log("instance", fields);
                     self.gateway.metrics.refused();
                     self.failures.push(Failure {
-                        sop_class,
-                        sop_instance,
+                        sop_class: decided.sop_class,
+                        sop_instance: decided.sop_instance,
                         reason,
                     });
                 }
-                Ok(decided) => {
+                Ok(start) => {
+                    let (head, action) = (start.head(), start.action());
                     self.send(media::part_head(&self.related.boundary, first, &headers))
                         .await?;
-                    self.send(Bytes::from_static(decided.head())).await?;
-                    let resume = usize::try_from(decided.resume_at())
-                        .unwrap_or(usize::MAX)
-                        .min(start.len());
-                    self.send(start.split_off(resume).freeze()).await?;
-                    drop(start);
+                    self.send(Bytes::from_static(head)).await?;
+                    self.send(decided.rest_of_start()).await?;
                     while let Some(chunk) = self.chunk(&mut field).await? {
                         self.send(chunk).await?;
                     }
-                    log(
-                        "instance",
-                        json!({
-                            "remote": self.remote.to_string(),
-                            "sop_instance_uid": sop_instance,
-                            "sop_class_uid": sop_class,
-                            "preamble": decided.preamble().map_or("absent", |p| p.name()),
-                            "action": decided.action().as_str(),
-                            "forwarded": true,
-                        }),
-                    );
-                    self.gateway.metrics.forwarded(decided.action());
+                    let mut fields = decided.log_fields();
+                    if let Some(map) = fields.as_object_mut() {
+                        map.insert("remote".into(), self.remote.to_string().into());
+                    }
+                    log("instance", fields);
+                    self.gateway.metrics.forwarded(action);
                     self.forwarded += 1;
                 }
             }
         }
         Ok(())
     }
-}
-
-/// The SOP Class and Instance UIDs in the File Meta group at the start of a part.
-fn uids(start: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(inspection) = dicom_sanitize::inspect(start) else {
-        return (None, None);
-    };
-    let meta = inspection.meta();
-    (
-        meta.and_then(|m| m.media_storage_sop_class_uid())
-            .map(str::to_owned),
-        meta.and_then(|m| m.media_storage_sop_instance_uid())
-            .map(str::to_owned),
-    )
-}
-
-/// The preamble's kind name, for the log of a refused part.
-fn preamble_of(start: &[u8]) -> &'static str {
-    dicom_sanitize::classify(start).preamble_name()
 }
 
 /// Handles one STOW-RS request.
@@ -415,7 +305,7 @@ pub(crate) async fn store(
         );
     }
     let count = Arc::new(BodyCount::default());
-    let stream = client_stream(body, limits.client_idle, Arc::clone(&count));
+    let stream = body_stream(body, limits.client_idle, Arc::clone(&count));
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
             .whole_stream(limits.body_bytes)
