@@ -64,6 +64,8 @@ struct File {
     origin: String,
     policy: Option<PathBuf>,
     #[serde(default)]
+    sanitize_responses: bool,
+    #[serde(default)]
     limits: LimitsFile,
 }
 
@@ -176,6 +178,8 @@ pub struct Config {
     pub policy: Policy,
     /// The policy file, when one is named.
     pub policy_path: Option<PathBuf>,
+    /// Whether instances the origin sends back (WADO-RS) are sanitized too.
+    pub sanitize_responses: bool,
     /// Request limits.
     pub limits: Limits,
 }
@@ -188,6 +192,7 @@ impl Config {
             origin,
             policy: Policy::default(),
             policy_path: None,
+            sanitize_responses: false,
             limits: Limits::default(),
         }
     }
@@ -283,6 +288,7 @@ impl Config {
             origin,
             policy,
             policy_path,
+            sanitize_responses: file.sanitize_responses,
             limits,
         })
     }

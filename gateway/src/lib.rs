@@ -19,6 +19,7 @@ pub mod metrics;
 mod part;
 mod proxy;
 pub mod response;
+mod retrieve;
 mod stow;
 
 use std::convert::Infallible;
@@ -54,7 +55,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Gateway {
     config: Config,
     client: Client,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
 }
 
@@ -70,7 +71,7 @@ impl Gateway {
             permits: Arc::new(Semaphore::new(config.limits.concurrent_requests)),
             config,
             client,
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -139,7 +140,7 @@ impl Gateway {
         if request.method() == Method::POST && stow::is_store_path(request.uri().path()) {
             stow::store(self, request, remote).await
         } else {
-            let response = proxy::forward(self, request).await;
+            let response = proxy::forward(self, request, remote).await;
             self.metrics.passed_through(response.status().as_u16());
             response
         }

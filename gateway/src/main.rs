@@ -7,20 +7,24 @@ use std::process::ExitCode;
 
 use dicom_sanitize_gateway::{Config, Gateway};
 
-const USAGE: &str = "usage: dicom-sanitize-gateway --config FILE [--check-config]
+const USAGE: &str =
+    "usage: dicom-sanitize-gateway --config FILE [--sanitize-responses] [--check-config]
 
 A DICOMweb gateway: STOW-RS uploads are sanitized (CVE-2019-11687) before they reach the origin;
 every other request passes through. --check-config reads and checks FILE (and the policy file it
-names), prints the settings and exits.";
+names), prints the settings and exits. --sanitize-responses also sanitizes the instances the
+origin sends back (WADO-RS), as `sanitize_responses = true` in FILE does.";
 
 fn main() -> ExitCode {
     let mut config = None;
     let mut check = false;
+    let mut sanitize_responses = false;
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--config") => config = args.next().map(PathBuf::from),
             Some("--check-config") => check = true,
+            Some("--sanitize-responses") => sanitize_responses = true,
             Some("--help" | "-h") => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -39,13 +43,14 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let config = match Config::from_file(&path) {
+    let mut config = match Config::from_file(&path) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("dicom-sanitize-gateway: {err}");
             return ExitCode::FAILURE;
         }
     };
+    config.sanitize_responses |= sanitize_responses;
     if check {
         println!("{}: ok", path.display());
         println!("listen: {}", config.listen);
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
             Some(p) => println!("policy: {}", p.display()),
             None => println!("policy: the default"),
         }
+        println!("sanitize responses: {}", config.sanitize_responses);
         println!("limits: {:?}", config.limits);
         return ExitCode::SUCCESS;
     }

@@ -25,6 +25,10 @@ pub struct Metrics {
     busy: AtomicU64,
     /// Request body bytes read from clients in STOW-RS requests.
     stow_bytes: AtomicU64,
+    /// Instances sent back to clients (`--sanitize-responses`), by action.
+    retrieved: [AtomicU64; Action::ALL.len()],
+    /// Instances withheld from clients (`--sanitize-responses`).
+    retrieved_refused: AtomicU64,
 }
 
 /// The statuses counted apart; every other one is `other`.
@@ -66,6 +70,19 @@ impl Metrics {
         self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts an instance sent back sanitized (`Some(action)`) or withheld (`None`).
+    pub fn retrieved(&self, action: Option<Action>) {
+        match action {
+            Some(action) => {
+                let i = Action::ALL.iter().position(|&a| a == action).unwrap_or(0);
+                self.retrieved[i].fetch_add(1, Ordering::Relaxed);
+            }
+            None => {
+                self.retrieved_refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Counts a request turned away at the concurrency limit.
     pub fn busy(&self) {
         self.busy.fetch_add(1, Ordering::Relaxed);
@@ -104,7 +121,25 @@ impl Metrics {
                 get(&self.forwarded[i])
             );
         }
+        out.push_str("# HELP dicom_gateway_retrieved_instances_total Instances sent back to clients with --sanitize-responses, by what was done to the preamble.\n");
+        out.push_str("# TYPE dicom_gateway_retrieved_instances_total counter\n");
+        for (i, action) in Action::ALL.iter().enumerate() {
+            if *action == Action::Reject {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "dicom_gateway_retrieved_instances_total{{action=\"{}\"}} {}",
+                action.as_str(),
+                get(&self.retrieved[i])
+            );
+        }
         let single = [
+            (
+                "retrieved_refused_total",
+                "Instances withheld from clients by the policy (--sanitize-responses).",
+                &self.retrieved_refused,
+            ),
             (
                 "instances_refused_total",
                 "Instances refused by the policy (not forwarded).",

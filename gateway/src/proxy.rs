@@ -56,9 +56,15 @@ pub(crate) fn origin_request(
 }
 
 /// Passes `request` to the origin and its answer back: 502 when the origin cannot be reached,
-/// 504 when it does not answer in time.
-pub(crate) async fn forward(gateway: &Gateway, request: Request<Incoming>) -> Response<Body> {
+/// 504 when it does not answer in time. With `sanitize_responses`, instances in the answer to
+/// a GET are sanitized on the way out.
+pub(crate) async fn forward(
+    gateway: &Gateway,
+    request: Request<Incoming>,
+    remote: std::net::SocketAddr,
+) -> Response<Body> {
     let (parts, body) = request.into_parts();
+    let sanitize = gateway.config.sanitize_responses && parts.method == http::Method::GET;
     let body = body.map_err(BoxError::from).boxed();
     let Ok(request) = origin_request(gateway, &parts, body) else {
         return text(StatusCode::BAD_REQUEST, "bad request target\n");
@@ -73,7 +79,11 @@ pub(crate) async fn forward(gateway: &Gateway, request: Request<Incoming>) -> Re
             StatusCode::BAD_GATEWAY,
             format!("the origin could not be reached: {err}\n"),
         ),
-        Ok(Ok(response)) => {
+        Ok(Ok(mut response)) => {
+            strip_hop_by_hop(response.headers_mut());
+            if sanitize && response.status() == StatusCode::OK {
+                return crate::retrieve::sanitize(gateway, remote, response).await;
+            }
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
             Response::from_parts(parts, body.map_err(BoxError::from).boxed())

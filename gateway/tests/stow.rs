@@ -98,13 +98,32 @@ async fn fake_origin() -> (SocketAddr, Arc<Origin_>) {
                                 .map(|v| v.to_str().unwrap().to_owned()),
                             body,
                         });
-                        let answer = if parts.method == http::Method::POST {
-                            r#"{"00081190":{"vr":"UR","Value":["http://origin/studies"]}}"#
-                                .to_owned()
+                        let path = parts.uri.path();
+                        let (answer, media) = if parts.method == http::Method::POST {
+                            (
+                                r#"{"00081190":{"vr":"UR","Value":["http://origin/studies"]}}"#
+                                    .into(),
+                                "application/dicom+json".to_owned(),
+                            )
+                        } else if path.ends_with("/single") {
+                            // WADO-RS: one instance, a polyglot.
+                            (polyglot(), "application/dicom".to_owned())
+                        } else if path.ends_with("/multi") {
+                            (
+                                multipart(&[&sample("clean.dcm"), &polyglot(), b"not dicom"]),
+                                format!("multipart/related; type=\"application/dicom\"; boundary={BOUNDARY}"),
+                            )
                         } else {
-                            format!("origin saw {}", parts.uri)
+                            (
+                                format!("origin saw {}", parts.uri).into_bytes(),
+                                "text/plain".to_owned(),
+                            )
                         };
-                        Ok::<_, &str>(Response::new(Full::new(Bytes::from(answer))))
+                        let mut response = Response::new(Full::new(Bytes::from(answer)));
+                        response
+                            .headers_mut()
+                            .insert(header::CONTENT_TYPE, media.parse().unwrap());
+                        Ok::<_, &str>(response)
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -564,4 +583,74 @@ async fn an_origin_that_does_not_answer_gives_504() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+}
+
+async fn get(gw: SocketAddr, path: &str) -> (StatusCode, Option<String>, Bytes) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let response = client
+        .get(format!("http://{gw}{path}").parse().unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let media = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        status,
+        media,
+        response.into_body().collect().await.unwrap().to_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn retrieved_instances_are_sanitized_when_asked() {
+    let (origin, _) = fake_origin().await;
+    let hostile = polyglot();
+    let clean = sample("clean.dcm");
+
+    // By default, retrievals pass untouched.
+    let (plain, _) = gateway(origin, |_| {}).await;
+    let (status, _, body) = get(plain, "/instances/single").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == hostile);
+
+    let (gw, sanitizing) = gateway(origin, |c| c.sanitize_responses = true).await;
+    let (status, media, body) = get(gw, "/instances/single").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(media.as_deref(), Some("application/dicom"));
+    assert!(body[..128] == [0; 128] && body[128..] == hostile[128..]);
+
+    let (status, media, body) = get(gw, "/instances/multi").await;
+    assert_eq!(status, StatusCode::OK);
+    let received = Received {
+        method: "GET".into(),
+        path_and_query: String::new(),
+        content_type: media,
+        body,
+    };
+    let parts = parts_of(&received).await;
+    assert_eq!(parts.len(), 2, "the part that is not DICOM is withheld");
+    assert!(parts[0] == clean);
+    assert!(parts[1][..128] == [0; 128] && parts[1][128..] == hostile[128..]);
+    let metrics = sanitizing.metrics().render();
+    assert!(
+        metrics.contains("dicom_gateway_retrieved_instances_total{action=\"zero\"} 2\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("dicom_gateway_retrieved_refused_total 1\n"));
+
+    // Other answers pass as they are.
+    let (_, _, body) = get(gw, "/studies").await;
+    assert_eq!(body, "origin saw /dicom-web/studies");
+
+    // A policy that refuses the instance: the client gets 502, not the polyglot.
+    let (strict, _) = gateway(origin, |c| {
+        rejecting(c);
+        c.sanitize_responses = true;
+    })
+    .await;
+    let (status, _, body) = get(strict, "/instances/single").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(String::from_utf8_lossy(&body).contains("refused"));
 }
