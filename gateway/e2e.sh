@@ -34,6 +34,8 @@ gw_default=$gw_port
 printf 'preamble = "reject"\n' >"$work/reject.toml"
 start_gateway reject "$work/reject.toml"
 gw_reject=$gw_port
+start_gateway responses "" "sanitize_responses = true"
+gw_responses=$gw_port
 
 # "$1": gateway port, then files: uploads them in one request; sets status and answer.
 upload() {
@@ -99,6 +101,17 @@ curl -sSf --max-time 30 "http://127.0.0.1:$gw_default/dicom-web/studies" -o "$wo
 curl -sSf --max-time 30 "$orthanc_url/dicom-web/studies" -o "$work/direct"
 cmp -s "$work/via-gateway" "$work/direct" || fail "QIDO-RS through the gateway differs"
 pass "QIDO-RS passes through unchanged"
+
+# WADO-RS on the way out: a polyglot stored straight into Orthanc (not through the gateway)
+# comes back as it is through a plain gateway, zeroed through one with sanitize_responses.
+id=$(curl -sSf --max-time 30 -X POST --data-binary @"$samples/pe_polyglot.dcm" "$orthanc_url/instances" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["ID"])')
+python3 "$stow" wado "$orthanc_url" "$id" "http://127.0.0.1:$gw_default/dicom-web" "$work/plain"
+cmp -s "$work/plain" "$samples/pe_polyglot.dcm" || fail "WADO-RS through a plain gateway changed the instance"
+python3 "$stow" wado "$orthanc_url" "$id" "http://127.0.0.1:$gw_responses/dicom-web" "$work/sanitized"
+python3 "$stow" expect "$samples/pe_polyglot.dcm" "$work/expected" zero
+cmp -s "$work/sanitized" "$work/expected" || fail "WADO-RS with sanitize_responses did not zero the preamble"
+pass "WADO-RS: a stored polyglot is retrieved with a zero preamble with sanitize_responses, untouched without"
 
 # A real DICOMweb client, when there is one.
 if [ -n "${DICOMWEB_PYTHON:-}" ]; then

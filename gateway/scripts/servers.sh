@@ -68,14 +68,16 @@ JSON
   wait_for "$orthanc_url/system" "$!" "Orthanc ($name)"
 }
 
-# start_gateway NAME POLICY_FILE_OR_EMPTY: in front of the last Orthanc; sets gw_port.
+# start_gateway NAME POLICY_FILE_OR_EMPTY [EXTRA_TOML_LINE]: in front of the last Orthanc; sets
+# gw_port.
 start_gateway() {
-  local name=$1 policy=$2
+  local name=$1 policy=$2 extra=${3:-}
   gw_port=$(free_port)
   {
     echo "listen = \"127.0.0.1:$gw_port\""
     echo "origin = \"http://127.0.0.1:$orthanc_port\""
     [ -z "$policy" ] || echo "policy = \"$policy\""
+    [ -z "$extra" ] || echo "$extra"
     echo "[limits]"
     echo "client_idle_seconds = 30"
     echo "origin_timeout_seconds = 60"

@@ -5,6 +5,8 @@
   stow.py lookup URL SOP_UID        print the Orthanc instance ID of a SOP Instance UID, or nothing
   stow.py expect IN OUT MODE        write what the store should hold: MODE same | zero
   stow.py sop FILE                  print a file's SOP Instance UID (0008,0018), little endian
+  stow.py wado ORTHANC ID BASE OUT  WADO-RS retrieve of Orthanc instance ID from BASE (a DICOMweb
+                                    root); write the answer's only part to OUT
 """
 import json
 import sys
@@ -52,6 +54,27 @@ def expect(src, out, mode):
         f.write(data)
 
 
+def wado(orthanc, instance, base, out):
+    with urllib.request.urlopen(f"{orthanc}/instances/{instance}/simplified-tags", timeout=30) as r:
+        tags = json.load(r)
+    url = (f"{base}/studies/{tags['StudyInstanceUID']}/series/{tags['SeriesInstanceUID']}"
+           f"/instances/{tags['SOPInstanceUID']}")
+    request = urllib.request.Request(url, headers={"Accept": 'multipart/related; type="application/dicom"'})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        content_type = response.headers["Content-Type"]
+        body = response.read()
+    boundary = next(p.split("=", 1)[1].strip('"') for p in content_type.split(";")
+                    if p.strip().lower().startswith("boundary="))
+    delimiter = b"--" + boundary.encode()
+    parts = [p for p in body.split(delimiter)[1:] if not p.startswith(b"--")]
+    assert len(parts) == 1, f"{len(parts)} parts"
+    part = parts[0]
+    data = part[part.index(b"\r\n\r\n") + 4 :]
+    assert data.endswith(b"\r\n")
+    with open(out, "wb") as f:
+        f.write(data[:-2])
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "body":
@@ -60,6 +83,8 @@ if __name__ == "__main__":
         lookup(*args)
     elif command == "expect":
         expect(*args)
+    elif command == "wado":
+        wado(*args)
     elif command == "sop":
         print(sop(args[0]))
     else:
