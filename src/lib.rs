@@ -100,6 +100,8 @@ mod read;
 mod rewrite;
 mod severity;
 pub mod threat_model;
+#[cfg(feature = "tree")]
+pub mod tree;
 mod validate;
 
 pub use error::{Error, LimitKind, Rejection, Result, Structure, VrBytes};
@@ -126,6 +128,8 @@ pub use rewrite::fs::FileError;
 pub use rewrite::plan::Outcome;
 pub use rewrite::policy::{Action, Fallback, Policy, PreambleAction, TrailingAction};
 pub use rewrite::policy_file;
+#[cfg(feature = "serde")]
+pub use rewrite::record::Record;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};
