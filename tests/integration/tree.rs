@@ -176,7 +176,7 @@ fn a_file_that_cannot_be_read_is_an_error_of_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("locked.dcm");
     fs::copy(format!("{EXAMPLES}/clean.dcm"), &path).unwrap();
-    let unreadable = std::os::unix::fs::PermissionsExt::from_mode(0);
+    let unreadable = std::os::unix::fs::PermissionsExt::from_mode(0o000);
     fs::set_permissions(&path, unreadable).unwrap();
     let scanned: Vec<Scanned> =
         TreeScan::new(Walker::new().entries([&path]), Default::default(), 1)
@@ -199,7 +199,7 @@ fn a_file_that_cannot_be_read_is_an_error_of_the_scan() {
 fn in_order_keeps_the_order_of_more_items_than_a_batch() {
     let n = dicom_sanitize::tree::BATCH * 3 + 5;
     let slow_first = |i: &usize| {
-        if i % 512 == 0 {
+        if i.is_multiple_of(512) {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         i * 2
