@@ -2,7 +2,7 @@
 //! file of a walk in parallel with the reports in walk order. The command line's `scan` and
 //! `fix`, and the Python package's `scan_tree`, are built on these.
 //!
-//! Above [`rewrite`](crate::rewrite) (whose temporary files a walk recognises and leaves
+//! Above `rewrite` (whose temporary files a walk recognises and leaves
 //! out), never named by it:
 //!
 //! - `walk`: [`Walker`], the order and the safety rules of a walk (symbolic links, special

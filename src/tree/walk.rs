@@ -160,6 +160,20 @@ impl Walker {
 
     /// Follows symbolic links (loops are detected and skipped as [`Skip::LinkLoop`]); by
     /// default a link is [`Skip::Symlink`].
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use dicom_sanitize::tree::{Entry, Skip, Walker};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink(std::fs::canonicalize("examples/data")?, dir.path().join("data"))?;
+    /// let first = |walker: Walker| walker.entries([dir.path()]).next().unwrap();
+    /// let not_followed = first(Walker::new());
+    /// assert!(matches!(not_followed, Entry::Skipped { reason: Skip::Symlink, .. }));
+    /// assert!(matches!(first(Walker::new().follow_symlinks(true)), Entry::File { .. }));
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn follow_symlinks(mut self, follow: bool) -> Self {
         self.follow_symlinks = follow;
         self
@@ -189,12 +203,40 @@ impl Walker {
     /// Removes the temporary files it meets of processes that no longer run (on Linux, known
     /// from `/proc`; elsewhere none is removed, as any may be in use), so that a rerun after
     /// a killed one leaves none behind: for callers that rewrite what they walk.
+    ///
+    /// ```
+    /// use dicom_sanitize::tree::{Entry, Skip, Walker};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// // Left by process 4194305, which cannot run (Linux's pids stop at 4194304).
+    /// let stale = dir.path().join(".ct.dcm.4194305.0.dicom-sanitize.tmp");
+    /// std::fs::write(&stale, b"half a file")?;
+    /// let entry = Walker::new().removing_stale_temporaries().entries([dir.path()]).next();
+    /// # #[cfg(target_os = "linux")] {
+    /// let removed = Skip::StaleTemporaryRemoved { pid: 4194305 };
+    /// assert!(matches!(entry, Some(Entry::Skipped { reason, .. }) if reason == removed));
+    /// assert!(!stale.exists());
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn removing_stale_temporaries(mut self) -> Self {
         self.remove_stale = true;
         self
     }
 
-    /// Every entry under `roots`, lazily: each folder is listed when the walk reaches it.
+    /// Every entry under `roots`, lazily: each folder is listed when the walk reaches it. A
+    /// root that cannot be read is an [`Entry::Error`]; a root that is a file is listed as
+    /// one.
+    ///
+    /// ```
+    /// use dicom_sanitize::tree::{Entry, Walker};
+    ///
+    /// let mut entries = Walker::new().entries(["examples/data/clean.dcm", "no/such/dir"]);
+    /// assert!(matches!(entries.next(), Some(Entry::File { .. })));
+    /// let Some(Entry::Error { error, .. }) = entries.next() else { panic!() };
+    /// assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    /// assert!(entries.next().is_none());
+    /// ```
     pub fn entries<P: Into<PathBuf>>(&self, roots: impl IntoIterator<Item = P>) -> Entries {
         let roots: Vec<PathBuf> = roots.into_iter().map(Into::into).collect();
         Entries {
