@@ -292,7 +292,7 @@ impl Policy {
 
     /// The policy with its nesting limit lowered to `max_depth` when it is above (for a
     /// reader that recurses, as the opening layer's dicom-object does).
-    #[cfg_attr(not(feature = "dicom-object"), allow(dead_code))] // used by `open`
+    #[cfg(feature = "dicom-object")]
     pub(crate) fn with_depth_at_most(&self, max_depth: u32) -> Policy {
         let mut policy = self.clone();
         policy.limits.max_depth = policy.limits.max_depth.min(max_depth);

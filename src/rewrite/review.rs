@@ -166,14 +166,14 @@ impl FileReview {
     }
 
     /// The plan, or the policy's refusal.
-    #[cfg_attr(not(feature = "dicom-object"), allow(dead_code))] // used by `open`
+    #[cfg(feature = "dicom-object")]
     pub(crate) fn planned(&self) -> Result<&Plan, &Error> {
         self.plan.as_ref()
     }
 
     /// Fails with [`Error::Changed`], naming the path, unless the open file is still as it was
     /// when it was reviewed (same file, length, modification and change times).
-    #[cfg_attr(not(feature = "dicom-object"), allow(dead_code))] // used by `open`
+    #[cfg(feature = "dicom-object")]
     pub(crate) fn check_unchanged(&self) -> Result<(), FileError> {
         self.read_as.check(&self.file, &self.path, None)
     }
