@@ -48,6 +48,15 @@ pub enum ConfigError {
         /// The library's reason.
         error: dicom_sanitize::Error,
     },
+    /// The TLS certificate or key cannot be used, or TLS is configured in a build without
+    /// the `tls` feature.
+    #[error("tls: {path}: {message}")]
+    Tls {
+        /// The certificate or key file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// A limit of zero.
     #[error("limits.{name} must be at least 1")]
     ZeroLimit {
@@ -67,6 +76,17 @@ struct File {
     sanitize_responses: bool,
     #[serde(default)]
     limits: LimitsFile,
+    tls: Option<Tls>,
+}
+
+/// Serving over TLS (feature `tls`): the `[tls]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// The certificate chain, PEM, the server's own certificate first.
+    pub certificate: PathBuf,
+    /// Its private key, PEM (PKCS #8, PKCS #1 or SEC1).
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +202,8 @@ pub struct Config {
     pub sanitize_responses: bool,
     /// Request limits.
     pub limits: Limits,
+    /// TLS for clients (feature `tls`); plain HTTP when `None`.
+    pub tls: Option<Tls>,
 }
 
 impl Config {
@@ -194,6 +216,7 @@ impl Config {
             policy_path: None,
             sanitize_responses: false,
             limits: Limits::default(),
+            tls: None,
         }
     }
 
@@ -283,7 +306,16 @@ impl Config {
                 l.origin_timeout_seconds,
             )?),
         };
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let tls = file.tls.map(|tls| Tls {
+            certificate: folder.join(tls.certificate),
+            key: folder.join(tls.key),
+        });
+        if let Some(tls) = &tls {
+            check_tls(tls)?;
+        }
         Ok(Config {
+            tls,
             listen: file.listen,
             origin,
             policy,
@@ -292,6 +324,17 @@ impl Config {
             limits,
         })
     }
+}
+
+/// Whether the build can serve `tls`, and its files make an acceptor.
+fn check_tls(tls: &Tls) -> Result<(), ConfigError> {
+    #[cfg(feature = "tls")]
+    return crate::tls::acceptor(tls).map(|_| ());
+    #[cfg(not(feature = "tls"))]
+    return Err(ConfigError::Tls {
+        path: tls.certificate.clone(),
+        message: "this build has no TLS (cargo feature `tls`)".into(),
+    });
 }
 
 #[cfg(test)]
@@ -352,6 +395,19 @@ mod tests {
         assert!(
             matches!(missing, Err(ConfigError::Policy(_))),
             "{missing:?}"
+        );
+    }
+
+    #[test]
+    #[cfg(not(feature = "tls"))]
+    fn tls_needs_the_feature() {
+        let refused = Config::from_toml(
+            "listen = \"127.0.0.1:1\"\norigin = \"http://a\"\n[tls]\ncertificate = \"c\"\nkey = \"k\"\n",
+            Path::new("/nonexistent/gateway.toml"),
+        );
+        assert!(
+            matches!(refused, Err(ConfigError::Tls { .. })),
+            "{refused:?}"
         );
     }
 

@@ -21,6 +21,8 @@ mod proxy;
 pub mod response;
 mod retrieve;
 mod stow;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::convert::Infallible;
 use std::io;
@@ -38,7 +40,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use config::{Config, ConfigError, Limits, Origin};
+pub use config::{Config, ConfigError, Limits, Origin, Tls};
 pub use metrics::Metrics;
 
 /// Errors carried by bodies.
@@ -85,11 +87,24 @@ impl Gateway {
         &self.metrics
     }
 
-    /// Serves connections from `listener` until an accept fails for good.
+    /// Serves connections from `listener` until an accept fails for good, over TLS when the
+    /// configuration has a `[tls]` section (feature `tls`).
     ///
     /// # Errors
-    /// An accept error other than running out of file descriptors (which is waited out).
+    /// An accept error other than running out of file descriptors (which is waited out), or
+    /// TLS settings that cannot be used.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        let tls = match &self.config.tls {
+            Some(tls) => Some(tls::acceptor(tls).map_err(io::Error::other)?),
+            None => None,
+        };
+        #[cfg(not(feature = "tls"))]
+        if self.config.tls.is_some() {
+            return Err(io::Error::other(
+                "this build has no TLS (cargo feature `tls`)",
+            ));
+        }
         loop {
             let (stream, remote) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -105,18 +120,41 @@ impl Gateway {
             };
             let _ = stream.set_nodelay(true);
             let gateway = Arc::clone(&self);
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let gateway = Arc::clone(&gateway);
-                    async move { Ok::<_, Infallible>(gateway.handle(request, remote).await) }
+            #[cfg(feature = "tls")]
+            if let Some(acceptor) = tls.clone() {
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => gateway.connection(TokioIo::new(stream), remote).await,
+                        Ok(Err(err)) => metrics::log(
+                            "tls-error",
+                            serde_json::json!({"remote": remote.to_string(), "error": err.to_string()}),
+                        ),
+                        Err(_) => metrics::log(
+                            "tls-error",
+                            serde_json::json!({"remote": remote.to_string(), "error": "handshake timed out"}),
+                        ),
+                    }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+                continue;
+            }
+            tokio::spawn(async move { gateway.connection(TokioIo::new(stream), remote).await });
         }
+    }
+
+    /// Serves one connection's requests.
+    async fn connection<I>(self: Arc<Self>, io: I, remote: SocketAddr)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let service = service_fn(move |request| {
+            let gateway = Arc::clone(&self);
+            async move { Ok::<_, Infallible>(gateway.handle(request, remote).await) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .serve_connection(io, service)
+            .await;
     }
 
     /// Answers one request.
