@@ -360,6 +360,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_is_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("gateway.example.toml");
+        let config = Config::from_file(example).unwrap();
+        assert_eq!(config.limits, Limits::default());
+        assert_eq!(config.policy, Policy::default());
+        assert!(!config.sanitize_responses);
+        assert!(config.tls.is_none());
+    }
+
+    #[test]
     fn files() {
         let path = Path::new("/nonexistent/gateway.toml");
         let config = Config::from_toml(

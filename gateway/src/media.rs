@@ -204,6 +204,38 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_and_mangling_parses_without_panicking() {
+        let inputs = [
+            "multipart/related; type=\"application/dicom\"; boundary=\"a\\\"b\"",
+            "multipart/related;boundary=x;type=application/dicom;start=\"<1@x>\"",
+            "Multipart/Related ; boundary = \"é;ü\" ; ;; type",
+            "application/dicom+xml, application/dicom+json;q=0.5",
+        ];
+        for input in inputs {
+            for (end, _) in input.char_indices().chain([(input.len(), ' ')]) {
+                let prefix = &input[..end];
+                let _ = parse_related(prefix);
+                let _ = split_params(prefix).count();
+                let mut headers = HeaderMap::new();
+                if let Ok(value) = HeaderValue::from_str(prefix) {
+                    headers.insert(CONTENT_TYPE, value.clone());
+                    headers.insert(ACCEPT, value);
+                    let _ = is_dicom_part(&headers, None);
+                    let _ = wants_xml(&headers);
+                }
+            }
+        }
+        // A quoted boundary keeps its escaped quote; one left open runs to the end.
+        assert_eq!(parse_related(inputs[0]).unwrap().boundary, "a\"b");
+        assert_eq!(
+            parse_related("multipart/related; boundary=\"open")
+                .unwrap()
+                .boundary,
+            "open"
+        );
+    }
+
+    #[test]
     fn parts() {
         let mut headers = HeaderMap::new();
         assert!(is_dicom_part(&headers, Some(DICOM)));
