@@ -112,16 +112,33 @@ struct Upload<'g> {
     count: Arc<BodyCount>,
 }
 
-/// An origin that answered before taking the whole body: its answer goes back as it is.
-struct EarlyAnswer(Response<Incoming>);
+/// Why reading the parts stopped before their end.
+enum Stop {
+    /// The origin refused the request before taking the whole body: its answer goes back.
+    Answered(Response<Incoming>),
+    /// The upload failed: nothing is reported stored.
+    Failed(UploadError),
+}
+
+impl From<UploadError> for Stop {
+    fn from(err: UploadError) -> Self {
+        Stop::Failed(err)
+    }
+}
+
+impl From<multer::Error> for Stop {
+    fn from(err: multer::Error) -> Self {
+        Stop::Failed(err.into())
+    }
+}
 
 impl Upload<'_> {
     /// Sends `bytes` to the origin, starting the origin's request first if needed.
-    async fn send(&mut self, bytes: Bytes) -> Result<(), Result<EarlyAnswer, UploadError>> {
+    async fn send(&mut self, bytes: Bytes) -> Result<(), Stop> {
         if self.forward.is_none() {
             let (sender, body) = Channel::<Bytes, BoxError>::new(CHANNEL_CHUNKS);
             let mut request = origin_request(self.gateway, self.head, body.boxed())
-                .map_err(|err| Err(UploadError::Origin(err.to_string())))?;
+                .map_err(|err| UploadError::Origin(err.to_string()))?;
             let headers = request.headers_mut();
             headers.remove(header::CONTENT_LENGTH);
             headers.insert(header::ACCEPT, HeaderValue::from_static(media::DICOM_JSON));
@@ -143,22 +160,27 @@ impl Upload<'_> {
             Some(answer) => {
                 match tokio::time::timeout(self.gateway.config.limits.origin_timeout, answer).await
                 {
-                    Ok(Ok(Ok(response))) => Ok(EarlyAnswer(response)),
-                    Ok(Ok(Err(err))) => Err(UploadError::Origin(err.to_string())),
-                    Ok(Err(err)) => Err(UploadError::Origin(err.to_string())),
-                    Err(_) => Err(UploadError::OriginTimeout),
+                    // An error answer goes back as it is; a success before the upload's end
+                    // cannot speak for the parts not sent.
+                    Ok(Ok(Ok(response))) if !response.status().is_success() => {
+                        Stop::Answered(response)
+                    }
+                    Ok(Ok(Ok(_))) => {
+                        UploadError::Origin("the origin answered before the upload ended".into())
+                            .into()
+                    }
+                    Ok(Ok(Err(err))) => UploadError::Origin(err.to_string()).into(),
+                    Ok(Err(err)) => UploadError::Origin(err.to_string()).into(),
+                    Err(_) => UploadError::OriginTimeout.into(),
                 }
             }
-            None => Err(UploadError::Origin("closed".into())),
+            None => UploadError::Origin("closed".into()).into(),
         })
     }
 
     /// The next chunk of a part's value.
-    async fn chunk(
-        &self,
-        field: &mut multer::Field<'_>,
-    ) -> Result<Option<Bytes>, Result<EarlyAnswer, UploadError>> {
-        let chunk = field.chunk().await.map_err(|e| Err(e.into()))?;
+    async fn chunk(&self, field: &mut multer::Field<'_>) -> Result<Option<Bytes>, Stop> {
+        let chunk = field.chunk().await?;
         if let Some(chunk) = &chunk {
             self.count
                 .in_parts
@@ -168,15 +190,12 @@ impl Upload<'_> {
     }
 
     /// Reads every part.
-    async fn run(
-        &mut self,
-        multipart: &mut Multipart<'_>,
-    ) -> Result<(), Result<EarlyAnswer, UploadError>> {
+    async fn run(&mut self, multipart: &mut Multipart<'_>) -> Result<(), Stop> {
         let limits = &self.gateway.config.limits;
-        while let Some(mut field) = multipart.next_field().await.map_err(|e| Err(e.into()))? {
+        while let Some(mut field) = multipart.next_field().await? {
             self.parts += 1;
             if self.parts > limits.parts {
-                return Err(Err(UploadError::TooManyParts(limits.parts)));
+                return Err(UploadError::TooManyParts(limits.parts).into());
             }
             let headers = field.headers().clone();
             let first = self.forward.is_none();
@@ -194,7 +213,7 @@ impl Upload<'_> {
                 count.in_parts.fetch_add(n as u64, Ordering::Relaxed);
             })
             .await
-            .map_err(|e| Err(e.into()))?;
+            .map_err(Stop::from)?;
             match &decided.outcome {
                 Err(err) => {
                     // Refused: read to its end, forward nothing.
@@ -329,8 +348,8 @@ pub(crate) async fn store(
     let response = match outcome {
         Ok(()) if upload.parts == 0 => Err(UploadError::NoParts),
         Ok(()) => answer(&mut upload).await,
-        Err(Ok(EarlyAnswer(response))) => Ok(passed_back(response)),
-        Err(Err(err)) => Err(err),
+        Err(Stop::Answered(response)) => Ok(passed_back(response)),
+        Err(Stop::Failed(err)) => Err(err),
     };
     let xml = media::wants_xml(&head.headers);
     match response {
