@@ -72,6 +72,7 @@ struct File {
     listen: SocketAddr,
     origin: String,
     policy: Option<PathBuf>,
+    origin_ca: Option<PathBuf>,
     #[serde(default)]
     sanitize_responses: bool,
     #[serde(default)]
@@ -144,9 +145,12 @@ impl Default for Limits {
     }
 }
 
-/// The origin: an `http://` authority and the path every request path is appended to.
+/// The origin: a scheme (`http`, or `https` with feature `tls`), an authority and the path
+/// every request path is appended to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
+    /// `http` or `https`.
+    pub scheme: Scheme,
     /// `host:port`.
     pub authority: Authority,
     /// The path prefix, without a trailing `/` (`/dicom-web`, or empty).
@@ -154,7 +158,7 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// Parses `http://host[:port][/path]`.
+    /// Parses `http://host[:port][/path]` (or `https://`, with feature `tls`).
     ///
     /// # Errors
     /// [`ConfigError::Origin`] for another scheme, a query, or no host.
@@ -164,14 +168,22 @@ impl Origin {
             reason,
         };
         let uri: Uri = origin.parse().map_err(|_| refuse("not a URL"))?;
-        if uri.scheme() != Some(&Scheme::HTTP) {
-            return Err(refuse("only http:// origins are supported"));
-        }
+        let scheme = match uri.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTP => Scheme::HTTP,
+            Some(scheme) if *scheme == Scheme::HTTPS && cfg!(feature = "tls") => Scheme::HTTPS,
+            Some(scheme) if *scheme == Scheme::HTTPS => {
+                return Err(refuse(
+                    "https:// origins need a build with the `tls` feature",
+                ))
+            }
+            _ => return Err(refuse("only http:// and https:// origins are supported")),
+        };
         if uri.query().is_some() {
             return Err(refuse("an origin has no query"));
         }
         let authority = uri.authority().cloned().ok_or_else(|| refuse("no host"))?;
         Ok(Origin {
+            scheme,
             authority,
             base_path: uri.path().trim_end_matches('/').to_owned(),
         })
@@ -180,7 +192,7 @@ impl Origin {
     /// The origin's URI for a request's path and query.
     pub fn uri_for(&self, path_and_query: &str) -> Result<Uri, http::Error> {
         Uri::builder()
-            .scheme(Scheme::HTTP)
+            .scheme(self.scheme.clone())
             .authority(self.authority.clone())
             .path_and_query(format!("{}{}", self.base_path, path_and_query))
             .build()
@@ -194,6 +206,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The DICOMweb origin.
     pub origin: Origin,
+    /// The certificates (PEM) an `https://` origin's chain must lead to; the system's roots
+    /// when `None` (feature `tls`).
+    pub origin_ca: Option<PathBuf>,
     /// The library's policy (the default when the file names none).
     pub policy: Policy,
     /// The policy file, when one is named.
@@ -212,6 +227,7 @@ impl Config {
         Config {
             listen,
             origin,
+            origin_ca: None,
             policy: Policy::default(),
             policy_path: None,
             sanitize_responses: false,
@@ -314,8 +330,18 @@ impl Config {
         if let Some(tls) = &tls {
             check_tls(tls)?;
         }
+        let origin_ca = file.origin_ca.map(|ca| folder.join(ca));
+        if let Some(ca) = &origin_ca {
+            if !cfg!(feature = "tls") {
+                return Err(ConfigError::Tls {
+                    path: ca.clone(),
+                    message: "this build has no TLS (cargo feature `tls`)".into(),
+                });
+            }
+        }
         Ok(Config {
             tls,
+            origin_ca,
             listen: file.listen,
             origin,
             policy,
@@ -351,7 +377,12 @@ mod tests {
             "http://127.0.0.1:8042/dicom-web/studies?PatientID=1"
         );
         assert_eq!(Origin::parse("http://pacs").unwrap().base_path, "");
-        for bad in ["https://pacs/", "pacs:80", "http://pacs/?a=1", "not a url"] {
+        assert_eq!(
+            Origin::parse("https://pacs/").is_ok(),
+            cfg!(feature = "tls"),
+            "https:// needs the tls feature"
+        );
+        for bad in ["ftp://pacs/", "pacs:80", "http://pacs/?a=1", "not a url"] {
             assert!(
                 matches!(Origin::parse(bad), Err(ConfigError::Origin { .. })),
                 "{bad}"

@@ -47,7 +47,11 @@ pub use metrics::Metrics;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The body of every request the gateway sends and every response it gives.
 pub type Body = BoxBody<Bytes, BoxError>;
-type Client = hyper_util::client::legacy::Client<HttpConnector, Body>;
+#[cfg(feature = "tls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+#[cfg(not(feature = "tls"))]
+type Connector = HttpConnector;
+type Client = hyper_util::client::legacy::Client<Connector, Body>;
 
 /// How long a client may take to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,18 +67,26 @@ pub struct Gateway {
 
 impl Gateway {
     /// A gateway for `config`.
-    pub fn new(config: Config) -> Arc<Self> {
+    ///
+    /// # Errors
+    /// [`ConfigError::Tls`] when the roots for an `https://` origin cannot be loaded.
+    pub fn new(config: Config) -> Result<Arc<Self>, ConfigError> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
+        // hyper-rustls's connector takes https:// as well as http:// URIs.
+        #[cfg(feature = "tls")]
+        connector.enforce_http(false);
+        #[cfg(feature = "tls")]
+        let connector = tls::connector(&config, connector)?;
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Arc::new(Gateway {
+        Ok(Arc::new(Gateway {
             permits: Arc::new(Semaphore::new(config.limits.concurrent_requests)),
             config,
             client,
             metrics: Arc::new(Metrics::default()),
-        })
+        }))
     }
 
     /// The configuration.

@@ -52,11 +52,16 @@ fn main() -> ExitCode {
     };
     config.sanitize_responses |= sanitize_responses;
     if check {
+        // The origin's TLS roots are loaded as at start.
+        if let Err(err) = Gateway::new(config.clone()) {
+            eprintln!("dicom-sanitize-gateway: {err}");
+            return ExitCode::FAILURE;
+        }
         println!("{}: ok", path.display());
         println!("listen: {}", config.listen);
         println!(
-            "origin: http://{}{}",
-            config.origin.authority, config.origin.base_path
+            "origin: {}://{}{}",
+            config.origin.scheme, config.origin.authority, config.origin.base_path
         );
         match &config.policy_path {
             Some(p) => println!("policy: {}", p.display()),
@@ -85,10 +90,16 @@ fn main() -> ExitCode {
             "listening",
             serde_json::json!({
                 "listen": listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-                "origin": format!("http://{}{}", config.origin.authority, config.origin.base_path),
+                "origin": format!("{}://{}{}", config.origin.scheme, config.origin.authority, config.origin.base_path),
             }),
         );
-        let gateway = Gateway::new(config);
+        let gateway = match Gateway::new(config) {
+            Ok(gateway) => gateway,
+            Err(err) => {
+                eprintln!("dicom-sanitize-gateway: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
         tokio::select! {
             result = gateway.serve(listener) => match result {
                 Ok(()) => ExitCode::SUCCESS,

@@ -147,7 +147,7 @@ async fn gateway(
     adjust(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let gateway = Gateway::new(config);
+    let gateway = Gateway::new(config).unwrap();
     tokio::spawn(Arc::clone(&gateway).serve(listener));
     (addr, gateway)
 }

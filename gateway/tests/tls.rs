@@ -30,7 +30,7 @@ async fn clients_are_served_over_tls() {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(Gateway::new(config).serve(listener));
+    tokio::spawn(Gateway::new(config).unwrap().serve(listener));
 
     let mut roots = RootCertStore::empty();
     roots
@@ -79,4 +79,91 @@ async fn clients_are_served_over_tls() {
         Config::from_toml(text, &config_path),
         Err(ConfigError::Tls { .. })
     ));
+}
+
+#[tokio::test]
+async fn https_origins_are_reached_through_their_ca() {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), certified.cert.pem()).unwrap();
+
+    // An origin on TLS that answers every request with its path.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(certified.cert.der().to_vec())],
+            rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der())
+                .unwrap(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let origin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin_addr = origin.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = origin.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service =
+                    hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                        let answer = format!("tls origin saw {}", req.uri());
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                            http_body_util::Full::new(Bytes::from(answer)),
+                        ))
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\norigin = \"https://{origin_addr}/dicom-web\"\norigin_ca = \"ca.pem\"\n"
+    );
+    let config = Config::from_toml(&text, &dir.path().join("gateway.toml")).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(Gateway::new(config).unwrap().serve(listener));
+
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = Request::get("/studies?PatientID=7")
+        .header("host", "gateway")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "tls origin saw /dicom-web/studies?PatientID=7");
+
+    // Trusting another CA, the origin's certificate is refused: 502.
+    let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), other.cert.pem()).unwrap();
+    let config = Config::from_toml(&text, &dir.path().join("gateway.toml")).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(Gateway::new(config).unwrap().serve(listener));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = Request::get("/studies")
+        .header("host", "gateway")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    assert_eq!(sender.send_request(request).await.unwrap().status(), 502);
 }
