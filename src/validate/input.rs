@@ -1,6 +1,7 @@
-//! What validation reads: an input held in memory, or one read through `Read + Seek`. Both
+//! What validation reads: an input held in memory, or one read through `Read + Seek`. All
 //! give the same bytes to the same steps (see [`Validator::validate`](super::Validator));
-//! a slice lends its own, a reader reads them once and owns them.
+//! a slice lends its own, a reader reads them once and owns them, and an input whose first
+//! and last bytes the caller read ([`Held`]) lends those and reads the rest.
 
 use std::borrow::Cow;
 use std::convert::Infallible;
