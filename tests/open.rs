@@ -381,16 +381,40 @@ fn with_longer_pixel_data(data: &[u8], extra: u32) -> Vec<u8> {
     longer
 }
 
+/// `data` with Private Information of `len` bytes ending its File Meta group.
+fn with_private_meta(data: &[u8], len: u32) -> Vec<u8> {
+    let group_len = u32::from_le_bytes(data[140..144].try_into().unwrap());
+    let end = 144 + group_len as usize;
+    let creator = b"1.2.3.4\0";
+    let mut added = b"\x02\x00\x00\x01UI".to_vec();
+    added.extend_from_slice(&(creator.len() as u16).to_le_bytes());
+    added.extend_from_slice(creator);
+    added.extend_from_slice(b"\x02\x00\x02\x01OB\x00\x00");
+    added.extend_from_slice(&len.to_le_bytes());
+    added.extend((0..len).map(|i| (i % 199) as u8 | 0x80));
+    let mut out = data.to_vec();
+    out[140..144].copy_from_slice(&(group_len + added.len() as u32).to_le_bytes());
+    out.splice(end..end, added);
+    out
+}
+
 /// The crate reads an input's first and last bytes before dicom-object reads it, and hands
-/// those same bytes over: each byte is read once, small file or large, whole or up to Pixel
-/// Data, and the object is the one dicom-object reads by itself.
+/// those same bytes over: a file whose header fits the first read (or follows a long meta
+/// group) is read once, small or large, whole or up to Pixel Data, and the object is the one
+/// dicom-object reads by itself.
 #[test]
 fn each_byte_is_read_once_and_the_object_is_the_same() {
     let small = real("CT_small.dcm");
     // Longer than the first and last reads together: bytes between them are read too.
     let large = with_longer_pixel_data(&small, 300_000);
+    // A File Meta group longer than the first read and reaching into the last bytes.
+    let long_meta = with_private_meta(&with_longer_pixel_data(&small, 40_000), 70_000);
     let dir = tempfile::tempdir().unwrap();
-    for (name, data) in [("small", &small), ("large", &large)] {
+    for (name, data) in [
+        ("small", &small),
+        ("large", &large),
+        ("long meta", &long_meta),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, data).unwrap();
         let theirs = dicom_object::open_file(&path).unwrap();

@@ -71,7 +71,7 @@ impl Passage {
 
     /// The passage's bytes as dicom-object reads them: the bytes `held` holds are the very
     /// bytes the walk checked, taken from there; only those between its first and last bytes
-    /// are read from `reader`, the input `held` was read from. Each byte is read once.
+    /// are read from `reader`, the input `held` was read from.
     ///
     /// # Errors
     /// When seeking `reader` fails.

@@ -12,7 +12,7 @@ use crate::read::cursor;
 use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-use crate::read::probe::{read_at, read_up_to_at, RandomAccess, SeekSource};
+use crate::read::probe::{read_at, read_up_to, read_up_to_at, RandomAccess, SeekSource};
 use crate::read::shared::SharedInput;
 use crate::read::walk::Walk;
 use crate::read::walk_source::{recycle, reusable_buffer, Window};
@@ -224,8 +224,9 @@ impl<R: Read + Seek> Input for ReaderInput<'_, R> {
 }
 
 /// An input's first and last bytes, read once before its validation and kept after it: the
-/// header and the meta group with the first [`FIRST_READ`] bytes (the whole input when it is
-/// not much longer), and the last [`ZIP_WINDOW`] bytes. The validation borrows them
+/// first [`FIRST_READ`] bytes (the whole input when it is not much longer; the meta group
+/// whole and [`FIRST_READ`] bytes after it when it is longer), and the last [`ZIP_WINDOW`]
+/// bytes. The validation borrows them
 /// ([`HeldInput`]), and so may whatever reads the input next: the bytes it parses first are
 /// then the very bytes the validation checked, read once.
 #[derive(Debug)]
@@ -239,8 +240,8 @@ pub(crate) struct Held {
 
 impl Held {
     /// Reads the first and last bytes of `reader`, an input of `len` bytes: one read for an
-    /// input of up to [`FIRST_READ`] + [`ZIP_WINDOW`] bytes, else two (three when the meta
-    /// group runs past the first read).
+    /// input of up to [`FIRST_READ`] + [`ZIP_WINDOW`] bytes, else two (four when the meta
+    /// group runs past the first read: the rest of it, and [`FIRST_READ`] bytes after it).
     ///
     /// # Errors
     /// When seeking or reading fails.
@@ -257,6 +258,15 @@ impl Held {
         };
         let mut head = reusable_buffer(usize::try_from(first).unwrap_or(0));
         inspector.read_header_of(reader, &mut head, first, len)?;
+        // A meta group longer than the first read: the data set's first headers too.
+        let held = head.len() as u64;
+        if held > first && held < len {
+            let more = usize::try_from(FIRST_READ.min(len.saturating_sub(held))).unwrap_or(0);
+            reader
+                .seek(SeekFrom::Start(held))
+                .and_then(|_| read_up_to(reader, &mut head, more))
+                .map_err(|e| Error::io(held, &e))?;
+        }
         let tail_start = len.saturating_sub(ZIP_WINDOW);
         let mut tail = Vec::new();
         if (head.len() as u64) < len {
