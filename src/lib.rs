@@ -60,12 +60,15 @@
 //!   [`Policy::review_file`] for a file's report and its sanitization from one read.
 //! * Opening with dicom-object (feature `dicom-object`): [`open_file`], [`from_reader`],
 //!   [`from_bytes`] and [`OpenFileOptions`], giving an [`Opened`] object or an [`OpenError`].
+//! * Trees of files (feature `tree`): [`tree::Walker`] (a walk in a stable order, safely),
+//!   [`tree::TreeScan`] (every file of a walk validated in parallel, reports in walk order),
+//!   [`tree::InOrder`]; the JSON record of a file (feature `serde`): [`Record`].
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
 //! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
 //! without it too); `policy-files` reads policy files
-//! ([`Policy::from_file`]); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! ([`Policy::from_file`]); `tree` walks and scans trees of files (rayon, walkdir); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
 //! invariants the fuzz targets check; `dicom-object` opens untrusted files with dicom-object
 //! through the crate's walk and policy.
 
@@ -100,6 +103,8 @@ mod read;
 mod rewrite;
 mod severity;
 pub mod threat_model;
+#[cfg(feature = "tree")]
+pub mod tree;
 mod validate;
 
 pub use error::{Error, LimitKind, Rejection, Result, Structure, VrBytes};
@@ -126,6 +131,8 @@ pub use rewrite::fs::FileError;
 pub use rewrite::plan::Outcome;
 pub use rewrite::policy::{Action, Fallback, Policy, PreambleAction, TrailingAction};
 pub use rewrite::policy_file;
+#[cfg(feature = "serde")]
+pub use rewrite::record::Record;
 pub use rewrite::review::FileReview;
 pub use rewrite::sinks::{sanitize, Sanitized, SanitizedBytes};
 pub use rewrite::stream::{SanitizingReader, DEFAULT_LOOKAHEAD};

@@ -6,9 +6,10 @@
 //! * the root modules `error`, `limits` and `severity` (and the docs-only `threat_model`);
 //! * `read`, which names none of `validate`, `rewrite` and `fuzzing`;
 //! * `validate`, which names neither `rewrite` nor `fuzzing`;
-//! * `rewrite`, which names neither `open` nor `fuzzing`;
-//! * `open`, opening with dicom-object (feature `dicom-object`), which does not name
-//!   `fuzzing`;
+//! * `rewrite`, which names neither `open`, `tree` nor `fuzzing`;
+//! * side by side above it, `open`, opening with dicom-object (feature `dicom-object`), and
+//!   `tree`, walking and scanning trees of files (feature `tree`), neither naming the other
+//!   nor `fuzzing`;
 //! * `fuzzing`, on top (feature `fuzzing`).
 //!
 //! The root modules name no layer, except that `error.rs` names the two types of its
@@ -42,12 +43,13 @@ const MAX_LINES: usize = 800;
 /// Which layers a layer may not name.
 fn forbidden(layer: &str) -> &'static [&'static str] {
     match layer {
-        "read" => &["validate", "rewrite", "open", "fuzzing"],
-        "validate" => &["rewrite", "open", "fuzzing"],
-        "rewrite" => &["open", "fuzzing"],
-        "open" => &["fuzzing"],
+        "read" => &["validate", "rewrite", "open", "tree", "fuzzing"],
+        "validate" => &["rewrite", "open", "tree", "fuzzing"],
+        "rewrite" => &["open", "tree", "fuzzing"],
+        "open" => &["tree", "fuzzing"],
+        "tree" => &["open", "fuzzing"],
         "error" | "limits" | "severity" | "threat_model" => {
-            &["read", "validate", "rewrite", "open", "fuzzing"]
+            &["read", "validate", "rewrite", "open", "tree", "fuzzing"]
         }
         _ => &[],
     }
@@ -223,8 +225,8 @@ fn resolve(
     }
     match path.first().map(String::as_str) {
         Some(
-            "read" | "validate" | "rewrite" | "open" | "fuzzing" | "error" | "limits" | "severity"
-            | "threat_model",
+            "read" | "validate" | "rewrite" | "open" | "tree" | "fuzzing" | "error" | "limits"
+            | "severity" | "threat_model",
         ) => vec![path.to_vec()],
         Some(name) => re_exports.get(name).map_or_else(Vec::new, |sources| {
             sources
@@ -269,6 +271,9 @@ fn imports_point_down_only() {
     }));
     assert!(imports.iter().any(|(file, _, _, named)| {
         file == "open/gate.rs" && named.join("::") == "rewrite::policy::Policy"
+    }));
+    assert!(imports.iter().any(|(file, _, _, named)| {
+        file == "tree/walk.rs" && named.join("::") == "rewrite::replace::temporary_pid"
     }));
     let mut upward = Vec::new();
     for (file, module, line, named) in imports {

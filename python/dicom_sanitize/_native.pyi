@@ -1,10 +1,26 @@
 """Type stubs of the Rust core."""
 
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, final
 
 _Path = Union[str, "os.PathLike[str]"]
 _Buffer = Union[bytes, bytearray, memoryview]
+
+__all__ = [
+    "scan",
+    "validate",
+    "scan_tree",
+    "version",
+    "Policy",
+    "Report",
+    "Finding",
+    "Preamble",
+    "Outcome",
+    "TreeScan",
+    "DicomSanitizeError",
+    "Rejected",
+    "REPORT_SCHEMA",
+]
 
 REPORT_SCHEMA: str
 
@@ -15,10 +31,12 @@ class DicomSanitizeError(Exception):
 
 class Rejected(DicomSanitizeError): ...
 
+@final
 class Preamble:
     kind: str
     description: Optional[str]
 
+@final
 class Finding:
     code: str
     severity: str
@@ -27,6 +45,7 @@ class Finding:
     tag: Optional[str]
     message: str
 
+@final
 class Outcome:
     action: str
     layout: str
@@ -38,6 +57,7 @@ class Outcome:
     bytes_removed: int
     is_unchanged: bool
 
+@final
 class Report:
     path: Optional[Any]
     status: str
@@ -61,8 +81,9 @@ class Report:
     def to_json(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
+@final
 class Policy:
-    def __init__(self, **settings: Any) -> None: ...
+    def __new__(cls, **settings: Any) -> Policy: ...
     @staticmethod
     def from_file(path: _Path) -> Policy: ...
     @staticmethod
@@ -74,6 +95,7 @@ class Policy:
     def sanitize_file_to(self, src: _Path, dst: _Path) -> Outcome: ...
     def conformance_statement(self) -> str: ...
 
+@final
 class TreeScan(Iterator[Report]):
     def __iter__(self) -> TreeScan: ...
     def __next__(self) -> Report: ...

@@ -11,7 +11,6 @@ use pyo3::prelude::*;
 mod errors;
 mod input;
 mod policy;
-mod record;
 mod report;
 mod tree;
 
@@ -51,7 +50,7 @@ fn scan(
     if let Ok(path) = path_or_bytes.extract::<PathBuf>() {
         let (policy, validator) = validator(policy, deep);
         let result = py.detach(|| {
-            let file = std::fs::File::open(&path).map_err(|e| {
+            let file = dicom_sanitize::tree::open_nonblocking(&path, false).map_err(|e| {
                 let message = format!("{}: {e}", path.display());
                 errors::other("io", message, Some(&path))
             })?;
@@ -64,8 +63,9 @@ fn scan(
     validate(py, path_or_bytes, deep, policy)
 }
 
-/// Validates an input in memory (``bytes`` are borrowed, not copied; ``bytearray`` and
-/// ``memoryview`` are copied once) and returns its ``Report``. Never raises for malformed
+/// Validates an input in memory and returns its ``Report``. ``bytes``, and a ``memoryview``
+/// of a whole ``bytes`` object, are borrowed, not copied; ``bytearray``, writable views and
+/// views of part of an object are copied once (see ``input.rs`` for why). Never raises for malformed
 /// input: what is wrong with it is in the report's findings.
 #[pyfunction]
 #[pyo3(signature = (data, *, deep = false, policy = None))]
@@ -109,7 +109,11 @@ fn scan_tree(
     );
     config.deep |= deep;
     let policy = RustPolicy::try_from(config).map_err(|e| errors::to_py(&e, None))?;
-    tree::TreeScan::start(roots, policy, jobs)
+    let entries = dicom_sanitize::tree::Walker::new().entries(roots);
+    let validator = policy.validator().search_threads(jobs);
+    let scan = dicom_sanitize::tree::TreeScan::new(entries, validator, jobs)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    Ok(tree::TreeScan::new(scan, policy))
 }
 
 /// The library's version.

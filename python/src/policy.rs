@@ -60,8 +60,9 @@ impl Policy {
             .map_err(|e| errors::other(e.code(), e.to_string(), Some(e.path())))
     }
 
-    /// Sanitizes ``data`` (bytes, bytearray or memoryview; bytes are not copied before the
-    /// decision): returns the sanitized bytes and the ``Outcome``. Raises ``Rejected`` when the
+    /// Sanitizes ``data`` (bytes, bytearray or memoryview; bytes and a memoryview of a whole
+    /// bytes object are not copied before the decision, other buffers are copied once):
+    /// returns the sanitized bytes and the ``Outcome``. Raises ``Rejected`` when the
     /// policy refuses the input or it is not DICOM.
     fn sanitize<'py>(
         &self,

@@ -4,11 +4,9 @@
 
 use std::path::PathBuf;
 
-use dicom_sanitize::{Action, Outcome as RustOutcome, Report as RustReport};
+use dicom_sanitize::{Action, Outcome as RustOutcome, Record, Report as RustReport, Verdict};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-
-use crate::record;
 
 /// What a report describes: a validated input with the action of the policy in force, or a
 /// file that could not be read.
@@ -167,7 +165,15 @@ impl Report {
     /// The record as JSON text, byte for byte the line `dicom-sanitize scan --json` writes
     /// (without its newline).
     fn to_json(&self) -> PyResult<String> {
-        record::to_json(self).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        let path = self.path.as_deref();
+        let record = match &self.body {
+            Body::Read { report, action } => {
+                Record::new(path, Verdict::with_action(report, *action))
+            }
+            Body::Error { message } => Record::unreadable(path, message),
+        };
+        serde_json::to_string(&record)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
     }
 
     /// The record as a dict: exactly the CLI's JSON object.

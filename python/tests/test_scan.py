@@ -1,6 +1,8 @@
 """scan, validate, Report and errors on the repository's real files."""
 
+import concurrent.futures
 import json
+import os
 import pathlib
 
 import pytest
@@ -78,6 +80,22 @@ def test_missing_file_raises_with_path(tmp_path):
     assert info.value.code == "io"
     assert pathlib.Path(info.value.path) == missing
     assert not isinstance(info.value, dicom_sanitize.Rejected)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    # Opened without blocking, as the CLI opens files: a FIFO no writer opens would
+    # otherwise hang the call (a timeout in a thread makes the hang a failure).
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(dicom_sanitize.scan, fifo)
+        try:
+            error = future.exception(timeout=30)
+        finally:
+            if not future.done():  # unblock the thread: open the FIFO for writing
+                open(fifo, "wb").close()
+    assert isinstance(error, dicom_sanitize.DicomSanitizeError)
+    assert error.code == "io" and "not a regular file" in str(error)
 
 
 def test_sanitize_zeroes_the_polyglot_and_keeps_every_other_byte():

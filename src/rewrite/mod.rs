@@ -13,7 +13,8 @@
 //!   files, `replace` replacing a file without losing what others write (`attributes`: the
 //!   extended attributes and ACLs it keeps); `review`: a file's report and its plan from one
 //!   read.
-//! - `verdict`: a report joined to the action of a policy (the JSON report).
+//! - `verdict`: a report joined to the action of a policy; `record`: a verdict with the file
+//!   it is about, the JSON object of `scan --json` (feature `serde`).
 
 mod attributes;
 pub(crate) mod builder;
@@ -23,6 +24,8 @@ pub(crate) mod input;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub mod policy_file;
+#[cfg(feature = "serde")]
+pub(crate) mod record;
 pub(crate) mod replace;
 pub(crate) mod review;
 pub(crate) mod sinks;

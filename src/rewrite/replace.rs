@@ -313,7 +313,11 @@ pub(crate) fn replace_atomically(
     Ok(())
 }
 
-/// Creates a new, empty, private file next to `dest`.
+/// The end of the name of every temporary file [`create_temp`] makes.
+const TEMP_SUFFIX: &str = ".dicom-sanitize.tmp";
+
+/// Creates a new, empty, private file next to `dest`, named
+/// `.{name}.{pid}.{counter}.dicom-sanitize.tmp` (see [`temporary_pid`]).
 fn create_temp(dir: &Path, dest: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = dest
@@ -322,7 +326,7 @@ fn create_temp(dir: &Path, dest: &Path) -> io::Result<(PathBuf, File)> {
     loop {
         let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!(
-            ".{name}.{}.{unique}.dicom-sanitize.tmp",
+            ".{name}.{}.{unique}{TEMP_SUFFIX}",
             std::process::id()
         ));
         let mut options = OpenOptions::new();
@@ -335,6 +339,20 @@ fn create_temp(dir: &Path, dest: &Path) -> io::Result<(PathBuf, File)> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The id of the process that made a temporary file named `name` (by [`create_temp`]), or
+/// `None` when `name` is not such a file's. A walk never takes these files for inputs: one
+/// belongs to a rewrite under way, or to a run that was killed.
+#[cfg_attr(not(feature = "tree"), allow(dead_code))]
+pub(crate) fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
+    let mut parts = rest.rsplitn(3, '.');
+    let counter = parts.next()?;
+    let pid = parts.next()?;
+    parts.next().filter(|name| !name.is_empty())?;
+    counter.parse::<u64>().ok()?;
+    pid.parse().ok()
 }
 
 /// Makes a rename in `dir` durable.
@@ -355,6 +373,23 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    #[test]
+    fn temporary_files_are_known_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = create_temp(dir.path(), &dir.path().join("ct.dcm")).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temporary_pid(name), Some(std::process::id()));
+        assert_eq!(
+            temporary_pid(".ct.dcm.4242.7.dicom-sanitize.tmp"),
+            Some(4242)
+        );
+        assert_eq!(temporary_pid(".a.b.c.1.0.dicom-sanitize.tmp"), Some(1));
+        assert_eq!(temporary_pid("ct.dcm.4242.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".4242.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".ct.dcm.x.7.dicom-sanitize.tmp"), None);
+        assert_eq!(temporary_pid(".ct.dcm.4242.7.tmp"), None);
+    }
 
     /// A write after the last check, which went to the replaced file, is found by the check
     /// after the rename; a file left alone passes.

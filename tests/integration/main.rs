@@ -17,5 +17,7 @@ mod consumers;
 mod fixtures;
 mod reader;
 mod sanitize;
+#[cfg(feature = "tree")]
+mod tree;
 mod validate;
 mod walk_stops;

@@ -5,13 +5,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use dicom_sanitize::tree::Entry;
 use dicom_sanitize::{Action, Error, FileError, FileReview, Outcome, Policy, Report};
 
 use crate::policy::PolicyChoice;
 use crate::record::{self, Fix};
 use crate::run::{self, Progress, RunArgs, Totals};
 use crate::scan::{count, error, noteworthy, skipped};
-use crate::walk::{open_regular, Entry, WalkArgs};
+use crate::walk::{self, open_regular, WalkArgs};
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["in_place", "output"])))]
@@ -74,13 +75,13 @@ pub fn run(args: &FixArgs) -> ExitCode {
     let walker = walker.removing_stale_temporaries();
     let mut totals = Totals::default();
     if let Some(output) = args.output.as_deref().filter(|dir| dir.is_dir()) {
-        for entry in walker.entries(std::slice::from_ref(&output.to_path_buf())) {
-            if let Entry::Error { path, message } = entry {
+        for entry in walker.entries([output]) {
+            if let Entry::Error { path, error } = entry {
                 totals.errors += 1;
                 eprintln!(
                     "dicom-sanitize: {}: {}",
                     crate::names::escaped(&path),
-                    crate::names::escaped_text(&message)
+                    crate::names::escaped_text(&error.to_string())
                 );
             }
         }
@@ -267,9 +268,12 @@ fn write(
     match (entry, result) {
         (Entry::File { path, .. }, Some(Ok(done))) => write_done(out, args, path, &done, totals),
         (Entry::File { path, .. }, Some(Err(message))) => error(out, run, totals, path, &message),
-        (Entry::Error { path, message }, _) => error(out, run, totals, path, message),
-        (Entry::Skipped { path, reason }, _) => skipped(out, run, totals, path, reason),
-        (Entry::File { .. }, None) => Ok(()),
+        (Entry::Error { path, error: err }, _) => error(out, run, totals, path, &err.to_string()),
+        (Entry::Skipped { path, reason }, _) => {
+            skipped(out, run, totals, path, &walk::reason(reason))
+        }
+        // Files always have a result; a later library's kind of entry: nothing to print.
+        _ => Ok(()),
     }
 }
 

@@ -1,4 +1,5 @@
-//! File names as the operating system gives them: escaped for a terminal, lossless in JSON.
+//! File names as the operating system gives them: escaped for a terminal, as a plain string in
+//! JSON (the lossless form of a record's `path` is the library's [`dicom_sanitize::Record`]).
 //!
 //! A name is any sequence of bytes but `/` and NUL (on Unix). Printed raw, a newline in a name
 //! forges a second line and an escape sequence reaches the terminal; serialised as a Rust
@@ -7,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 
 /// `name` for a line of human output: printable characters as they are; `\` doubled;
 /// control and other non-printing characters as Rust's `escape_debug` writes them (`\n`,
@@ -41,25 +42,6 @@ fn escape_bytes(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// The JSON fields naming a file: `path`, the name as UTF-8 (invalid bytes replaced by
-/// U+FFFD), and, only when the name is not UTF-8, `path_hex`, its bytes in hexadecimal, from
-/// which the exact name is recovered (`bytes.fromhex` in Python).
-pub struct JsonPath<'a>(pub &'a Path);
-
-impl Serialize for JsonPath<'_> {
-    /// As a map, for `#[serde(flatten)]` into a record.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes = self.0.as_os_str().as_encoded_bytes();
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("path", &self.0.to_string_lossy())?;
-        if std::str::from_utf8(bytes).is_err() {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            map.serialize_entry("path_hex", &hex)?;
-        }
-        map.end()
-    }
 }
 
 /// A name on its own as a JSON string: UTF-8, invalid bytes replaced (for fields such as

@@ -3,25 +3,15 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use dicom_sanitize::{Action, Outcome, Report, Verdict};
+use dicom_sanitize::{Action, Outcome, Record, Report, Verdict};
 use serde::Serialize;
 
-use crate::names::{escaped, escaped_text, JsonPath, LossyPath};
+use crate::names::{escaped, escaped_text, LossyPath};
 
-/// The JSON report schema this version writes.
-pub const SCHEMA: &str = dicom_sanitize::REPORT_SCHEMA;
-
-/// A record for a file that was read: the report's fields and the action of the policy in
-/// force (`scan`) or the action taken (`fix`).
+/// What the record of `fix` adds to the library's [`Record`] of a file that was read.
 #[derive(Serialize)]
-struct Record<'a> {
-    schema: &'static str,
-    #[serde(flatten)]
-    path: JsonPath<'a>,
-    #[serde(flatten)]
-    verdict: Verdict<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<&'a Fix<'a>>,
+struct FixFields<'a> {
+    fix: &'a Fix<'a>,
     /// What went wrong after the file was read (`fix` could not write it).
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
@@ -110,28 +100,9 @@ impl<'a> Fix<'a> {
     }
 }
 
-/// The `status` of a record for a file that could not be read. Not a [`dicom_sanitize::Status`]:
-/// validation never fails, only reading a file does.
-const ERROR_STATUS: &str = "error";
-
-/// A record for a file that could not be read: the same fields, `status` "error", no
-/// preamble, and the error's message.
-#[derive(Serialize)]
-struct ErrorRecord<'a> {
-    schema: &'static str,
-    #[serde(flatten)]
-    path: JsonPath<'a>,
-    status: &'static str,
-    threat: bool,
-    preamble: Option<()>,
-    findings: [(); 0],
-    action: &'static str,
-    error: &'a str,
-}
-
 /// The record of `scan`: the report and the action of the policy in force.
 pub fn json(out: &mut impl Write, path: &Path, verdict: Verdict<'_>) -> io::Result<()> {
-    write_record(out, path, verdict, None)
+    write_line(out, &Record::new(Some(path), verdict))
 }
 
 /// The record of `fix`: the report, the action taken, and what was done (with the error when
@@ -142,47 +113,22 @@ pub fn json_fix(
     report: &Report,
     fix: &Fix<'_>,
 ) -> io::Result<()> {
-    write_record(
-        out,
-        path,
-        Verdict::with_action(report, fix.taken),
-        Some(fix),
-    )
+    let verdict = Verdict::with_action(report, fix.taken);
+    let fields = FixFields {
+        fix,
+        error: fix.error.as_deref(),
+    };
+    write_line(out, &Record::new(Some(path), verdict).with(fields))
 }
 
-fn write_record(
-    out: &mut impl Write,
-    path: &Path,
-    verdict: Verdict<'_>,
-    fix: Option<&Fix<'_>>,
-) -> io::Result<()> {
-    serde_json::to_writer(
-        &mut *out,
-        &Record {
-            schema: SCHEMA,
-            path: JsonPath(path),
-            verdict,
-            fix,
-            error: fix.and_then(|fix| fix.error.as_deref()),
-        },
-    )?;
-    writeln!(out)
-}
-
+/// The record of a file that could not be read.
 pub fn json_error(out: &mut impl Write, path: &Path, error: &str) -> io::Result<()> {
-    serde_json::to_writer(
-        &mut *out,
-        &ErrorRecord {
-            schema: SCHEMA,
-            path: JsonPath(path),
-            status: ERROR_STATUS,
-            threat: false,
-            preamble: None,
-            findings: [],
-            action: "none",
-            error,
-        },
-    )?;
+    write_line(out, &Record::unreadable(Some(path), error))
+}
+
+/// A record as one line of JSON.
+fn write_line(out: &mut impl Write, record: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
     writeln!(out)
 }
 

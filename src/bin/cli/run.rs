@@ -4,11 +4,11 @@
 use std::io::{self, IsTerminal};
 use std::time::{Duration, Instant};
 
+use dicom_sanitize::tree::{Entry, InOrder, Walker};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::policy::PolicyChoice;
-use crate::walk::{Entry, WalkArgs, Walker};
+use crate::walk::WalkArgs;
 
 /// Options every command that processes files shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,17 +37,13 @@ impl RunArgs {
     }
 }
 
-/// Entries handed to the workers at once: large enough to keep every core busy, small enough
-/// to keep memory flat on millions of files.
-const BATCH: usize = 512;
-
-/// The policy and the walker a command runs with; on a bad policy or walk option, the message
+/// The policy and the walk a command runs with; on a bad policy or walk option, the message
 /// is printed and the command's exit code (2) returned.
 pub fn setup(
     policy: &PolicyChoice,
     walk: &WalkArgs,
 ) -> Result<(dicom_sanitize::Policy, Walker), std::process::ExitCode> {
-    match (policy.load(), Walker::new(walk)) {
+    match (policy.load(), walk.walker()) {
         (Ok(policy), Ok(walker)) => Ok((policy, walker)),
         (Err(message), _) | (_, Err(message)) => {
             eprintln!("dicom-sanitize: {message}");
@@ -64,25 +60,8 @@ pub fn ordered<T: Send>(
     work: impl Fn(&Entry) -> T + Sync,
     mut sink: impl FnMut(Entry, T) -> io::Result<()>,
 ) -> io::Result<()> {
-    if jobs <= 1 {
-        for entry in entries {
-            let result = work(&entry);
-            sink(entry, result)?;
-        }
-        return Ok(());
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(io::Error::other)?;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut entries = entries.peekable();
-    while entries.peek().is_some() {
-        batch.extend(entries.by_ref().take(BATCH));
-        let results: Vec<T> = pool.install(|| batch.par_iter().map(&work).collect());
-        for (entry, result) in batch.drain(..).zip(results) {
-            sink(entry, result)?;
-        }
+    for (entry, result) in InOrder::new(jobs, entries, work)? {
+        sink(entry, result)?;
     }
     Ok(())
 }

@@ -4,12 +4,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Policy, Report, Status, Validator, Verdict};
+use dicom_sanitize::tree::{Scanned, TreeScan};
+use dicom_sanitize::{Policy, Report, Status, Verdict};
 
 use crate::policy::PolicyChoice;
 use crate::record;
 use crate::run::{self, Progress, RunArgs, Totals};
-use crate::walk::{open_nonblocking, Entry, WalkArgs};
+use crate::walk::{self, WalkArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -35,20 +36,14 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     let mut totals = Totals::default();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = run::ordered(
-        args.run.jobs(),
-        walker.entries(&args.paths),
-        |entry| match entry {
-            Entry::File { path, .. } => Some(scan_file(&validator, path)),
-            _ => None,
-        },
-        |entry, result| {
-            let written = progress
-                .suspend(|| write(&mut out, &args.run, &policy, &entry, result, &mut totals));
+    let entries = walker.entries(&args.paths);
+    let result = TreeScan::new(entries, validator, args.run.jobs()).and_then(|scan| {
+        for scanned in scan {
+            progress.suspend(|| write(&mut out, &args.run, &policy, scanned, &mut totals))?;
             progress.update(&totals);
-            written
-        },
-    );
+        }
+        Ok(())
+    });
     let flushed = result.and_then(|()| out.flush());
     progress.finish(&totals);
     if let Err(err) = flushed {
@@ -56,11 +51,6 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     totals.exit_code()
-}
-
-pub fn scan_file(validator: &Validator, path: &Path) -> Result<Report, String> {
-    let file = open_nonblocking(path, false).map_err(|e| e.to_string())?;
-    validator.validate_file(&file).map_err(|e| e.to_string())
 }
 
 /// Counts a report in the totals.
@@ -85,25 +75,26 @@ fn write(
     out: &mut impl Write,
     args: &RunArgs,
     policy: &Policy,
-    entry: &Entry,
-    result: Option<Result<Report, String>>,
+    scanned: Scanned,
     totals: &mut Totals,
 ) -> io::Result<()> {
-    match (entry, result) {
-        (Entry::File { path, .. }, Some(Ok(report))) => {
+    match scanned {
+        Scanned::Report { path, report, .. } => {
             count(totals, &report);
             if args.json {
-                record::json(out, path, Verdict::new(policy, &report))
+                record::json(out, &path, Verdict::new(policy, &report))
             } else if !args.quiet && (args.verbose || noteworthy(&report)) {
-                record::human(out, path, &report, policy.action(&report).as_str())
+                record::human(out, &path, &report, policy.action(&report).as_str())
             } else {
                 Ok(())
             }
         }
-        (Entry::File { path, .. }, Some(Err(message))) => error(out, args, totals, path, &message),
-        (Entry::Error { path, message }, _) => error(out, args, totals, path, message),
-        (Entry::Skipped { path, reason }, _) => skipped(out, args, totals, path, reason),
-        (Entry::File { .. }, None) => Ok(()),
+        Scanned::Error { path, error: err } => error(out, args, totals, &path, &err.to_string()),
+        Scanned::Skipped { path, reason } => {
+            skipped(out, args, totals, &path, &walk::reason(&reason))
+        }
+        // A later library's kind of entry: nothing to print.
+        _ => Ok(()),
     }
 }
 
