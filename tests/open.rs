@@ -8,7 +8,7 @@ use common::tiny_with_length;
 mod counting;
 use counting::peak_during;
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use dicom_object::DefaultDicomObject;
@@ -343,4 +343,103 @@ fn inputs_dicom_object_does_not_open_as_files_are_refused() {
     assert_eq!(err.code(), "not-part10");
     let err = from_bytes(b"not dicom at all", &Policy::default()).unwrap_err();
     assert_eq!(err.code(), "not-dicom");
+}
+
+/// A reader that counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// `data` with `extra` more bytes of Pixel Data.
+fn with_longer_pixel_data(data: &[u8], extra: u32) -> Vec<u8> {
+    let at = data
+        .windows(4)
+        .rposition(|w| w == [0xE0, 0x7F, 0x10, 0x00])
+        .unwrap();
+    let length_at = at + 8; // OW: tag, VR, 2 reserved bytes, then the 4-byte length
+    let length = u32::from_le_bytes(data[length_at..length_at + 4].try_into().unwrap());
+    let end = length_at + 4 + length as usize;
+    let mut longer = data.to_vec();
+    longer[length_at..length_at + 4].copy_from_slice(&(length + extra).to_le_bytes());
+    let pixels = (0..extra).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8);
+    longer.splice(end..end, pixels);
+    longer
+}
+
+/// `data` with Private Information of `len` bytes ending its File Meta group.
+fn with_private_meta(data: &[u8], len: u32) -> Vec<u8> {
+    let group_len = u32::from_le_bytes(data[140..144].try_into().unwrap());
+    let end = 144 + group_len as usize;
+    let creator = b"1.2.3.4\0";
+    let mut added = b"\x02\x00\x00\x01UI".to_vec();
+    added.extend_from_slice(&(creator.len() as u16).to_le_bytes());
+    added.extend_from_slice(creator);
+    added.extend_from_slice(b"\x02\x00\x02\x01OB\x00\x00");
+    added.extend_from_slice(&len.to_le_bytes());
+    added.extend((0..len).map(|i| (i % 199) as u8 | 0x80));
+    let mut out = data.to_vec();
+    out[140..144].copy_from_slice(&(group_len + added.len() as u32).to_le_bytes());
+    out.splice(end..end, added);
+    out
+}
+
+/// The crate reads an input's first and last bytes before dicom-object reads it, and hands
+/// those same bytes over: a file whose header fits the first read (or follows a long meta
+/// group) is read once, small or large, whole or up to Pixel Data, and the object is the one
+/// dicom-object reads by itself.
+#[test]
+fn each_byte_is_read_once_and_the_object_is_the_same() {
+    let small = real("CT_small.dcm");
+    // Longer than the first and last reads together: bytes between them are read too.
+    let large = with_longer_pixel_data(&small, 300_000);
+    // A File Meta group longer than the first read and reaching into the last bytes.
+    let long_meta = with_private_meta(&with_longer_pixel_data(&small, 40_000), 70_000);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, data) in [
+        ("small", &small),
+        ("large", &large),
+        ("long meta", &long_meta),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).unwrap();
+        let theirs = dicom_object::open_file(&path).unwrap();
+        let ours = open_file(&path, &Policy::default()).unwrap();
+        assert!(same(ours.object(), &theirs), "{name}");
+
+        let mut counting = Counting {
+            inner: Cursor::new(data.as_slice()),
+            read: 0,
+        };
+        let ours = from_reader(&mut counting, &Policy::default()).unwrap();
+        assert!(same(ours.object(), &theirs), "{name}");
+        assert_eq!(counting.read, data.len() as u64, "{name}");
+
+        // Up to Pixel Data, the large file's header is read once; its end, where a ZIP
+        // directory would be, too.
+        let mut counting = Counting {
+            inner: Cursor::new(data.as_slice()),
+            read: 0,
+        };
+        let header = OpenFileOptions::new().read_until(PIXEL_DATA);
+        let ours = header
+            .from_reader(&mut counting, &Policy::default())
+            .unwrap();
+        assert!(ours.object().element_opt(PIXEL_DATA).unwrap().is_none());
+        assert!(counting.read <= data.len() as u64, "{name}");
+    }
 }

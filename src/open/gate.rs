@@ -6,14 +6,17 @@
 //! and otherwise dicom-object gets the bytes from `DICM` to the end of the data set (or of
 //! the plan's output, when the policy truncates), never the bytes after it.
 
+use std::io::{Chain, Read, Seek, SeekFrom, Take};
 use std::ops::Range;
 
 use crate::error::Error;
+use crate::read::cursor;
 use crate::read::layout::Layout;
 use crate::read::preamble::PREAMBLE_LEN;
 use crate::rewrite::plan::{Outcome, Plan};
 use crate::rewrite::policy::Policy;
 use crate::validate::findings::FindingCode;
+use crate::validate::input::Held;
 use crate::validate::report::Report;
 
 use super::error::OpenError;
@@ -65,7 +68,36 @@ impl Passage {
     pub(crate) fn len(&self) -> u64 {
         self.range.end.saturating_sub(self.range.start)
     }
+
+    /// The passage's bytes as dicom-object reads them: the bytes `held` holds are the very
+    /// bytes the walk checked, taken from there; only those between its first and last bytes
+    /// are read from `reader`, the input `held` was read from.
+    ///
+    /// # Errors
+    /// When seeking `reader` fails.
+    pub(crate) fn reader<'a, R: Read + Seek>(
+        &self,
+        held: &'a Held,
+        reader: &'a mut R,
+    ) -> Result<Take<HeldThenRead<'a, R>>, Error> {
+        let start = self.range.start;
+        let head = held.head();
+        let (tail_start, tail) = held.tail();
+        let head_end = start.max(head.len() as u64);
+        let tail_from = head_end.max(tail_start);
+        let first = cursor::tail_at(head, start).unwrap_or_default();
+        let last = cursor::tail_at(tail, tail_from.saturating_sub(tail_start)).unwrap_or_default();
+        reader
+            .seek(SeekFrom::Start(head_end))
+            .map_err(|e| Error::io(head_end, &e))?;
+        let between = reader.take(tail_from.saturating_sub(head_end));
+        Ok(first.chain(between).chain(last).take(self.len()))
+    }
 }
+
+/// An input's bytes from the held first bytes, then those read between them and the held last
+/// bytes, then those.
+pub(crate) type HeldThenRead<'a, R> = Chain<Chain<&'a [u8], Take<&'a mut R>>, &'a [u8]>;
 
 /// The passage of an input with this report and plan, or why there is none: the policy's
 /// refusal first, then what the walk could not pass, then a layout dicom-object does not open.

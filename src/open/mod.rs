@@ -1,7 +1,10 @@
 //! Opening an untrusted input with dicom-object, through this crate (feature `dicom-object`).
 //!
 //! The top layer, above [`rewrite`](crate::rewrite): one open of the file, one validation
-//! walk that is also the gate, then dicom-object reads the same open handle.
+//! walk that is also the gate, then dicom-object reads the same open handle. The file's first
+//! and last bytes are read once, before the walk, and dicom-object is handed those very bytes
+//! (and reads from the file only what lies between them): what dicom-object parses there is
+//! what the walk checked.
 //!
 //! - `options`: [`OpenFileOptions`], dicom-object's options passed through, and the three
 //!   ways in (a path, a `Read + Seek`, a slice);
@@ -26,7 +29,11 @@ pub use options::OpenFileOptions;
 
 /// Opens the DICOM file at `path` with dicom-object, safely: the file is opened once, walked
 /// once by this crate's validation, decided on by `policy`, and only then read by
-/// dicom-object, from the same open handle, as the policy's sanitized output.
+/// dicom-object, from the same open handle, as the policy's sanitized output. The first 8 KiB
+/// (the whole file, up to 72 KiB) and the last 64 KiB are read once, before the walk, and
+/// handed to dicom-object as they were checked; dicom-object reads from the file only the
+/// bytes between (which the walk reads too where it looks at them: element headers past the
+/// first 8 KiB, values it searches). A header that fits the first 8 KiB is read once.
 ///
 /// * Every length has been checked against the file and the nesting against the policy's
 ///   [`Limits`](crate::Limits) (capped at [`OPEN_MAX_DEPTH`](crate::OPEN_MAX_DEPTH)) before
@@ -41,8 +48,9 @@ pub use options::OpenFileOptions;
 ///   it): the file's identity, length, and modification and change times are checked again
 ///   after dicom-object has read, and a change is refused ([`Error::Changed`](crate::Error)
 ///   in [`OpenError::File`]). A writer racing that read can still make dicom-object see bytes
-///   the walk did not: for a file others may write, read it into memory and use
-///   [`from_bytes`].
+///   the walk did not (in the part of the file between its first and last bytes, which
+///   dicom-object reads from the file): for a file others may write, read it into memory and
+///   use [`from_bytes`].
 ///
 /// Default options read the whole data set; [`OpenFileOptions`] passes dicom-object's on.
 ///
@@ -70,7 +78,8 @@ pub fn open_file(path: impl AsRef<Path>, policy: &Policy) -> Result<Opened, Open
 }
 
 /// Opens the input `reader` reads with dicom-object, safely, as [`open_file`] does: one walk
-/// through the reader, then a seek to `DICM` and dicom-object's read of the passed bytes.
+/// through the reader, then dicom-object's read of the passed bytes (the first and last bytes
+/// the walk read are handed over, the bytes between read through `reader`).
 ///
 /// # Errors
 /// See [`OpenError`].

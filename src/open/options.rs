@@ -1,7 +1,7 @@
 //! The options of an opening: dicom-object's own, passed through unchanged, beside the
 //! policy the input is walked and sanitized with.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use dicom_core::Tag;
@@ -9,8 +9,11 @@ use dicom_object::file::{CharacterSetOverride, OddLengthStrategy, ReadPreamble};
 
 use crate::error::Error;
 use crate::read::cursor;
-use crate::rewrite::input::{InMemory, Reader};
+use crate::rewrite::fs::{open_for_reading, FileError};
+use crate::rewrite::input::{file_reader, HeldReader, InMemory};
 use crate::rewrite::policy::Policy;
+use crate::rewrite::replace::Snapshot;
+use crate::validate::input::Held;
 
 use super::error::OpenError;
 use super::gate::{self, Passage};
@@ -109,20 +112,28 @@ impl OpenFileOptions {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_file(&self, path: impl AsRef<Path>, policy: &Policy) -> Result<Opened, OpenError> {
-        let review = gate::policy(policy).review_file(path)?;
-        let passage = gate::passage(review.report(), review.planned())?;
-        let mut file = review.file();
-        file.seek(SeekFrom::Start(passage.range.start))
-            .map_err(|e| Error::io(passage.range.start, &e))
-            .map_err(|e| crate::rewrite::fs::FileError::new(review.path(), e))?;
-        let object = self.parse(file.take(passage.len()))?;
-        // What dicom-object read is what the walk passed only if the file did not change.
-        review.check_unchanged()?;
-        Ok(Opened {
-            object,
-            outcome: passage.outcome,
-            report: review.into_report(),
-        })
+        let path = path.as_ref();
+        let in_file = |e: Error| FileError::new(path, e);
+        let file = open_for_reading(path)?;
+        let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
+        if !read_as.is_regular() {
+            let refused = io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
+            return Err(in_file(Error::io(0, &refused)).into());
+        }
+        let len = read_as.len();
+        let policy = gate::policy(policy);
+        let (mut reader, shared) = file_reader(&file, len);
+        let held = Held::read(policy.validator().inspector(), &mut reader, len).map_err(in_file)?;
+        let (report, plan) = policy
+            .review_input(HeldReader::new(&held, &mut reader, shared))
+            .map_err(in_file)?;
+        let passage = gate::passage(&report, plan.as_ref())?;
+        let source = passage.reader(&held, &mut reader).map_err(in_file)?;
+        let object = self.parse(source)?;
+        // What dicom-object read past the held bytes is what the walk passed only if the
+        // file did not change.
+        read_as.check(&file, path, None)?;
+        Ok(opened(object, report, &passage))
     }
 
     /// Opens the input `reader` reads: see [`from_reader`](crate::from_reader).
@@ -143,15 +154,20 @@ impl OpenFileOptions {
         mut reader: R,
         policy: &Policy,
     ) -> Result<Opened, OpenError> {
-        let input = Reader::new(&mut reader).map_err(OpenError::Read)?;
-        let (report, plan) = gate::policy(policy)
-            .review_input(input)
+        let policy = gate::policy(policy);
+        let len = reader
+            .seek(SeekFrom::End(0))
+            .map_err(|e| OpenError::Read(Error::io(0, &e)))?;
+        let held = Held::read(policy.validator().inspector(), &mut reader, len)
+            .map_err(OpenError::Read)?;
+        let (report, plan) = policy
+            .review_input(HeldReader::new(&held, &mut reader, None))
             .map_err(OpenError::Read)?;
         let passage = gate::passage(&report, plan.as_ref())?;
-        reader
-            .seek(SeekFrom::Start(passage.range.start))
-            .map_err(|e| OpenError::Read(Error::io(passage.range.start, &e)))?;
-        let object = self.parse(reader.take(passage.len()))?;
+        let source = passage
+            .reader(&held, &mut reader)
+            .map_err(OpenError::Read)?;
+        let object = self.parse(source)?;
         Ok(opened(object, report, &passage))
     }
 

@@ -1,6 +1,7 @@
 //! The reader of inputs: an [`Inspector`] with its [`Limits`] classifies, inspects and walks
 //! slices and `Read + Seek` inputs; the free functions do the same with the default limits.
 
+use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom};
 
 use crate::error::Error;
@@ -97,6 +98,18 @@ impl Inspector {
         let file_len = reader
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io(0, &e))?;
+        self.read_header_of(reader, buf, initial, file_len)?;
+        Ok(file_len)
+    }
+
+    /// As [`Inspector::read_header`], for an input whose length the caller knows.
+    pub(crate) fn read_header_of<R: Read + Seek>(
+        &self,
+        reader: &mut R,
+        buf: &mut Vec<u8>,
+        initial: u64,
+        file_len: u64,
+    ) -> Result<(), Error> {
         // `buf` may hold stale bytes: the first read overwrites them.
         let first = file_len.min(initial);
         reader
@@ -119,7 +132,7 @@ impl Inspector {
                 fill(reader, buf, needed)?;
             }
         }
-        Ok(file_len)
+        Ok(())
     }
 
     /// Classifies `data`, a prefix of an input of `file_len` bytes (the whole input, or at
@@ -206,7 +219,7 @@ impl Inspector {
         let inspection = self.inspect_reader(reader, &mut buf)?;
         let file_len = inspection.file_len();
         let plan = DataSetPlan::of(&inspection, |start| read_at(reader, start, GUESS_LEN))?;
-        self.walk_reader_plan(reader, file_len, plan, buf, Window::default())
+        self.walk_reader_plan(reader, file_len, plan, buf.into(), Window::default())
     }
 
     /// A walk of `reader`'s data set, whose first bytes `prefix` (and maybe last bytes,
@@ -216,8 +229,8 @@ impl Inspector {
         reader: &'r mut R,
         file_len: u64,
         plan: DataSetPlan,
-        prefix: Vec<u8>,
-        tail: Window,
+        prefix: Cow<'r, [u8]>,
+        tail: Window<'r>,
     ) -> Result<Walk<'r>, Error> {
         let source = if plan.deflated {
             reader

@@ -3,6 +3,7 @@
 //! A walk asks for a few bytes at a time at offsets that never decrease; each source answers
 //! from what it holds, reading ahead in chunks where it has to read at all.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::error::Error;
@@ -168,14 +169,31 @@ impl WalkSource for SliceSource<'_> {
 /// set in one read, small enough not to matter when it reads into pixel data.
 pub(crate) const READ_CHUNK: usize = 8 * 1024;
 
-/// Bytes of an input already read: a range starting at `start`.
+/// Bytes of an input already read: a range starting at `start`, owned, or borrowed from a
+/// caller that read them before the walk (and keeps them after it).
 #[derive(Debug, Default)]
-pub(crate) struct Window {
+pub(crate) struct Window<'a> {
     pub(crate) start: u64,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Cow<'a, [u8]>,
 }
 
-impl Window {
+impl Window<'_> {
+    /// The window's bytes to read into: its own buffer (a borrowed window gives way to a
+    /// reusable one, leaving the lender's bytes alone).
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        if let Cow::Borrowed(bytes) = self.bytes {
+            self.bytes = Cow::Owned(reusable_buffer(bytes.len()));
+        }
+        self.bytes.to_mut()
+    }
+
+    /// Gives the window's own buffer back for reuse (a borrowed one stays with its lender).
+    fn recycle(&mut self) {
+        if let Cow::Owned(bytes) = std::mem::take(&mut self.bytes) {
+            recycle(bytes);
+        }
+    }
+
     /// `len` bytes at `offset`, when the window holds all of them.
     #[inline]
     fn get(&self, offset: u64, len: u64) -> Option<&[u8]> {
@@ -207,13 +225,18 @@ impl Window {
 pub(crate) struct BufferedSeekSource<'r, R: ?Sized> {
     reader: &'r mut R,
     len: u64,
-    chunk: Window,
-    tail: Window,
+    chunk: Window<'r>,
+    tail: Window<'r>,
 }
 
 impl<'r, R: Read + Seek + ?Sized> BufferedSeekSource<'r, R> {
     /// A source whose first bytes (`prefix`) and last bytes (`tail`) were already read.
-    pub(crate) fn new(reader: &'r mut R, len: u64, prefix: Vec<u8>, tail: Window) -> Self {
+    pub(crate) fn new(
+        reader: &'r mut R,
+        len: u64,
+        prefix: Cow<'r, [u8]>,
+        tail: Window<'r>,
+    ) -> Self {
         BufferedSeekSource {
             reader,
             len,
@@ -236,12 +259,13 @@ impl<R: Read + Seek + ?Sized> BufferedSeekSource<'_, R> {
             .min(self.len.saturating_sub(offset));
         self.chunk.start = offset;
         let io = |e: io::Error| Error::io(offset, &e);
+        let buffer = self.chunk.buffer();
         let read = self.reader.seek(SeekFrom::Start(offset)).and_then(|_| {
             let chunk = usize::try_from(chunk).unwrap_or(READ_CHUNK);
-            read_up_to_at(self.reader, &mut self.chunk.bytes, 0, chunk)
+            read_up_to_at(self.reader, buffer, 0, chunk)
         });
         if let Err(e) = read {
-            self.chunk.bytes.clear();
+            buffer.clear();
             return Err(io(e));
         }
         Ok(())
@@ -250,8 +274,8 @@ impl<R: Read + Seek + ?Sized> BufferedSeekSource<'_, R> {
 
 impl<R: ?Sized> Drop for BufferedSeekSource<'_, R> {
     fn drop(&mut self) {
-        recycle(std::mem::take(&mut self.chunk.bytes));
-        recycle(std::mem::take(&mut self.tail.bytes));
+        self.chunk.recycle();
+        self.tail.recycle();
     }
 }
 

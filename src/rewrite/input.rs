@@ -10,10 +10,12 @@ use std::io::{Read, Seek, SeekFrom};
 use crate::error::Error;
 use crate::read::preamble::{PreambleKind, PREAMBLE_LEN};
 #[cfg(unix)]
-use crate::read::probe::FileAt;
+use crate::read::probe::{FileAt, PositionalFile};
 use crate::read::probe::{RandomAccess, SeekSource};
+use crate::read::shared::SharedInput;
 use crate::rewrite::plan::{strippable, Facts, Plan, STRIP_CHECK_LEN};
 use crate::rewrite::policy::Policy;
+use crate::validate::input::{Held, HeldAccess};
 use crate::validate::report::Report;
 
 /// An input a plan is made for, whose first bytes live for `'a`.
@@ -114,13 +116,65 @@ impl<'a, R: Read + Seek> PlanInput<'a> for Reader<'_, R> {
     }
 }
 
+/// An input whose first and last bytes are [`Held`]: the validation borrows them, the plan
+/// takes its first bytes from them, and the caller keeps them for what reads the input next.
+pub(crate) struct HeldReader<'a, R> {
+    access: HeldAccess<'a, R>,
+    shared: Option<SharedInput<'a>>,
+}
+
+impl<'a, R: Read + Seek> HeldReader<'a, R> {
+    /// The input `reader` reads, whose first and last bytes are `held`; `shared` is the same
+    /// input for threads, when it is a file.
+    pub(crate) fn new(held: &'a Held, reader: &'a mut R, shared: Option<SharedInput<'a>>) -> Self {
+        HeldReader {
+            access: HeldAccess { held, reader },
+            shared,
+        }
+    }
+}
+
+impl<'a, R: Read + Seek> PlanInput<'a> for HeldReader<'a, R> {
+    fn len(&self) -> u64 {
+        self.access.held.len()
+    }
+
+    fn head(&mut self) -> Result<Cow<'a, [u8]>, Error> {
+        Ok(Cow::Borrowed(self.access.held.head()))
+    }
+
+    fn source(&mut self) -> &mut dyn RandomAccess {
+        &mut self.access
+    }
+
+    fn validate(&mut self, policy: &Policy) -> Result<Report, Error> {
+        policy
+            .validator()
+            .validate_held(&mut self.access, self.shared)
+    }
+}
+
+/// A regular file of `len` bytes as a walk reads it: with positional reads (no seek is a
+/// system call), which threads may share.
+#[cfg(unix)]
+pub(crate) fn file_reader(file: &File, len: u64) -> (PositionalFile<'_>, Option<SharedInput<'_>>) {
+    (
+        PositionalFile::regular(file, len),
+        Some(SharedInput::File { file, len }),
+    )
+}
+
+/// A regular file as a walk reads it: through its cursor.
+#[cfg(not(unix))]
+pub(crate) fn file_reader(file: &File, _len: u64) -> (&File, Option<SharedInput<'_>>) {
+    (file, None)
+}
+
 /// An open file, read with positional reads (`pread`) that leave its cursor alone and spare
 /// the seeks.
 #[cfg(unix)]
 pub(crate) struct OpenFile<'f> {
     at: FileAt<'f>,
-    /// Whether a `stat` already showed a regular file (validation then spares its own).
-    regular: bool,
 }
 
 #[cfg(unix)]
@@ -135,16 +189,6 @@ impl<'f> OpenFile<'f> {
     pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
         OpenFile {
             at: FileAt { file, len },
-            regular: false,
-        }
-    }
-
-    /// The input `file` holds, a regular file `len` bytes long (from a `stat` the caller
-    /// made).
-    pub(crate) fn regular(file: &'f File, len: u64) -> Self {
-        OpenFile {
-            at: FileAt { file, len },
-            regular: true,
         }
     }
 }
@@ -160,11 +204,6 @@ impl<'a> PlanInput<'a> for OpenFile<'_> {
     }
 
     fn validate(&mut self, policy: &Policy) -> Result<Report, Error> {
-        if self.regular {
-            return policy
-                .validator()
-                .validate_regular_file(self.at.file, self.at.len);
-        }
         policy.validator().validate_file(self.at.file)
     }
 }
@@ -187,11 +226,6 @@ impl<'f> OpenFile<'f> {
     /// The input `file` holds, `len` bytes long (from a `stat` the caller made).
     pub(crate) fn with_len(file: &'f File, len: u64) -> Self {
         OpenFile { file, len }
-    }
-
-    /// The input `file` holds, a regular file `len` bytes long.
-    pub(crate) fn regular(file: &'f File, len: u64) -> Self {
-        OpenFile::with_len(file, len)
     }
 }
 

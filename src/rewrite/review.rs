@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::rewrite::fs::{self as file_sinks, open_for_reading, write_output, FileError, Rewrite};
-use crate::rewrite::input::OpenFile;
+use crate::rewrite::input::{file_reader, HeldReader, OpenFile};
 use crate::rewrite::plan::{Outcome, Plan};
 use crate::rewrite::policy::Policy;
 use crate::rewrite::replace::Snapshot;
+use crate::validate::input::Held;
 use crate::validate::report::Report;
 
 /// An open file, its full validation report, and what the policy does with it: its plan or
@@ -104,14 +105,18 @@ impl Policy {
     ) -> Result<FileReview, FileError> {
         let path = path.as_ref();
         let read_as = Snapshot::of(&file).map_err(|e| FileError::io(path, &e))?;
-        let input = if read_as.is_regular() {
-            OpenFile::regular(&file, read_as.len())
+        let in_file = |e: Error| FileError::new(path, e);
+        let len = read_as.len();
+        let (report, plan) = if read_as.is_regular() {
+            // Its first and last bytes read once: the plan takes its own from them.
+            let (mut reader, shared) = file_reader(&file, len);
+            let held =
+                Held::read(self.validator().inspector(), &mut reader, len).map_err(in_file)?;
+            self.review_input(HeldReader::new(&held, &mut reader, shared))
         } else {
-            OpenFile::with_len(&file, read_as.len()) // refused by validation's own check
-        };
-        let (report, plan) = self
-            .review_input(input)
-            .map_err(|e| FileError::new(path, e))?;
+            self.review_input(OpenFile::with_len(&file, len)) // refused by validation's own check
+        }
+        .map_err(in_file)?;
         Ok(FileReview {
             path: path.to_path_buf(),
             file,
@@ -163,19 +168,6 @@ impl FileReview {
             Ok(plan) => Ok(*plan.outcome()),
             Err(refusal) => Err(refusal.clone()),
         }
-    }
-
-    /// The plan, or the policy's refusal.
-    #[cfg(feature = "dicom-object")]
-    pub(crate) fn planned(&self) -> Result<&Plan, &Error> {
-        self.plan.as_ref()
-    }
-
-    /// Fails with [`Error::Changed`], naming the path, unless the open file is still as it was
-    /// when it was reviewed (same file, length, modification and change times).
-    #[cfg(feature = "dicom-object")]
-    pub(crate) fn check_unchanged(&self) -> Result<(), FileError> {
-        self.read_as.check(&self.file, &self.path, None)
     }
 
     /// Also let [`FileReview::replace`] replace a file the user may not write (a read-only

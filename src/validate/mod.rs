@@ -17,7 +17,7 @@ mod carrier_scan;
 mod element_rules;
 mod file_scan;
 pub(crate) mod findings;
-mod input;
+pub(crate) mod input;
 mod meta_rules;
 pub(crate) mod report;
 mod run;
@@ -29,10 +29,9 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-#[cfg(unix)]
 use crate::read::shared::SharedInput;
 use crate::validate::file_scan::PDF_WINDOW;
-use crate::validate::input::{Input, ReaderInput, SliceInput};
+use crate::validate::input::{HeldAccess, HeldInput, Input, ReaderInput, SliceInput};
 use crate::validate::report::Report;
 use crate::validate::run::Run;
 
@@ -251,18 +250,23 @@ impl Validator {
         }
     }
 
-    /// As [`Validator::validate_file`], for a regular file `len` bytes long (from a `stat`
-    /// the caller made, which this spares).
-    #[cfg(unix)]
-    pub(crate) fn validate_regular_file(
+    /// As [`Validator::validate_reader`], for an input whose first and last bytes were read
+    /// before (see [`Held`](input::Held)), which the validation borrows: `shared` is the same
+    /// input for threads, when it is a file.
+    ///
+    /// # Errors
+    /// Only when reading or seeking fails.
+    pub(crate) fn validate_held<R: Read + Seek>(
         &self,
-        file: &std::fs::File,
-        len: u64,
+        access: &mut HeldAccess<'_, R>,
+        shared: Option<SharedInput<'_>>,
     ) -> Result<Report, Error> {
-        let mut positional = crate::read::probe::PositionalFile::regular(file, len);
-        self.run(ReaderInput {
-            reader: &mut positional,
-            shared: Some(SharedInput::File { file, len }),
+        self.run(HeldInput {
+            access: HeldAccess {
+                held: access.held,
+                reader: &mut *access.reader,
+            },
+            shared,
         })
     }
 }

@@ -188,7 +188,19 @@ pub fn validated_everywhere(data: &[u8], validator: Validator, name: &str) -> Re
     let file = std::fs::File::open(&path).unwrap();
     let from_file = validator.validate_file(&file).unwrap();
     drop(file);
+    // A review reads the file's first and last bytes once and validates from them.
+    let policy = [false, true]
+        .into_iter()
+        .filter_map(|deep| {
+            let builder = dicom_sanitize::Policy::builder().limits(*validator.limits());
+            builder.deep_scan(deep).build().ok()
+        })
+        .find(|policy| policy.validator() == validator);
+    let reviewed = policy.map(|policy| policy.review_file(&path).unwrap().into_report());
     std::fs::remove_file(&path).unwrap();
     assert_eq!(from_file, report, "{name}: validate_file disagrees");
+    if let Some(reviewed) = reviewed {
+        assert_eq!(reviewed, report, "{name}: review_file disagrees");
+    }
     report
 }
