@@ -58,17 +58,41 @@
 //!   [`Policy::sanitize`], [`Policy::sanitize_bytes`], [`Policy::sanitize_reader`],
 //!   [`Policy::sanitize_in_place`], [`Policy::sanitize_file`], [`Policy::sanitize_file_to`];
 //!   [`Policy::review_file`] for a file's report and its sanitization from one read.
-//! * Opening with dicom-object (feature `dicom-object`): [`open_file`], [`from_reader`],
-//!   [`from_bytes`] and [`OpenFileOptions`], giving an [`Opened`] object or an [`OpenError`].
-//! * Trees of files (feature `tree`): [`tree::Walker`] (a walk in a stable order, safely),
-//!   [`tree::TreeScan`] (every file of a walk validated in parallel, reports in walk order),
-//!   [`tree::InOrder`]; the JSON record of a file (feature `serde`): [`Record`].
+#![cfg_attr(
+    feature = "dicom-object",
+    doc = "* Opening with dicom-object (feature `dicom-object`): [`open_file`], [`from_reader`],
+  [`from_bytes`] and [`OpenFileOptions`], giving an [`Opened`] object or an [`OpenError`]."
+)]
+#![cfg_attr(
+    not(feature = "dicom-object"),
+    doc = "* Opening with dicom-object (feature `dicom-object`, not built here): `open_file`,
+  `from_reader`, `from_bytes` and `OpenFileOptions`, giving an `Opened` object or an `OpenError`."
+)]
+#![cfg_attr(
+    feature = "tree",
+    doc = "* Trees of files (feature `tree`): [`tree::Walker`] (a walk in a stable order, safely),
+  [`tree::TreeScan`] (every file of a walk validated in parallel, reports in walk order),
+  [`tree::InOrder`]."
+)]
+#![cfg_attr(
+    not(feature = "tree"),
+    doc = "* Trees of files (feature `tree`, not built here): `tree::Walker`, `tree::TreeScan`,
+  `tree::InOrder`."
+)]
+#![cfg_attr(
+    feature = "serde",
+    doc = "* The JSON record of a file (feature `serde`): [`Record`]."
+)]
+#![cfg_attr(
+    not(feature = "serde"),
+    doc = "* The JSON record of a file (feature `serde`, not built here): `Record`."
+)]
 //! * The threat model, guarantees and deliberate limits: [`threat_model`].
 //!
 //! Features: `deflate` (default) walks deflated data sets; `serde` serialises reports and reads
 //! policy files (through [`policy_file::PolicyConfig`], a policy's flat form, which is there
 //! without it too); `policy-files` reads policy files
-//! ([`Policy::from_file`]); `tree` walks and scans trees of files (rayon, walkdir); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
+//! (`Policy::from_file`); `tree` walks and scans trees of files (rayon, walkdir); `cli` builds the `dicom-sanitize` tool; `fuzzing` exports the
 //! invariants the fuzz targets check; `dicom-object` opens untrusted files with dicom-object
 //! through the crate's walk and policy.
 

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use dicom_sanitize::{
-    validate, walk, walk_reader, ElementKind, Error, FindingCode, Limits, Report, Severity, Status,
-    Tag, Validator,
+    validate, walk, walk_reader, ElementKind, Error, FindingCode, Limits, Severity, Status, Tag,
+    Validator,
 };
 
 use crate::fixtures::{self, element, real, real_files};
@@ -824,7 +824,7 @@ fn golden_reports() {
     let mut stale = Vec::new();
     for (name, data) in real_files() {
         // The JSON report of `scan --json` under the default policy: the report, then `action`.
-        let report: Report = validate(&data);
+        let report: dicom_sanitize::Report = validate(&data);
         let verdict = dicom_sanitize::Verdict::new(&dicom_sanitize::Policy::default(), &report);
         let json = serde_json::to_string_pretty(&verdict).unwrap() + "\n";
         let path = golden_dir.join(format!("{name}.json"));
