@@ -1,7 +1,8 @@
-//! What validation reads: an input held in memory, or one read through `Read + Seek`. All
-//! give the same bytes to the same steps (see [`Validator::validate`](super::Validator));
-//! a slice lends its own, a reader reads them once and owns them, and an input whose first
-//! and last bytes the caller read ([`Held`]) lends those and reads the rest.
+//! What validation reads: an input held in memory, or one read through `Read + Seek`. Both
+//! give the same bytes to the same steps (see [`Validator::validate`](super::Validator)): a
+//! slice lends its own; a reader's first and last bytes are read once ([`Held`], by the
+//! validation or by its caller, who may hand them on) and lent, and the rest read where the
+//! walk goes.
 
 use std::borrow::Cow;
 use std::convert::Infallible;
@@ -12,7 +13,7 @@ use crate::read::cursor;
 use crate::read::inspection::Classification;
 use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
-use crate::read::probe::{read_at, read_up_to, read_up_to_at, RandomAccess, SeekSource};
+use crate::read::probe::{read_at, read_up_to, read_up_to_at, RandomAccess};
 use crate::read::shared::SharedInput;
 use crate::read::walk::Walk;
 use crate::read::walk_source::{recycle, reusable_buffer, Window};
@@ -125,101 +126,6 @@ impl<'a> Input for SliceInput<'a> {
 
     fn raw(&mut self, _: u64) -> Box<dyn RandomAccess + '_> {
         Box::new(self.0)
-    }
-}
-
-/// An input read through `Read + Seek`: the header and meta group, the first KiB and the last
-/// 64 KiB (where PDF and ZIP readers look), then element headers in small chunks, skipping
-/// values by seeking.
-pub(super) struct ReaderInput<'r, R> {
-    /// The input.
-    pub(super) reader: &'r mut R,
-    /// The same input for threads to read at once, when it is a file (see
-    /// [`Validator::search_threads`](super::Validator::search_threads)).
-    pub(super) shared: Option<SharedInput<'r>>,
-}
-
-impl<R: Read + Seek> Input for ReaderInput<'_, R> {
-    type Head = Vec<u8>;
-    type Tail = Vec<u8>;
-    type Failure = Error;
-
-    fn head(&mut self, inspector: &Inspector) -> Result<(Vec<u8>, u64), Error> {
-        // One read covers the header, the meta group, the first KiB PDF readers look at and
-        // usually the headers before the pixel data.
-        let mut buf = reusable_buffer(FIRST_READ as usize);
-        let file_len = inspector.read_header(self.reader, &mut buf, FIRST_READ)?;
-        Ok((buf, file_len))
-    }
-
-    fn classify<'h>(
-        &mut self,
-        inspector: &Inspector,
-        head: &'h [u8],
-        file_len: u64,
-    ) -> Result<Classification<'h>, Error> {
-        let mut source = SeekSource {
-            reader: &mut *self.reader,
-            len: file_len,
-        };
-        inspector.classify_input(head, file_len, &mut source)
-    }
-
-    fn tail(&mut self, head: &[u8], file_len: u64) -> Result<(u64, Vec<u8>), Error> {
-        let start = file_len.saturating_sub(ZIP_WINDOW);
-        let bytes = match cursor::tail_at(head, start) {
-            Some(tail) if head.len() as u64 == file_len => tail.to_vec(),
-            _ => {
-                let len = usize::try_from(file_len.saturating_sub(start)).unwrap_or(0);
-                let mut bytes = reusable_buffer(len);
-                self.reader
-                    .seek(SeekFrom::Start(start))
-                    .and_then(|_| read_up_to_at(self.reader, &mut bytes, 0, len))
-                    .map_err(|e| Error::io(start, &e))?;
-                bytes
-            }
-        };
-        Ok((start, bytes))
-    }
-
-    fn data_set_head(&mut self, head: &[u8], start: u64) -> Result<Vec<u8>, Error> {
-        match cursor::slice_at(head, start, DATA_SET_HEAD as u64) {
-            Some(bytes) => Ok(bytes.to_vec()),
-            None => read_at(self.reader, start, DATA_SET_HEAD),
-        }
-    }
-
-    fn walk(
-        &mut self,
-        inspector: &Inspector,
-        file_len: u64,
-        plan: DataSetPlan,
-        head: Vec<u8>,
-        (start, bytes): (u64, Vec<u8>),
-    ) -> Result<Walk<'_>, Error> {
-        let tail = Window {
-            start,
-            bytes: Cow::Owned(bytes),
-        };
-        let walk =
-            inspector.walk_reader_plan(&mut *self.reader, file_len, plan, head.into(), tail)?;
-        // An inflated data set's offsets are not the file's.
-        Ok(match self.shared {
-            Some(shared) if !plan.deflated => walk.with_shared(shared),
-            _ => walk,
-        })
-    }
-
-    /// Reading failed: so does the validation.
-    fn walk_failed(err: Error) -> Result<(), Error> {
-        Err(err)
-    }
-
-    fn raw(&mut self, file_len: u64) -> Box<dyn RandomAccess + '_> {
-        Box::new(SeekSource {
-            reader: &mut *self.reader,
-            len: file_len,
-        })
     }
 }
 
@@ -355,7 +261,7 @@ impl<R: Read + Seek> RandomAccess for HeldAccess<'_, R> {
 
 /// An input whose first and last bytes are [`Held`]: every step borrows them, and reads
 /// through `reader` only what lies between (the headers past the first read, the values
-/// confirmations follow), as [`ReaderInput`] does.
+/// confirmations follow).
 pub(super) struct HeldInput<'a, R> {
     pub(super) access: HeldAccess<'a, R>,
     /// The same input for threads to read at once, when it is a file.

@@ -23,7 +23,7 @@ pub(crate) mod report;
 mod run;
 mod value_scan;
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use crate::error::Error;
 use crate::limits::Limits;
@@ -31,7 +31,7 @@ use crate::read::inspector::Inspector;
 use crate::read::layout::DataSetPlan;
 use crate::read::shared::SharedInput;
 use crate::validate::file_scan::PDF_WINDOW;
-use crate::validate::input::{HeldAccess, HeldInput, Input, ReaderInput, SliceInput};
+use crate::validate::input::{Held, HeldAccess, HeldInput, Input, SliceInput};
 use crate::validate::report::Report;
 use crate::validate::run::Run;
 
@@ -174,9 +174,27 @@ impl Validator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validate_reader<R: Read + Seek>(&self, reader: &mut R) -> Result<Report, Error> {
-        self.run(ReaderInput {
-            reader,
-            shared: None,
+        let len = reader
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(0, &e))?;
+        self.validate_read_through(reader, len, None)
+    }
+
+    /// Validates `reader`, an input of `len` bytes, reading its first and last bytes once
+    /// ([`Held`]) and the rest where the walk goes; `shared` is the same input for threads.
+    fn validate_read_through<R: Read + Seek>(
+        &self,
+        reader: &mut R,
+        len: u64,
+        shared: Option<SharedInput<'_>>,
+    ) -> Result<Report, Error> {
+        let held = Held::read(&self.inspector, reader, len)?;
+        self.run(HeldInput {
+            access: HeldAccess {
+                held: &held,
+                reader,
+            },
+            shared,
         })
     }
 
@@ -239,10 +257,7 @@ impl Validator {
             let mut positional =
                 crate::read::probe::PositionalFile::new(file).map_err(|e| Error::io(0, &e))?;
             let len = positional.len();
-            self.run(ReaderInput {
-                reader: &mut positional,
-                shared: Some(SharedInput::File { file, len }),
-            })
+            self.validate_read_through(&mut positional, len, Some(SharedInput::File { file, len }))
         }
         #[cfg(not(unix))]
         {
