@@ -352,21 +352,15 @@ pub(crate) async fn store(
         Err(Stop::Failed(err)) => Err(err),
     };
     let xml = media::wants_xml(&head.headers);
-    match response {
+    let (response, summary) = match response {
         Ok(response) => {
             let response = match response {
                 Answer::Merged(status, data_set) => dicom_answer(status, &data_set, xml),
                 Answer::Raw(response) => response,
             };
-            let summary = (upload.parts, upload.forwarded, upload.failures.len());
-            finish(
-                gateway,
-                &head,
-                remote,
-                started,
-                bytes,
+            (
                 response,
-                Some(summary),
+                (upload.parts, upload.forwarded, upload.failures.len()),
             )
         }
         Err(err) => {
@@ -379,24 +373,24 @@ pub(crate) async fn store(
                 forward.answer.abort();
             }
             let status = err.status();
-            let summary = (upload.parts, 0, upload.failures.len());
             let mut response = text(status, format!("{err}; nothing was stored\n"));
             if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::REQUEST_TIMEOUT {
                 response
                     .headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
-            finish(
-                gateway,
-                &head,
-                remote,
-                started,
-                bytes,
-                response,
-                Some(summary),
-            )
+            (response, (upload.parts, 0, upload.failures.len()))
         }
-    }
+    };
+    finish(
+        gateway,
+        &head,
+        remote,
+        started,
+        bytes,
+        response,
+        Some(summary),
+    )
 }
 
 /// What the client is answered.

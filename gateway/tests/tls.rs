@@ -131,20 +131,7 @@ async fn https_origins_are_reached_through_their_ca() {
         "listen = \"127.0.0.1:0\"\norigin = \"https://{origin_addr}/dicom-web\"\norigin_ca = \"ca.pem\"\n"
     );
     let config = Config::from_toml(&text, &dir.path().join("gateway.toml")).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(Gateway::new(config).unwrap().serve(listener));
-
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let request = Request::get("/studies?PatientID=7")
-        .header("host", "gateway")
-        .body(Empty::<Bytes>::new())
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
+    let response = get_through(config, "/studies?PatientID=7").await;
     assert_eq!(response.status(), 200);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, "tls origin saw /dicom-web/studies?PatientID=7");
@@ -153,6 +140,11 @@ async fn https_origins_are_reached_through_their_ca() {
     let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
     std::fs::write(dir.path().join("ca.pem"), other.cert.pem()).unwrap();
     let config = Config::from_toml(&text, &dir.path().join("gateway.toml")).unwrap();
+    assert_eq!(get_through(config, "/studies").await.status(), 502);
+}
+
+/// Starts a gateway with `config` on a loopback port and sends it one plain-HTTP `GET path`.
+async fn get_through(config: Config, path: &str) -> hyper::Response<hyper::body::Incoming> {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(Gateway::new(config).unwrap().serve(listener));
@@ -161,9 +153,9 @@ async fn https_origins_are_reached_through_their_ca() {
         .await
         .unwrap();
     tokio::spawn(connection);
-    let request = Request::get("/studies")
+    let request = Request::get(path)
         .header("host", "gateway")
         .body(Empty::<Bytes>::new())
         .unwrap();
-    assert_eq!(sender.send_request(request).await.unwrap().status(), 502);
+    sender.send_request(request).await.unwrap()
 }
