@@ -26,6 +26,7 @@ use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 
 use crate::error::Error;
+use crate::read::carrier::search::Pass;
 use crate::read::carrier::{self, Carrier, Confirmation, MAX_ANCHOR_LEN};
 use crate::read::probe::{Probe, RandomAccess, WindowAt};
 use crate::read::walk::{Element, ElementKind, Walk};
@@ -353,7 +354,13 @@ impl CarrierScan {
     /// (a source without random access confirms from it). Returns where the search resumes:
     /// `report_end`, or after the last candidate taken.
     fn collect(&mut self, chunk: &[u8], chunk_start: u64, report_end: usize, keep: bool) -> usize {
-        let resume = collect_candidates(chunk, chunk_start, report_end, &mut self.candidates);
+        let (resume, _) = collect_candidates(
+            chunk,
+            chunk_start,
+            report_end,
+            Pass::All,
+            &mut self.candidates,
+        );
         if keep && !self.candidates.is_empty() {
             self.window.clear();
             self.window.extend_from_slice(chunk);
@@ -530,17 +537,19 @@ impl CarrierScan {
     }
 }
 
-/// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input offset
-/// `chunk_start`) into `candidates`, up to [`MAX_CANDIDATES`] in all. Returns where the search
-/// resumes: `report_end`, or after the last candidate taken.
+/// Collects the candidates of `pass` starting in `chunk[..report_end]` (`chunk` starts at
+/// input offset `chunk_start`) into `candidates`, up to [`MAX_CANDIDATES`] in all. Returns
+/// where the search resumes (`report_end`, or after the last candidate taken), and whether a
+/// PE signature starts before it.
 pub(super) fn collect_candidates(
     chunk: &[u8],
     chunk_start: u64,
     report_end: usize,
+    pass: Pass,
     candidates: &mut Vec<(Carrier, u64)>,
-) -> usize {
+) -> (usize, bool) {
     let mut resume = report_end;
-    carrier::search::anchors(chunk, report_end, |found, i| {
+    let signature = carrier::search::anchors(chunk, report_end, pass, |found, i| {
         if candidates.len() >= MAX_CANDIDATES {
             resume = i;
             return ControlFlow::Break(());
@@ -548,7 +557,7 @@ pub(super) fn collect_candidates(
         candidates.push((found, chunk_start.saturating_add(i as u64)));
         ControlFlow::Continue(())
     });
-    resume
+    (resume, signature)
 }
 
 impl Confirmer {

@@ -626,3 +626,83 @@ fn a_large_value_searched_by_several_threads_gives_the_report_of_one() {
         }
     }
 }
+
+/// A PE of `image` bytes whose DOS header is at `mz` and whose PE header is at `header`, both
+/// file offsets, written over `data`.
+fn plant_split_pe(data: &mut [u8], mz: usize, header: usize) {
+    let image = fixtures::pe_image();
+    data[mz..mz + 0x40].copy_from_slice(&image[..0x40]);
+    data[mz + 0x3C..mz + 0x40].copy_from_slice(&((header - mz) as u32).to_le_bytes());
+    data[header..header + image.len() - 0x40].copy_from_slice(&image[0x40..]);
+}
+
+#[test]
+fn an_mz_deep_in_a_large_value_is_a_pe_wherever_its_header_lies() {
+    // A large value's search leaves out its `MZ`s first, and searches again when a PE
+    // signature starts in or after it: every split of a PE across the file is found, by
+    // one thread and by several, from a slice, a file and a reader (which has no shortcut).
+    let len = 12 << 20;
+    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+    let at = fixtures::pixel_data_offset(&data);
+    data.truncate(at);
+    let value_start = data.len() + 12;
+    let mut value = noise(len, 11);
+    assert!(
+        !value.windows(4).any(|w| w == b"PE\0\0"),
+        "the noise holds no PE signature"
+    );
+    let decoys = 9 << 20;
+    value[decoys..decoys + (1 << 20)].copy_from_slice(&b"MZ".repeat(1 << 19));
+    data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &value));
+    drop(value);
+    // A private element after Pixel Data, where a PE header may lie.
+    let tail_start = data.len() + 12;
+    data.extend(fixtures::element(0x7FE1, 0x0010, b"OB", &[0u8; 4096]));
+
+    let deep = Validator::default().deep_scan(true);
+    let clean = validated_everywhere(&data, deep, "decoys");
+    assert!(payload_findings(&clean).is_empty(), "{:#?}", clean.findings);
+
+    let cases = [
+        // `MZ` and header in the ranges searched after the first chunk.
+        (
+            "in the value",
+            value_start + (3 << 20) + 1,
+            value_start + (8 << 20) + 7,
+        ),
+        // The header in the element after the value.
+        (
+            "after the value",
+            value_start + (5 << 20) + 3,
+            tail_start + 100,
+        ),
+        // The `MZ` in one range, the header in the other.
+        (
+            "across ranges",
+            value_start + 1000 * 1024,
+            value_start + (11 << 20),
+        ),
+    ];
+    for (name, mz, header) in cases {
+        let mut with_pe = data.clone();
+        plant_split_pe(&mut with_pe, mz, header);
+        for threads in [1, 2, 3] {
+            let validator = deep.search_threads(threads);
+            let report = validated_everywhere(&with_pe, validator, name);
+            let found: Vec<_> = payload_findings(&report)
+                .into_iter()
+                .map(|f| (f.code, f.offset, f.tag))
+                .collect();
+            assert_eq!(
+                found,
+                [(
+                    FindingCode::ValueExecutable,
+                    mz as u64,
+                    Some(Tag(0x7FE0, 0x0010))
+                )],
+                "{name}, {threads} threads: {:#?}",
+                report.findings
+            );
+        }
+    }
+}

@@ -14,6 +14,14 @@
 //! an `MZ` whose `e_lfanew` points here, and the signature may lie where the search does not
 //! go (Pixel Data, by default) while the `MZ` is in a searched value. The `MZ` anchor finds
 //! every PE the current confirmation confirms, and the split search keeps it cheap.
+//!
+//! The signature still serves: the automaton looks for it too (at no cost a benchmark can
+//! see: it shares a bucket), and a search says whether one starts in its bytes. A PE's
+//! signature lies two bytes or more *after* its `MZ` (`e_lfanew` is unsigned, and the two
+//! bytes after the `M` are `Z` and not `P`), so where no signature stands from some offset to
+//! the input's end, no `MZ` from that offset on can begin a PE the confirmation accepts, and
+//! a search of those bytes may leave out the `MZ` pass ([`Pass::WithoutMz`]): about a seventh
+//! of a deep search's time on a large value. The caller checks the rest of the input.
 
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -22,6 +30,20 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use memchr::memmem::Finder;
 
 use super::{Carrier, ANCHORS};
+
+/// A PE header's signature: not an anchor (a PE is found from its `MZ`), but noted where it
+/// stands (see the module's documentation).
+pub(crate) const PE_SIGNATURE: &[u8] = b"PE\0\0";
+
+/// Which anchors a search reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Every anchor.
+    All,
+    /// Every anchor but `MZ`: for bytes from which on no PE signature stands in the input,
+    /// where no `MZ` can begin a PE (see the module's documentation).
+    WithoutMz,
+}
 
 /// Anchors shorter than this are searched on their own (see the module's documentation).
 const SHORT_LEN: usize = 3;
@@ -39,11 +61,13 @@ const SHORT_ANCHORS: usize = {
     count
 };
 
-/// The compiled anchors: one automaton for the long ones, one finder per short one.
+/// The compiled anchors: one automaton for the long ones and the PE signature, one finder per
+/// short one.
 struct Searchers {
-    /// Every anchor of [`SHORT_LEN`] bytes or more; pattern ids index `long_carriers`.
+    /// The PE signature (pattern 0), then every anchor of [`SHORT_LEN`] bytes or more in the
+    /// order of [`ANCHORS`] (pattern `i + 1` is `long_carriers[i]`).
     automaton: AhoCorasick,
-    /// The carrier of each pattern of `automaton`.
+    /// The carrier of each pattern of `automaton` after the first.
     long_carriers: Vec<Carrier>,
     /// Every shorter anchor, with its carrier.
     short: [(Finder<'static>, Carrier); SHORT_ANCHORS],
@@ -57,7 +81,7 @@ fn searchers() -> Option<&'static Searchers> {
             let long = || ANCHORS.iter().filter(|a| a.bytes.len() >= SHORT_LEN);
             let automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostFirst)
-                .build(long().map(|a| a.bytes))
+                .build(std::iter::once(PE_SIGNATURE).chain(long().map(|a| a.bytes)))
                 .ok()?;
             let short: Vec<(Finder<'static>, Carrier)> = ANCHORS
                 .iter()
@@ -74,20 +98,26 @@ fn searchers() -> Option<&'static Searchers> {
         .as_ref()
 }
 
-/// The next anchor of the automaton starting in `bytes[from..report_end]`.
+/// What the automaton finds: an anchor's carrier, or (`None`) a PE signature.
+type LongHit = Option<Carrier>;
+
+/// The next pattern of the automaton starting in `bytes[from..report_end]`.
 fn next_long(
     searchers: &Searchers,
     bytes: &[u8],
     from: usize,
     report_end: usize,
-) -> Option<(usize, Carrier)> {
+) -> Option<(usize, LongHit)> {
     if from >= report_end {
         return None;
     }
     let found = searchers.automaton.find(Input::new(bytes).range(from..))?;
     let at = found.start();
-    let carrier = *searchers.long_carriers.get(found.pattern().as_usize())?;
-    (at < report_end).then_some((at, carrier))
+    let hit = match found.pattern().as_usize().checked_sub(1) {
+        None => None,
+        Some(i) => Some(*searchers.long_carriers.get(i)?),
+    };
+    (at < report_end).then_some((at, hit))
 }
 
 /// The next occurrence of a short anchor starting in `bytes[from..report_end]`.
@@ -103,22 +133,28 @@ fn next_short(finder: &Finder<'_>, bytes: &[u8], from: usize, report_end: usize)
 
 /// Calls `visit` with the carrier and position of every anchor that starts in
 /// `bytes[..report_end]` (the bytes after it give anchors that start there their full length),
-/// in order, overlapping ones included, until `visit` breaks.
+/// in order, overlapping ones included, until `visit` breaks; `MZ` left out when `pass` says
+/// so. Returns whether a PE signature starts in the bytes searched (up to where `visit`
+/// broke, or `report_end`).
 pub(crate) fn anchors(
     bytes: &[u8],
     report_end: usize,
+    pass: Pass,
     mut visit: impl FnMut(Carrier, usize) -> ControlFlow<()>,
-) {
+) -> bool {
     let Some(searchers) = searchers() else {
-        return;
+        return false;
     };
     let report_end = report_end.min(bytes.len());
+    let mut signature = false;
     // The next position of each stream: the automaton's, and each short anchor's. No two
-    // anchors start at one position (none is a prefix of another), so the merge is strict.
+    // patterns start at one position (none is a prefix of another), so the merge is strict.
     let mut long = next_long(searchers, bytes, 0, report_end);
     let mut short: [Option<usize>; SHORT_ANCHORS] = std::array::from_fn(|_| None);
-    for (next, (finder, _)) in short.iter_mut().zip(&searchers.short) {
-        *next = next_short(finder, bytes, 0, report_end);
+    if pass == Pass::All {
+        for (next, (finder, _)) in short.iter_mut().zip(&searchers.short) {
+            *next = next_short(finder, bytes, 0, report_end);
+        }
     }
     loop {
         let first_short = short
@@ -126,13 +162,13 @@ pub(crate) fn anchors(
             .enumerate()
             .filter_map(|(i, next)| next.map(|at| (at, i)))
             .min();
-        let (carrier, at) = match (long, first_short) {
-            (None, None) => return,
-            (Some((at, carrier)), None) => (carrier, at),
-            (Some((at, carrier)), Some((short_at, _))) if at < short_at => (carrier, at),
+        let (hit, at) = match (long, first_short) {
+            (None, None) => return signature,
+            (Some((at, hit)), None) => (hit, at),
+            (Some((at, hit)), Some((short_at, _))) if at < short_at => (hit, at),
             (_, Some((at, i))) => {
                 let Some((finder, carrier)) = searchers.short.get(i) else {
-                    return;
+                    return signature;
                 };
                 // The next search starts one byte on, so an anchor overlapping this one is
                 // found too.
@@ -140,27 +176,31 @@ pub(crate) fn anchors(
                     *next = next_short(finder, bytes, at.saturating_add(1), report_end);
                 }
                 if visit(*carrier, at).is_break() {
-                    return;
+                    return signature;
                 }
                 continue;
             }
         };
         long = next_long(searchers, bytes, at.saturating_add(1), report_end);
-        if visit(carrier, at).is_break() {
-            return;
+        match hit {
+            Some(carrier) => {
+                if visit(carrier, at).is_break() {
+                    return signature;
+                }
+            }
+            None => signature = true,
         }
     }
 }
 
 /// Whether any anchor stands in `bytes`.
 pub(crate) fn any_anchor(bytes: &[u8]) -> bool {
-    searchers().is_some_and(|searchers| {
-        searchers.automaton.is_match(bytes)
-            || searchers
-                .short
-                .iter()
-                .any(|(finder, _)| finder.find(bytes).is_some())
-    })
+    let mut found = false;
+    anchors(bytes, bytes.len(), Pass::All, |_, _| {
+        found = true;
+        ControlFlow::Break(())
+    });
+    found
 }
 
 #[cfg(test)]
@@ -169,7 +209,7 @@ mod tests {
 
     fn all(bytes: &[u8], report_end: usize) -> Vec<(Carrier, usize)> {
         let mut out = Vec::new();
-        anchors(bytes, report_end, |c, at| {
+        anchors(bytes, report_end, Pass::All, |c, at| {
             out.push((c, at));
             ControlFlow::Continue(())
         });
@@ -260,7 +300,7 @@ mod tests {
         }
         // `visit` breaking stops the search at once.
         let mut seen = Vec::new();
-        anchors(&bytes, bytes.len(), |c, at| {
+        anchors(&bytes, bytes.len(), Pass::All, |c, at| {
             seen.push((c, at));
             if seen.len() == 5 {
                 ControlFlow::Break(())
@@ -270,5 +310,68 @@ mod tests {
         });
         assert_eq!(seen[..], naive(&bytes, bytes.len())[..5]);
         assert_eq!(SHORT_ANCHORS, 1, "MZ alone is short");
+    }
+
+    #[test]
+    fn a_pass_without_mz_leaves_out_mz_alone_and_says_where_signatures_stand() {
+        let bytes = b"MZ..PE\0\0..\x7FELF..MZ";
+        let mut out = Vec::new();
+        let signature = anchors(bytes, bytes.len(), Pass::WithoutMz, |c, at| {
+            out.push((c, at));
+            ControlFlow::Continue(())
+        });
+        assert!(signature);
+        assert_eq!(out, [(Carrier::Elf, 10)]);
+        // The same bytes searched whole: the MZs too, and the signature is no anchor.
+        assert_eq!(
+            all(bytes, bytes.len()),
+            [(Carrier::Pe, 0), (Carrier::Elf, 10), (Carrier::Pe, 16)]
+        );
+        // A signature starting at or after the report end, or after `visit` broke, is not
+        // one of the bytes searched.
+        assert!(!anchors(bytes, 4, Pass::All, |_, _| ControlFlow::Continue(
+            ()
+        )));
+        assert!(anchors(bytes, 5, Pass::All, |_, _| ControlFlow::Continue(
+            ()
+        )));
+        assert!(!anchors(bytes, bytes.len(), Pass::All, |_, _| {
+            ControlFlow::Break(())
+        }));
+        assert!(anchors(bytes, bytes.len(), Pass::WithoutMz, |_, _| {
+            ControlFlow::Break(())
+        }));
+        assert!(!anchors(b"PE\0", 3, Pass::All, |_, _| {
+            ControlFlow::Continue(())
+        }));
+        assert!(!any_anchor(b"..PE\0\0.."));
+    }
+
+    #[test]
+    fn without_mz_finds_what_a_naive_search_finds_but_mz() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let bytes: Vec<u8> = (0..50_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                b"MZPE\0K\x05\x06BZh\x1F\x8B"[(state % 12) as usize]
+            })
+            .collect();
+        let mut out = Vec::new();
+        let signature = anchors(&bytes, bytes.len(), Pass::WithoutMz, |c, at| {
+            out.push((c, at));
+            ControlFlow::Continue(())
+        });
+        let expected: Vec<_> = naive(&bytes, bytes.len())
+            .into_iter()
+            .filter(|(c, _)| *c != Carrier::Pe)
+            .collect();
+        assert_eq!(out, expected);
+        assert_eq!(
+            signature,
+            memchr::memmem::find(&bytes, PE_SIGNATURE).is_some()
+        );
+        assert!(signature, "the generator makes signatures");
     }
 }

@@ -68,7 +68,7 @@ fn elf_by_the_linux_loader_rules() {
 }
 
 /// A PE: DOS header with `e_lfanew` = `lfanew`, and the PE header there.
-fn pe(lfanew: u32, magic: u16) -> Vec<u8> {
+pub(crate) fn pe(lfanew: u32, magic: u16) -> Vec<u8> {
     let mut b = vec![0u8; 64];
     put(&mut b, 0, b"MZ");
     put(&mut b, 0x3C, &lfanew.to_le_bytes());

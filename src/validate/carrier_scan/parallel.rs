@@ -12,33 +12,46 @@
 //! the chunk at hand read for free. The confirmations of the ranges are joined in order, so
 //! the findings are those of one thread; only the I/O budget of confirmations differs, split
 //! evenly between the ranges (see [`Confirmer::split`]).
+//!
+//! A large value is searched this way whatever the number of threads (one range on the
+//! calling thread when one is allowed), and first without its `MZ`s
+//! ([`Pass::WithoutMz`]): when no PE signature starts in the value or in the input after it,
+//! none of them can begin a PE, and the search is done. Otherwise (one in some billions of
+//! random bytes, or a file built with one) what that pass confirmed is set aside and the value
+//! searched again whole, so the findings are always those of a search of every anchor.
 
 use std::thread;
 
 use crate::error::Error;
+use crate::read::carrier::search::{Pass, PE_SIGNATURE};
 use crate::read::carrier::{Carrier, Confirmation};
-use crate::read::probe::WindowAt;
+use crate::read::probe::{RandomAccess, WindowAt};
 use crate::read::shared::SharedInput;
 use crate::read::walk::Walk;
 
 use super::{collect_candidates, CarrierScan, Confirmer, Layered, OVERLAP, SEARCH_CHUNK};
 
-/// The smallest value searched by several threads.
+/// The smallest value searched in ranges, by several threads when they are allowed.
 pub(in crate::validate) const PARALLEL_MIN: u64 = 8 << 20;
+/// A value is searched without its `MZ`s first only when the input after it is at most this
+/// fraction of it: the PE signatures there are looked for on their own, which costs about
+/// what leaving out the `MZ`s saves on as many bytes.
+const TAIL_SHARE: u64 = 8;
 /// The smallest range a thread is given.
 const MIN_RANGE: u64 = 4 << 20;
 /// Bytes a thread reads and searches at a time: twice the pair of passes' working set fits
 /// a core's L2 cache with the reading's.
 const RANGE_CHUNK: usize = 256 << 10;
 
-/// What a thread found in its range, and the confirmer it leaves.
-type RangeResult = Result<(Vec<Confirmation>, Confirmer), Error>;
+/// What a thread found in its range, the confirmer it leaves, and whether a PE signature
+/// starts in the range.
+type RangeResult = Result<(Vec<Confirmation>, Confirmer, bool), Error>;
 
 impl CarrierScan {
     /// Searches the input's bytes `[start, end)` as [`CarrierScan::search`] does, for a
-    /// caller whose `each` looks at the first chunk alone: when the value is large, the walk
-    /// has a handle threads share and more than one thread is allowed, the bytes after the
-    /// first chunk are searched by several threads at once (and not handed to `each`).
+    /// caller whose `each` looks at the first chunk alone: when the value is large and the
+    /// walk has a handle threads share, the bytes after the first chunk are searched in
+    /// ranges, by as many threads as are allowed (and not handed to `each`).
     pub(in crate::validate) fn search_value(
         &mut self,
         walk: &mut Walk<'_>,
@@ -47,27 +60,54 @@ impl CarrierScan {
         each: impl FnMut(u64, &[u8], usize),
         found: &mut Vec<Confirmation>,
     ) -> Result<(), Error> {
-        let shared = walk.shared();
-        let ranges = ranges(self.threads, end.saturating_sub(start));
-        let Some(shared) = shared.filter(|_| ranges > 1) else {
+        let len = end.saturating_sub(start);
+        let Some(shared) = walk.shared().filter(|_| len >= PARALLEL_MIN) else {
             return self.search(walk, start, end, each, found);
         };
         // The first chunk on this thread, for `each`, as an undivided search gives it.
         let head_end = start.saturating_add(SEARCH_CHUNK as u64);
         self.search(walk, start, head_end, each, found)?;
-        self.search_ranges(shared, head_end, end, ranges, found)
+        self.search_large(shared, head_end, end, found)
+    }
+
+    /// Searches `[start, end)` of `shared` in ranges, without its `MZ`s first when few bytes
+    /// follow it (see the module's documentation), appending the confirmations to `found`.
+    fn search_large(
+        &mut self,
+        shared: SharedInput<'_>,
+        start: u64,
+        end: u64,
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let len = end.saturating_sub(start);
+        let ranges = ranges(self.threads, len);
+        let input_end = RandomAccess::len(&shared);
+        if input_end.saturating_sub(end) <= len / TAIL_SHARE {
+            let (kept, confirmer) = (found.len(), self.confirmer);
+            let signature =
+                self.search_ranges(shared, start, end, ranges, Pass::WithoutMz, found)?;
+            if !signature && !signature_in(shared, end, input_end)? {
+                return Ok(());
+            }
+            found.truncate(kept);
+            self.confirmer = confirmer;
+        }
+        self.search_ranges(shared, start, end, ranges, Pass::All, found)
+            .map(|_| ())
     }
 
     /// Searches `[start, end)` of `shared` in `ranges` ranges at once, one on this thread,
-    /// appending the confirmations to `found` in order.
+    /// for the anchors of `pass`, appending the confirmations to `found` in order. Returns
+    /// whether a PE signature starts in the bytes searched.
     fn search_ranges(
         &mut self,
         shared: SharedInput<'_>,
         start: u64,
         end: u64,
         ranges: u64,
+        pass: Pass,
         found: &mut Vec<Confirmation>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let len = end.saturating_sub(start);
         let step = len.checked_div(ranges).unwrap_or(len);
         let bounds = (0..ranges).map(|k| {
@@ -89,31 +129,58 @@ impl CarrierScan {
                 .map(|((from, to), confirmer)| {
                     thread::Builder::new()
                         .name("dicom-sanitize search".into())
-                        .spawn_scoped(scope, move || search_range(shared, from, to, confirmer))
+                        .spawn_scoped(scope, move || {
+                            search_range(shared, from, to, pass, confirmer)
+                        })
                         .map_err(|_| (from, to, confirmer))
                 })
                 .collect();
             let mut results = Vec::with_capacity(started.len().saturating_add(1));
             if let Some(((from, to), confirmer)) = first {
-                results.push(search_range(shared, from, to, confirmer));
+                results.push(search_range(shared, from, to, pass, confirmer));
             }
             for job in started {
                 results.push(match job {
                     Ok(handle) => handle
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    Err((from, to, confirmer)) => search_range(shared, from, to, confirmer),
+                    Err((from, to, confirmer)) => search_range(shared, from, to, pass, confirmer),
                 });
             }
             results
         });
+        let mut signature = false;
         for result in results {
-            let (confirmations, confirmer) = result?;
+            let (confirmations, confirmer, signed) = result?;
             found.extend(confirmations);
             self.confirmer.join(confirmer);
+            signature |= signed;
         }
-        Ok(())
+        Ok(signature)
     }
+}
+
+/// Whether a PE signature starts in `[from, to)` of `shared`.
+fn signature_in(shared: SharedInput<'_>, from: u64, to: u64) -> Result<bool, Error> {
+    let overlap = PE_SIGNATURE.len().saturating_sub(1);
+    let mut buf = Vec::new();
+    let mut at = from;
+    while at < to {
+        let span = usize::try_from(to.saturating_sub(at))
+            .unwrap_or(RANGE_CHUNK)
+            .min(RANGE_CHUNK);
+        let chunk = shared
+            .bytes_at(at, span.saturating_add(overlap), &mut buf)
+            .map_err(|e| Error::io(at, &e))?;
+        if memchr::memmem::find(chunk, PE_SIGNATURE).is_some_and(|i| i < span) {
+            return Ok(true);
+        }
+        if chunk.len() < span {
+            break;
+        }
+        at = at.saturating_add(span as u64);
+    }
+    Ok(false)
 }
 
 /// How many ranges a value of `len` bytes is searched in with up to `threads` threads: each
@@ -133,11 +200,13 @@ fn search_range(
     shared: SharedInput<'_>,
     from: u64,
     to: u64,
+    pass: Pass,
     mut confirmer: Confirmer,
 ) -> RangeResult {
     let mut buf = Vec::new();
     let mut candidates: Vec<(Carrier, u64)> = Vec::new();
     let mut found = Vec::new();
+    let mut signature = false;
     let mut input = shared;
     let mut at = from;
     while at < to {
@@ -152,7 +221,8 @@ fn search_range(
         }
         let report_end = span.min(chunk.len());
         candidates.clear();
-        let resume = collect_candidates(chunk, at, report_end, &mut candidates);
+        let (resume, signed) = collect_candidates(chunk, at, report_end, pass, &mut candidates);
+        signature |= signed;
         if !candidates.is_empty() {
             let mut layered = Layered {
                 window: WindowAt {
@@ -169,7 +239,7 @@ fn search_range(
             break;
         }
     }
-    Ok((found, confirmer))
+    Ok((found, confirmer, signature))
 }
 
 #[cfg(test)]
@@ -177,7 +247,7 @@ mod tests {
     use std::ops::ControlFlow;
 
     use super::*;
-    use crate::read::carrier::tests::{elf, tar};
+    use crate::read::carrier::tests::{elf, pe, tar};
     use crate::read::probe::Probe;
 
     #[test]
@@ -205,10 +275,15 @@ mod tests {
 
     /// Every carrier one search of the whole of `data` confirms, with its offset.
     fn one_pass(data: &[u8]) -> Vec<(Carrier, u64)> {
+        one_pass_to(data, data.len())
+    }
+
+    /// Every carrier whose anchor starts in `data[..report_end]` one search confirms.
+    fn one_pass_to(data: &[u8], report_end: usize) -> Vec<(Carrier, u64)> {
         let mut source = data;
         let mut probe = Probe::new(&mut source, u64::MAX);
         let mut out = Vec::new();
-        crate::read::carrier::search(data, 0, data.len(), &mut probe, 1024, |c| {
+        crate::read::carrier::search(data, 0, report_end, &mut probe, 1024, |c| {
             out.push((c.carrier, c.offset));
             ControlFlow::Continue(())
         })
@@ -253,7 +328,7 @@ mod tests {
             for ranges in [1, 2, 3, 5] {
                 let mut scan = CarrierScan::new(u64::MAX, 1024, 8);
                 let mut found = Vec::new();
-                scan.search_ranges(shared, 0, len as u64, ranges, &mut found)
+                scan.search_ranges(shared, 0, len as u64, ranges, Pass::All, &mut found)
                     .unwrap();
                 let got: Vec<_> = found.iter().map(|c| (c.carrier, c.offset)).collect();
                 assert_eq!(got, expected, "{ranges} ranges of {shared:?}");
@@ -281,5 +356,88 @@ mod tests {
         }
         assert_eq!(whole.budget, 334 + 333);
         assert_eq!(whole.spent_at, Some(77));
+    }
+
+    #[test]
+    fn a_value_searched_without_its_mz_first_misses_no_pe() {
+        let len: usize = 12 << 20;
+        let base = noise(len);
+        assert!(
+            memchr::memmem::find(&base, PE_SIGNATURE).is_none(),
+            "the noise holds no PE signature by chance"
+        );
+        // (file bytes, end of the value searched, PEs expected)
+        let mut cases: Vec<(Vec<u8>, usize, usize)> = Vec::new();
+        let mut decoys = base.clone();
+        decoys[5 << 20..(5 << 20) + 8192].copy_from_slice(&b"MZ".repeat(4096));
+        // Decoys alone: no signature, the search without `MZ`s is the whole answer.
+        cases.push((decoys.clone(), len - 1000, 0));
+        // A PE whose header is in the value.
+        let mut inside = decoys.clone();
+        let image = pe(0x80, 0x20B);
+        inside[(3 << 20) + 1..(3 << 20) + 1 + image.len()].copy_from_slice(&image);
+        cases.push((inside, len - 1000, 1));
+        // A PE whose `MZ` is in the value and whose header lies in the few bytes after it,
+        // and one whose header lies after the value in many bytes after it.
+        for value_end in [len - 100_000, len / 2] {
+            let mut after = decoys.clone();
+            let mz = (2 << 20) + 3;
+            let header = value_end + 50_000;
+            let image = pe((header - mz) as u32, 0x10B);
+            after[mz..mz + 64].copy_from_slice(&image[..64]);
+            after[header..header + 26].copy_from_slice(&image[header - mz..header - mz + 26]);
+            cases.push((after, value_end, 1));
+        }
+        // A signature before the value is no PE header for an `MZ` in it.
+        let mut before = decoys;
+        before[100..104].copy_from_slice(PE_SIGNATURE);
+        cases.push((before, len - 1000, 0));
+        for (data, value_end, pes) in &cases {
+            let expected = one_pass_to(data, *value_end);
+            assert_eq!(
+                expected.iter().filter(|(c, _)| *c == Carrier::Pe).count(),
+                *pes,
+                "{expected:?} {value_end} {:?}",
+                memchr::memmem::find(data, PE_SIGNATURE)
+            );
+            let mut file = tempfile::tempfile().unwrap();
+            std::io::Write::write_all(&mut file, data).unwrap();
+            let inputs = [
+                SharedInput::Slice(data),
+                SharedInput::File {
+                    file: &file,
+                    len: len as u64,
+                },
+            ];
+            for shared in inputs {
+                for threads in [1, 2, 3] {
+                    let mut scan = CarrierScan::new(u64::MAX, 1024, threads);
+                    let mut found = Vec::new();
+                    scan.search_large(shared, 1000, *value_end as u64, &mut found)
+                        .unwrap();
+                    let got: Vec<_> = found.iter().map(|c| (c.carrier, c.offset)).collect();
+                    let want: Vec<_> = expected.iter().filter(|(_, at)| *at >= 1000).collect();
+                    assert_eq!(got.iter().collect::<Vec<_>>(), want, "{threads} threads");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn signatures_are_found_in_the_bytes_after_a_value_across_chunks() {
+        let mut data = vec![0u8; 3 * RANGE_CHUNK];
+        for at in [0, RANGE_CHUNK - 2, 2 * RANGE_CHUNK + 5, 3 * RANGE_CHUNK - 4] {
+            let mut copy = data.clone();
+            copy[at..at + 4].copy_from_slice(PE_SIGNATURE);
+            let shared = SharedInput::Slice(&copy);
+            let end = copy.len() as u64;
+            assert!(signature_in(shared, 0, end).unwrap(), "{at}");
+            assert!(signature_in(shared, at as u64, end).unwrap(), "{at}");
+            assert!(!signature_in(shared, at as u64 + 1, end).unwrap(), "{at}");
+            // A signature must start before `to`.
+            assert!(!signature_in(shared, 0, at as u64).unwrap(), "{at}");
+        }
+        data.truncate(3);
+        assert!(!signature_in(SharedInput::Slice(&data), 0, 10).unwrap());
     }
 }
