@@ -132,9 +132,10 @@ pub(crate) struct Anchor {
 /// Every anchor searched for. No anchor is a prefix of another, so each position holds at
 /// most one; overlapping occurrences are all found (see [`search::anchors`]).
 ///
-/// The order is the automaton's, after the PE signature (see [`search`]): it decides which
-/// anchors share a bucket of its SIMD prefilter, and this one keeps the buckets' false
-/// candidates in random bytes about four times fewer than the order of the carriers would.
+/// The order is the automatons' (see [`search`]): it decides which anchors share a bucket of
+/// their SIMD prefilter, and this one, alone or after the PE signature, keeps the buckets'
+/// false candidates in random bytes about three times fewer than the order of the carriers
+/// would (about 2,100 per 100 MB against 6,700: a Teddy pass 3% faster).
 pub(crate) const ANCHORS: &[Anchor] = &[
     Anchor {
         bytes: b"\xCA\xFE\xBA\xBF",

@@ -15,8 +15,8 @@
 //! go (Pixel Data, by default) while the `MZ` is in a searched value. The `MZ` anchor finds
 //! every PE the current confirmation confirms, and the split search keeps it cheap.
 //!
-//! The signature still serves: the automaton looks for it too (at no cost a benchmark can
-//! see: it shares a bucket), and a search says whether one starts in its bytes. A PE's
+//! The signature still serves: a second automaton looks for it with the long anchors (at no
+//! cost a benchmark can see), and a search through it says whether one starts in its bytes. A PE's
 //! signature lies two bytes or more *after* its `MZ` (`e_lfanew` is unsigned, and the two
 //! bytes after the `M` are `Z` and not `P`), so where no signature stands from some offset to
 //! the input's end, no `MZ` from that offset on can begin a PE the confirmation accepts, and
@@ -61,13 +61,17 @@ const SHORT_ANCHORS: usize = {
     count
 };
 
-/// The compiled anchors: one automaton for the long ones and the PE signature, one finder per
-/// short one.
+/// The compiled anchors: an automaton for the long ones (and one for them and the PE
+/// signature), one finder per short one.
 struct Searchers {
-    /// The PE signature (pattern 0), then every anchor of [`SHORT_LEN`] bytes or more in the
-    /// order of [`ANCHORS`] (pattern `i + 1` is `long_carriers[i]`).
-    automaton: AhoCorasick,
-    /// The carrier of each pattern of `automaton` after the first.
+    /// Every anchor of [`SHORT_LEN`] bytes or more, in the order of [`ANCHORS`] (pattern `i`
+    /// is `long_carriers[i]`): for [`Pass::All`].
+    long: AhoCorasick,
+    /// The PE signature (pattern 0), then the same anchors (pattern `i + 1` is
+    /// `long_carriers[i]`): for [`Pass::WithoutMz`]. A pass of every anchor does without
+    /// the signature, which would cost the search of many small values a few percent.
+    long_and_signature: AhoCorasick,
+    /// The carrier of each long anchor.
     long_carriers: Vec<Carrier>,
     /// Every shorter anchor, with its carrier.
     short: [(Finder<'static>, Carrier); SHORT_ANCHORS],
@@ -79,31 +83,36 @@ fn searchers() -> Option<&'static Searchers> {
     SEARCHERS
         .get_or_init(|| {
             let long = || ANCHORS.iter().filter(|a| a.bytes.len() >= SHORT_LEN);
-            let automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(std::iter::once(PE_SIGNATURE).chain(long().map(|a| a.bytes)))
-                .ok()?;
+            let automaton = |patterns: &mut dyn Iterator<Item = &'static [u8]>| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(patterns)
+                    .ok()
+            };
             let short: Vec<(Finder<'static>, Carrier)> = ANCHORS
                 .iter()
                 .filter(|a| a.bytes.len() < SHORT_LEN)
                 .map(|a| (Finder::new(a.bytes), a.carrier))
                 .collect();
-            let short = short.try_into().ok()?;
             Some(Searchers {
-                automaton,
+                long: automaton(&mut long().map(|a| a.bytes))?,
+                long_and_signature: automaton(
+                    &mut std::iter::once(PE_SIGNATURE).chain(long().map(|a| a.bytes)),
+                )?,
                 long_carriers: long().map(|a| a.carrier).collect(),
-                short,
+                short: short.try_into().ok()?,
             })
         })
         .as_ref()
 }
 
-/// What the automaton finds: an anchor's carrier, or (`None`) a PE signature.
+/// What an automaton finds: an anchor's carrier, or (`None`) a PE signature.
 type LongHit = Option<Carrier>;
 
-/// The next pattern of the automaton starting in `bytes[from..report_end]`.
+/// The next pattern of the automaton of `pass` starting in `bytes[from..report_end]`.
 fn next_long(
     searchers: &Searchers,
+    pass: Pass,
     bytes: &[u8],
     from: usize,
     report_end: usize,
@@ -111,12 +120,22 @@ fn next_long(
     if from >= report_end {
         return None;
     }
-    let found = searchers.automaton.find(Input::new(bytes).range(from..))?;
-    let at = found.start();
-    let hit = match found.pattern().as_usize().checked_sub(1) {
+    let input = Input::new(bytes).range(from..);
+    let (found, carrier) = match pass {
+        Pass::All => {
+            let found = searchers.long.find(input)?;
+            (found, Some(found.pattern().as_usize()))
+        }
+        Pass::WithoutMz => {
+            let found = searchers.long_and_signature.find(input)?;
+            (found, found.pattern().as_usize().checked_sub(1))
+        }
+    };
+    let hit = match carrier {
         None => None,
         Some(i) => Some(*searchers.long_carriers.get(i)?),
     };
+    let at = found.start();
     (at < report_end).then_some((at, hit))
 }
 
@@ -134,8 +153,9 @@ fn next_short(finder: &Finder<'_>, bytes: &[u8], from: usize, report_end: usize)
 /// Calls `visit` with the carrier and position of every anchor that starts in
 /// `bytes[..report_end]` (the bytes after it give anchors that start there their full length),
 /// in order, overlapping ones included, until `visit` breaks; `MZ` left out when `pass` says
-/// so. Returns whether a PE signature starts in the bytes searched (up to where `visit`
-/// broke, or `report_end`).
+/// so. With [`Pass::WithoutMz`], returns whether a PE signature starts in the bytes searched
+/// (up to where `visit` broke, or `report_end`); a pass of every anchor does not look for
+/// signatures and returns false.
 pub(crate) fn anchors(
     bytes: &[u8],
     report_end: usize,
@@ -149,7 +169,7 @@ pub(crate) fn anchors(
     let mut signature = false;
     // The next position of each stream: the automaton's, and each short anchor's. No two
     // patterns start at one position (none is a prefix of another), so the merge is strict.
-    let mut long = next_long(searchers, bytes, 0, report_end);
+    let mut long = next_long(searchers, pass, bytes, 0, report_end);
     let mut short: [Option<usize>; SHORT_ANCHORS] = std::array::from_fn(|_| None);
     if pass == Pass::All {
         for (next, (finder, _)) in short.iter_mut().zip(&searchers.short) {
@@ -181,7 +201,7 @@ pub(crate) fn anchors(
                 continue;
             }
         };
-        long = next_long(searchers, bytes, at.saturating_add(1), report_end);
+        long = next_long(searchers, pass, bytes, at.saturating_add(1), report_end);
         match hit {
             Some(carrier) => {
                 if visit(carrier, at).is_break() {
@@ -328,20 +348,23 @@ mod tests {
             [(Carrier::Pe, 0), (Carrier::Elf, 10), (Carrier::Pe, 16)]
         );
         // A signature starting at or after the report end, or after `visit` broke, is not
-        // one of the bytes searched.
-        assert!(!anchors(bytes, 4, Pass::All, |_, _| ControlFlow::Continue(
-            ()
-        )));
-        assert!(anchors(bytes, 5, Pass::All, |_, _| ControlFlow::Continue(
-            ()
-        )));
+        // one of the bytes searched; a pass of every anchor does not look for signatures.
+        let signed = |bytes: &[u8], report_end: usize, go_on: bool| {
+            anchors(bytes, report_end, Pass::WithoutMz, |_, _| {
+                if go_on {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            })
+        };
+        assert!(!signed(bytes, 4, true));
+        assert!(signed(bytes, 5, true));
+        assert!(signed(bytes, bytes.len(), false));
+        assert!(!signed(b"\x7FELF..PE\0\0", 10, false));
+        assert!(signed(b"\x7FELF..PE\0\0", 10, true));
+        assert!(!signed(b"PE\0", 3, true));
         assert!(!anchors(bytes, bytes.len(), Pass::All, |_, _| {
-            ControlFlow::Break(())
-        }));
-        assert!(anchors(bytes, bytes.len(), Pass::WithoutMz, |_, _| {
-            ControlFlow::Break(())
-        }));
-        assert!(!anchors(b"PE\0", 3, Pass::All, |_, _| {
             ControlFlow::Continue(())
         }));
         assert!(!any_anchor(b"..PE\0\0.."));
