@@ -440,4 +440,68 @@ mod tests {
         data.truncate(3);
         assert!(!signature_in(SharedInput::Slice(&data), 0, 10).unwrap());
     }
+
+    #[test]
+    fn searches_without_mz_agree_with_one_pass_on_random_splits() {
+        // Small inputs with PE pieces planted at random: DOS headers whose `e_lfanew` leads
+        // before, into or after the value searched, signatures alone, decoy `MZ`s; the value's
+        // bounds at random, so that the bytes after it are now few, now many.
+        let mut state = 0x0123_4567_89AB_CDEFu64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let image = pe(0x40, 0x20B);
+        let mut with_pes = 0;
+        for round in 0..300 {
+            let len = 2048 + next(1 << 16);
+            let mut data = noise(len);
+            let start = next(len / 2);
+            // Few bytes after the value (searched without `MZ`s first) or any number.
+            let end = if next(2) == 0 {
+                len - next(len / 20)
+            } else {
+                start + 1 + next(len - start - 1)
+            };
+            for _ in 0..next(6) {
+                let mz = next(len - 64);
+                // The header before the value, in it, or after it.
+                let header = match next(3) {
+                    0 => next(start.max(1)),
+                    1 => start + next(end - start),
+                    _ => end + next(len - end + 1),
+                }
+                .min(len - 26);
+                data[mz..mz + 64].copy_from_slice(&image[..64]);
+                let lfanew = (header as u32).wrapping_sub(mz as u32);
+                data[mz + 0x3C..mz + 0x40].copy_from_slice(&lfanew.to_le_bytes());
+                data[header..header + 26].copy_from_slice(&image[0x40..0x40 + 26]);
+            }
+            for _ in 0..next(3) {
+                let at = next(len - 4);
+                data[at..at + 4].copy_from_slice(if next(2) == 0 { PE_SIGNATURE } else { b"MZMZ" });
+            }
+            let expected: Vec<_> = one_pass_to(&data, end)
+                .into_iter()
+                .filter(|(_, at)| *at >= start as u64)
+                .collect();
+            with_pes += usize::from(expected.iter().any(|(c, _)| *c == Carrier::Pe));
+            for threads in [1, 2] {
+                let mut scan = CarrierScan::new(u64::MAX, 1024, threads);
+                let mut found = Vec::new();
+                scan.search_large(
+                    SharedInput::Slice(&data),
+                    start as u64,
+                    end as u64,
+                    &mut found,
+                )
+                .unwrap();
+                let got: Vec<_> = found.iter().map(|c| (c.carrier, c.offset)).collect();
+                assert_eq!(got, expected, "round {round}: [{start}, {end}) of {len}");
+            }
+        }
+        assert!(with_pes > 50, "{with_pes} rounds with a PE");
+    }
 }
