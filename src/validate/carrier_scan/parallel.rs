@@ -160,18 +160,31 @@ impl CarrierScan {
     }
 }
 
+/// The next chunk of `[at, to)` of `shared`: how many of its bytes are its own (up to
+/// [`RANGE_CHUNK`]), and those bytes with `overlap` more, cut short at the input's end.
+fn next_chunk<'b>(
+    shared: &'b SharedInput<'_>,
+    at: u64,
+    to: u64,
+    overlap: usize,
+    buf: &'b mut Vec<u8>,
+) -> Result<(usize, &'b [u8]), Error> {
+    let span = usize::try_from(to.saturating_sub(at))
+        .unwrap_or(RANGE_CHUNK)
+        .min(RANGE_CHUNK);
+    let chunk = shared
+        .bytes_at(at, span.saturating_add(overlap), buf)
+        .map_err(|e| Error::io(at, &e))?;
+    Ok((span, chunk))
+}
+
 /// Whether a PE signature starts in `[from, to)` of `shared`.
 fn signature_in(shared: SharedInput<'_>, from: u64, to: u64) -> Result<bool, Error> {
     let overlap = PE_SIGNATURE.len().saturating_sub(1);
     let mut buf = Vec::new();
     let mut at = from;
     while at < to {
-        let span = usize::try_from(to.saturating_sub(at))
-            .unwrap_or(RANGE_CHUNK)
-            .min(RANGE_CHUNK);
-        let chunk = shared
-            .bytes_at(at, span.saturating_add(overlap), &mut buf)
-            .map_err(|e| Error::io(at, &e))?;
+        let (span, chunk) = next_chunk(&shared, at, to, overlap, &mut buf)?;
         if memchr::memmem::find(chunk, PE_SIGNATURE).is_some_and(|i| i < span) {
             return Ok(true);
         }
@@ -210,12 +223,7 @@ fn search_range(
     let mut input = shared;
     let mut at = from;
     while at < to {
-        let span = usize::try_from(to.saturating_sub(at))
-            .unwrap_or(RANGE_CHUNK)
-            .min(RANGE_CHUNK);
-        let chunk = shared
-            .bytes_at(at, span.saturating_add(OVERLAP), &mut buf)
-            .map_err(|e| Error::io(at, &e))?;
+        let (span, chunk) = next_chunk(&shared, at, to, OVERLAP, &mut buf)?;
         if chunk.is_empty() {
             break;
         }
