@@ -19,6 +19,7 @@
 //! outside its chunks confirming decoys, and a file built to do so is an evasion attempt.
 
 mod parallel;
+mod without_mz;
 
 use std::ops::ControlFlow;
 
@@ -31,6 +32,9 @@ use crate::read::carrier::{self, Carrier, Confirmation, MAX_ANCHOR_LEN};
 use crate::read::probe::{Probe, RandomAccess, WindowAt};
 use crate::read::walk::{Element, ElementKind, Walk};
 use crate::validate::findings::{Finding, FindingCode, Findings, Severity};
+
+use self::parallel::PARALLEL_MIN;
+use self::without_mz::WITHOUT_MZ_MIN;
 
 /// Bytes searched per chunk.
 pub(super) const SEARCH_CHUNK: usize = 64 * 1024;
@@ -220,22 +224,62 @@ impl CarrierScan {
             .map(|(tag, _)| *tag)
     }
 
-    /// Searches the input's bytes `[start, end)` as the walk reads them, chunk by chunk;
-    /// `each` is handed every chunk's start offset and bytes (up to [`SEARCH_CHUNK`] of
-    /// them, and [`OVERLAP`] more, fewer at the input's end), with how many of them are this
-    /// chunk's own (the rest begin the next one), for the looks other rules take at the same
-    /// bytes; it is called at least once. Confirmations are appended to `found`.
+    /// Searches the input's bytes `[start, end)` as [`CarrierScan::search`] does, for a
+    /// caller whose `each` looks at the first chunk alone: a value of [`PARALLEL_MIN`] bytes
+    /// or more, when the walk has a handle threads share, is searched after its first chunk
+    /// in ranges, by as many threads as are allowed (and not handed to `each`); a value of
+    /// [`WITHOUT_MZ_MIN`] bytes or more without its `MZ`s first when that may be (see
+    /// [`CarrierScan::without_mz_first`]).
+    pub(in crate::validate) fn search_value(
+        &mut self,
+        walk: &mut Walk<'_>,
+        start: u64,
+        end: u64,
+        each: impl FnMut(u64, &[u8], usize),
+        found: &mut Vec<Confirmation>,
+    ) -> Result<(), Error> {
+        let len = end.saturating_sub(start);
+        let Some(shared) = walk.shared().filter(|_| len >= WITHOUT_MZ_MIN) else {
+            return self
+                .search(walk, start, end, Pass::All, each, found)
+                .map(|_| ());
+        };
+        if len < PARALLEL_MIN {
+            // `each` sees the chunks of the first search only.
+            let mut each = Some(each);
+            return self.without_mz_first(shared, len, end, found, |scan, pass, found| match each
+                .take()
+            {
+                Some(each) => scan.search(walk, start, end, pass, each, found),
+                None => scan.search(walk, start, end, pass, |_, _, _| {}, found),
+            });
+        }
+        // The first chunk on this thread, for `each`, as an undivided search gives it.
+        let head_end = start.saturating_add(SEARCH_CHUNK as u64);
+        self.search(walk, start, head_end, Pass::All, each, found)?;
+        self.search_large(shared, head_end, end, found)
+    }
+
+    /// Searches the input's bytes `[start, end)` as the walk reads them, chunk by chunk, for
+    /// the anchors of `pass`; `each` is handed every chunk's start offset and bytes (up to
+    /// [`SEARCH_CHUNK`] of them, and [`OVERLAP`] more, fewer at the input's end), with how
+    /// many of them are this chunk's own (the rest begin the next one), for the looks other
+    /// rules take at the same bytes; it is called at least once. Confirmations are appended
+    /// to `found`. Returns whether a PE signature starts in the bytes searched (looked for
+    /// by [`Pass::WithoutMz`] alone).
     pub(super) fn search(
         &mut self,
         walk: &mut Walk<'_>,
         start: u64,
         end: u64,
+        pass: Pass,
         mut each: impl FnMut(u64, &[u8], usize),
         found: &mut Vec<Confirmation>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let keep = walk.random_access().is_none();
         let mut at = start;
         let mut looked = false;
+        let mut signature = false;
         while at < end {
             let span = usize::try_from(end.saturating_sub(at))
                 .unwrap_or(SEARCH_CHUNK)
@@ -245,7 +289,8 @@ impl CarrierScan {
                 break;
             }
             let report_end = span.min(chunk.len());
-            let resume = self.collect(chunk, at, report_end, keep);
+            let (resume, signed) = self.collect(chunk, at, report_end, keep, pass);
+            signature |= signed;
             each(at, chunk, resume);
             looked = true;
             let short = chunk.len() < span;
@@ -260,7 +305,7 @@ impl CarrierScan {
         if !looked {
             each(start, &[], 0);
         }
-        Ok(())
+        Ok(signature)
     }
 
     /// Searches `bytes`, held in memory from input offset `start` (a meta group value),
@@ -281,7 +326,7 @@ impl CarrierScan {
                 .get(..report_end.saturating_add(OVERLAP))
                 .unwrap_or(rest);
             let chunk_start = start.saturating_add(at as u64);
-            let resume = self.collect(chunk, chunk_start, report_end, keep);
+            let (resume, _) = self.collect(chunk, chunk_start, report_end, keep, Pass::All);
             if !self.candidates.is_empty() {
                 let again = random.as_mut().map(|r| &mut **r as &mut dyn RandomAccess);
                 self.confirm(again, found)?;
@@ -320,7 +365,7 @@ impl CarrierScan {
                 result = Err(Error::io(at, &e));
                 break;
             }
-            let resume = self.collect(&chunk, at, report_end, false);
+            let (resume, _) = self.collect(&chunk, at, report_end, false, Pass::All);
             if !self.candidates.is_empty() {
                 // The chunk at hand first (free), the input for what lies outside it.
                 let mut layered = Layered {
@@ -348,25 +393,26 @@ impl CarrierScan {
         result
     }
 
-    /// Collects the candidates starting in `chunk[..report_end]` (`chunk` starts at input
-    /// offset `chunk_start`), up to [`MAX_CANDIDATES`], into the empty list that confirming
-    /// leaves; keeps a copy of the chunk when `keep`
-    /// (a source without random access confirms from it). Returns where the search resumes:
-    /// `report_end`, or after the last candidate taken.
-    fn collect(&mut self, chunk: &[u8], chunk_start: u64, report_end: usize, keep: bool) -> usize {
-        let (resume, _) = collect_candidates(
-            chunk,
-            chunk_start,
-            report_end,
-            Pass::All,
-            &mut self.candidates,
-        );
+    /// Collects the candidates of `pass` starting in `chunk[..report_end]` (`chunk` starts at
+    /// input offset `chunk_start`), up to [`MAX_CANDIDATES`], into the empty list that
+    /// confirming leaves; keeps a copy of the chunk when `keep` (a source without random
+    /// access confirms from it). Returns where the search resumes (`report_end`, or after the
+    /// last candidate taken) and whether a PE signature starts before it.
+    fn collect(
+        &mut self,
+        chunk: &[u8],
+        chunk_start: u64,
+        report_end: usize,
+        keep: bool,
+        pass: Pass,
+    ) -> (usize, bool) {
+        let found = collect_candidates(chunk, chunk_start, report_end, pass, &mut self.candidates);
         if keep && !self.candidates.is_empty() {
             self.window.clear();
             self.window.extend_from_slice(chunk);
             self.window_start = chunk_start;
         }
-        resume
+        found
     }
 
     /// Confirms the candidates collected, through `random` or else the kept chunk.

@@ -8,6 +8,7 @@ use dicom_dictionary_std::tags;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::read::carrier::search::Pass;
 use crate::read::carrier::Confirmation;
 use crate::read::cursor;
 use crate::read::encoding::Encoding;
@@ -346,7 +347,8 @@ impl ValueScan {
         found.clear();
         let searched = self
             .carriers
-            .search(walk, unread.from, end, each, &mut found);
+            .search(walk, unread.from, end, Pass::All, each, &mut found)
+            .map(|_| ());
         for confirmation in &found {
             self.carriers.report_unread(confirmation, unread, findings);
         }

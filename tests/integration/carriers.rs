@@ -638,71 +638,74 @@ fn plant_split_pe(data: &mut [u8], mz: usize, header: usize) {
 
 #[test]
 fn an_mz_deep_in_a_large_value_is_a_pe_wherever_its_header_lies() {
-    // A large value's search leaves out its `MZ`s first, and searches again when a PE
-    // signature starts in or after it: every split of a PE across the file is found, by
-    // one thread and by several, from a slice, a file and a reader (which has no shortcut).
-    let len = 12 << 20;
-    let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
-    let at = fixtures::pixel_data_offset(&data);
-    data.truncate(at);
-    let value_start = data.len() + 12;
-    let mut value = noise(len, 11);
-    assert!(
-        !value.windows(4).any(|w| w == b"PE\0\0"),
-        "the noise holds no PE signature"
-    );
-    let decoys = 9 << 20;
-    value[decoys..decoys + (1 << 20)].copy_from_slice(&b"MZ".repeat(1 << 19));
-    data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &value));
-    drop(value);
-    // A private element after Pixel Data, where a PE header may lie.
-    let tail_start = data.len() + 12;
-    data.extend(fixtures::element(0x7FE1, 0x0010, b"OB", &[0u8; 4096]));
+    // A value of 256 KiB or more is searched without its `MZ`s first, and again when a PE
+    // signature starts in or after it: every split of a PE across the file is found, by one
+    // thread and by several, from a slice, a file and a reader (which has no shortcut), in a
+    // value searched in ranges (12 MiB) and in one the walk searches (1 MiB).
+    for len in [1 << 20, 12 << 20] {
+        let (mut data, _) = fixtures::part10(Encoding::ExplicitLe, &[]);
+        let at = fixtures::pixel_data_offset(&data);
+        data.truncate(at);
+        let value_start = data.len() + 12;
+        let mut value = noise(len, 11);
+        assert!(
+            !value.windows(4).any(|w| w == b"PE\0\0"),
+            "the noise holds no PE signature"
+        );
+        let decoys = len / 12 * 9;
+        value[decoys..decoys + len / 24 * 2].copy_from_slice(&b"MZ".repeat(len / 24));
+        data.extend(fixtures::element(0x7FE0, 0x0010, b"OW", &value));
+        drop(value);
+        // A private element after Pixel Data, where a PE header may lie.
+        let tail_start = data.len() + 12;
+        data.extend(fixtures::element(0x7FE1, 0x0010, b"OB", &[0u8; 4096]));
 
-    let deep = Validator::default().deep_scan(true);
-    let clean = validated_everywhere(&data, deep, "decoys");
-    assert!(payload_findings(&clean).is_empty(), "{:#?}", clean.findings);
+        let deep = Validator::default().deep_scan(true);
+        let clean = validated_everywhere(&data, deep, "decoys");
+        assert!(payload_findings(&clean).is_empty(), "{:#?}", clean.findings);
 
-    let cases = [
-        // `MZ` and header in the ranges searched after the first chunk.
-        (
-            "in the value",
-            value_start + (3 << 20) + 1,
-            value_start + (8 << 20) + 7,
-        ),
-        // The header in the element after the value.
-        (
-            "after the value",
-            value_start + (5 << 20) + 3,
-            tail_start + 100,
-        ),
-        // The `MZ` in one range, the header in the other.
-        (
-            "across ranges",
-            value_start + 1000 * 1024,
-            value_start + (11 << 20),
-        ),
-    ];
-    for (name, mz, header) in cases {
-        let mut with_pe = data.clone();
-        plant_split_pe(&mut with_pe, mz, header);
-        for threads in [1, 2, 3] {
-            let validator = deep.search_threads(threads);
-            let report = validated_everywhere(&with_pe, validator, name);
-            let found: Vec<_> = payload_findings(&report)
-                .into_iter()
-                .map(|f| (f.code, f.offset, f.tag))
-                .collect();
-            assert_eq!(
-                found,
-                [(
-                    FindingCode::ValueExecutable,
-                    mz as u64,
-                    Some(Tag(0x7FE0, 0x0010))
-                )],
-                "{name}, {threads} threads: {:#?}",
-                report.findings
-            );
+        let twelfth = len / 12;
+        let cases = [
+            // `MZ` and header in the value, after its first chunk.
+            (
+                "in the value",
+                value_start + 3 * twelfth + 1,
+                value_start + 8 * twelfth + 7,
+            ),
+            // The header in the element after the value.
+            (
+                "after the value",
+                value_start + 5 * twelfth + 3,
+                tail_start + 100,
+            ),
+            // For 12 MiB, the `MZ` in one range and the header in the other.
+            (
+                "across ranges",
+                value_start + twelfth,
+                value_start + 11 * twelfth,
+            ),
+        ];
+        for (name, mz, header) in cases {
+            let mut with_pe = data.clone();
+            plant_split_pe(&mut with_pe, mz, header);
+            for threads in [1, 2, 3] {
+                let validator = deep.search_threads(threads);
+                let report = validated_everywhere(&with_pe, validator, name);
+                let found: Vec<_> = payload_findings(&report)
+                    .into_iter()
+                    .map(|f| (f.code, f.offset, f.tag))
+                    .collect();
+                assert_eq!(
+                    found,
+                    [(
+                        FindingCode::ValueExecutable,
+                        mz as u64,
+                        Some(Tag(0x7FE0, 0x0010))
+                    )],
+                    "{len} bytes, {name}, {threads} threads: {:#?}",
+                    report.findings
+                );
+            }
         }
     }
 }

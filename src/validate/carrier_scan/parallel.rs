@@ -14,65 +14,36 @@
 //! evenly between the ranges (see [`Confirmer::split`]).
 //!
 //! A large value is searched this way whatever the number of threads (one range on the
-//! calling thread when one is allowed), and first without its `MZ`s
-//! ([`Pass::WithoutMz`]): when no PE signature starts in the value or in the input after it,
-//! none of them can begin a PE, and the search is done. Otherwise (one in some billions of
-//! random bytes, or a file built with one) what that pass confirmed is set aside and the value
-//! searched again whole, so the findings are always those of a search of every anchor.
+//! calling thread when one is allowed), and without its `MZ`s first when that may be (see
+//! [`CarrierScan::without_mz_first`]).
 
 use std::thread;
 
 use crate::error::Error;
-use crate::read::carrier::search::{Pass, PE_SIGNATURE};
+use crate::read::carrier::search::Pass;
 use crate::read::carrier::{Carrier, Confirmation};
-use crate::read::probe::{RandomAccess, WindowAt};
+use crate::read::probe::WindowAt;
 use crate::read::shared::SharedInput;
-use crate::read::walk::Walk;
 
-use super::{collect_candidates, CarrierScan, Confirmer, Layered, OVERLAP, SEARCH_CHUNK};
+use super::{collect_candidates, CarrierScan, Confirmer, Layered, OVERLAP};
 
 /// The smallest value searched in ranges, by several threads when they are allowed.
 pub(in crate::validate) const PARALLEL_MIN: u64 = 8 << 20;
-/// A value is searched without its `MZ`s first only when the input after it is at most this
-/// fraction of it: the PE signatures there are looked for on their own, which costs about
-/// what leaving out the `MZ`s saves on as many bytes.
-const TAIL_SHARE: u64 = 8;
 /// The smallest range a thread is given.
 const MIN_RANGE: u64 = 4 << 20;
 /// Bytes a thread reads and searches at a time: twice the pair of passes' working set fits
 /// a core's L2 cache with the reading's.
-const RANGE_CHUNK: usize = 256 << 10;
+pub(super) const RANGE_CHUNK: usize = 256 << 10;
 
 /// What a thread found in its range, the confirmer it leaves, and whether a PE signature
 /// starts in the range.
 type RangeResult = Result<(Vec<Confirmation>, Confirmer, bool), Error>;
 
 impl CarrierScan {
-    /// Searches the input's bytes `[start, end)` as [`CarrierScan::search`] does, for a
-    /// caller whose `each` looks at the first chunk alone: when the value is large and the
-    /// walk has a handle threads share, the bytes after the first chunk are searched in
-    /// ranges, by as many threads as are allowed (and not handed to `each`).
-    pub(in crate::validate) fn search_value(
-        &mut self,
-        walk: &mut Walk<'_>,
-        start: u64,
-        end: u64,
-        each: impl FnMut(u64, &[u8], usize),
-        found: &mut Vec<Confirmation>,
-    ) -> Result<(), Error> {
-        let len = end.saturating_sub(start);
-        let Some(shared) = walk.shared().filter(|_| len >= PARALLEL_MIN) else {
-            return self.search(walk, start, end, each, found);
-        };
-        // The first chunk on this thread, for `each`, as an undivided search gives it.
-        let head_end = start.saturating_add(SEARCH_CHUNK as u64);
-        self.search(walk, start, head_end, each, found)?;
-        self.search_large(shared, head_end, end, found)
-    }
-
-    /// Searches `[start, end)` of `shared` in ranges, without its `MZ`s first when few bytes
-    /// follow it (see the module's documentation), appending the confirmations to `found`.
-    fn search_large(
+    /// Searches `[start, end)` of `shared` in ranges, by as many threads as are allowed,
+    /// without its `MZ`s first when that may be (see [`CarrierScan::without_mz_first`]),
+    /// appending the confirmations to `found` in order.
+    pub(super) fn search_large(
         &mut self,
         shared: SharedInput<'_>,
         start: u64,
@@ -81,19 +52,9 @@ impl CarrierScan {
     ) -> Result<(), Error> {
         let len = end.saturating_sub(start);
         let ranges = ranges(self.threads, len);
-        let input_end = RandomAccess::len(&shared);
-        if input_end.saturating_sub(end) <= len / TAIL_SHARE {
-            let (kept, confirmer) = (found.len(), self.confirmer);
-            let signature =
-                self.search_ranges(shared, start, end, ranges, Pass::WithoutMz, found)?;
-            if !signature && !signature_in(shared, end, input_end)? {
-                return Ok(());
-            }
-            found.truncate(kept);
-            self.confirmer = confirmer;
-        }
-        self.search_ranges(shared, start, end, ranges, Pass::All, found)
-            .map(|_| ())
+        self.without_mz_first(shared, len, end, found, |scan, pass, found| {
+            scan.search_ranges(shared, start, end, ranges, pass, found)
+        })
     }
 
     /// Searches `[start, end)` of `shared` in `ranges` ranges at once, one on this thread,
@@ -162,7 +123,7 @@ impl CarrierScan {
 
 /// The next chunk of `[at, to)` of `shared`: how many of its bytes are its own (up to
 /// [`RANGE_CHUNK`]), and those bytes with `overlap` more, cut short at the input's end.
-fn next_chunk<'b>(
+pub(super) fn next_chunk<'b>(
     shared: &'b SharedInput<'_>,
     at: u64,
     to: u64,
@@ -176,24 +137,6 @@ fn next_chunk<'b>(
         .bytes_at(at, span.saturating_add(overlap), buf)
         .map_err(|e| Error::io(at, &e))?;
     Ok((span, chunk))
-}
-
-/// Whether a PE signature starts in `[from, to)` of `shared`.
-fn signature_in(shared: SharedInput<'_>, from: u64, to: u64) -> Result<bool, Error> {
-    let overlap = PE_SIGNATURE.len().saturating_sub(1);
-    let mut buf = Vec::new();
-    let mut at = from;
-    while at < to {
-        let (span, chunk) = next_chunk(&shared, at, to, overlap, &mut buf)?;
-        if memchr::memmem::find(chunk, PE_SIGNATURE).is_some_and(|i| i < span) {
-            return Ok(true);
-        }
-        if chunk.len() < span {
-            break;
-        }
-        at = at.saturating_add(span as u64);
-    }
-    Ok(false)
 }
 
 /// How many ranges a value of `len` bytes is searched in with up to `threads` threads: each
@@ -255,6 +198,7 @@ mod tests {
     use std::ops::ControlFlow;
 
     use super::*;
+    use crate::read::carrier::search::PE_SIGNATURE;
     use crate::read::carrier::tests::{elf, pe, tar};
     use crate::read::probe::Probe;
 
@@ -429,24 +373,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn signatures_are_found_in_the_bytes_after_a_value_across_chunks() {
-        let mut data = vec![0u8; 3 * RANGE_CHUNK];
-        for at in [0, RANGE_CHUNK - 2, 2 * RANGE_CHUNK + 5, 3 * RANGE_CHUNK - 4] {
-            let mut copy = data.clone();
-            copy[at..at + 4].copy_from_slice(PE_SIGNATURE);
-            let shared = SharedInput::Slice(&copy);
-            let end = copy.len() as u64;
-            assert!(signature_in(shared, 0, end).unwrap(), "{at}");
-            assert!(signature_in(shared, at as u64, end).unwrap(), "{at}");
-            assert!(!signature_in(shared, at as u64 + 1, end).unwrap(), "{at}");
-            // A signature must start before `to`.
-            assert!(!signature_in(shared, 0, at as u64).unwrap(), "{at}");
-        }
-        data.truncate(3);
-        assert!(!signature_in(SharedInput::Slice(&data), 0, 10).unwrap());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use dicom_dictionary_std::tags;
 
 use super::{contains, ValueScan};
 use crate::error::Error;
+use crate::read::carrier::search::Pass;
 use crate::read::cursor;
 use crate::read::signature::{self, Payload};
 use crate::read::walk::{Element, Walk};
@@ -62,7 +63,15 @@ impl ValueScan {
         confirmations.clear();
         let searched = self
             .carriers
-            .search(walk, e.offset, value_end, chunks, &mut confirmations);
+            .search(
+                walk,
+                e.offset,
+                value_end,
+                Pass::All,
+                chunks,
+                &mut confirmations,
+            )
+            .map(|_| ());
         let owner = self.owner(e);
         for confirmation in &confirmations {
             self.carriers.report(confirmation, &owner, findings);
