@@ -247,11 +247,12 @@ impl CarrierScan {
         if len < PARALLEL_MIN {
             // `each` sees the chunks of the first search only.
             let mut each = Some(each);
-            return self.without_mz_first(shared, len, end, found, |scan, pass, found| match each
-                .take()
-            {
-                Some(each) => scan.search(walk, start, end, pass, each, found),
-                None => scan.search(walk, start, end, pass, |_, _, _| {}, found),
+            return self.without_mz_first(shared, len, end, found, |scan, pass, found| {
+                let first = each.take();
+                match first {
+                    Some(each) => scan.search(walk, start, end, pass, each, found),
+                    None => scan.search(walk, start, end, pass, |_, _, _| {}, found),
+                }
             });
         }
         // The first chunk on this thread, for `each`, as an undivided search gives it.
