@@ -1,10 +1,10 @@
 //! Validate DICOM files and print one JSON report per file (JSON Lines): the same lines as
 //! `dicom-sanitize scan --json`, schema `dicom-sanitize/report/v1`, for an audit log or a SIEM.
 //!
-//! It uses the crate's `serde` feature, which makes `Verdict` (a `Report` and the action of a
-//! policy, here the default policy) serializable, rather than building JSON from the report's
-//! fields by hand: the output then follows the documented schema (fields are only ever added)
-//! with no code to keep in step. In your project:
+//! It uses the crate's `serde` feature, whose `Record` (the file's path and a `Verdict`: a
+//! `Report` and the action of a policy, here the default policy) is the command line's JSON
+//! line, rather than building JSON from the report's fields by hand: the output then follows
+//! the documented schema (fields are only ever added) with no code to keep in step. In your project:
 //! `dicom-sanitize = { version = "0.1", features = ["serde"] }` and `serde_json = "1"`.
 //!
 //! ```text
@@ -21,31 +21,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dicom_sanitize::{Policy, Status, Validator, Verdict, REPORT_SCHEMA};
-use serde::Serialize;
-
-/// One line: the schema and the path, then the report's own fields and the action of the
-/// policy (here the default policy: keep a functional TIFF header, zero any other preamble).
-#[derive(Serialize)]
-struct Line<'a> {
-    schema: &'static str,
-    path: &'a Path,
-    #[serde(flatten)]
-    verdict: Verdict<'a>,
-}
-
-/// The line for a file that could not be read: the fields every consumer reads, then `error`.
-#[derive(Serialize)]
-struct ErrorLine<'a> {
-    schema: &'static str,
-    path: &'a Path,
-    status: &'static str,
-    threat: bool,
-    preamble: Option<()>,
-    findings: [(); 0],
-    action: &'static str,
-    error: &'a str,
-}
+use dicom_sanitize::{Policy, Record, Status, Validator, Verdict};
 
 fn main() -> ExitCode {
     let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -71,31 +47,21 @@ fn main() -> ExitCode {
         let report = File::open(path)
             .map_err(|e| e.to_string())
             .and_then(|file| validator.validate_file(&file).map_err(|e| e.to_string()));
+        // One line per file: the schema and the path, then the report's own fields and the
+        // policy's action; for a file that could not be read, the same fields with status
+        // "error", then the message.
         let written = match &report {
             Ok(report) => {
                 flagged |= report.status() == Status::Flagged;
-                let line = Line {
-                    schema: REPORT_SCHEMA,
-                    path,
-                    verdict: Verdict::new(&policy, report),
-                };
-                serde_json::to_writer(&mut out, &line)
+                serde_json::to_writer(
+                    &mut out,
+                    &Record::new(Some(path), Verdict::new(&policy, report)),
+                )
             }
             Err(error) => {
                 errors = true;
                 eprintln!("{}: {error}", path.display());
-                let line = ErrorLine {
-                    schema: REPORT_SCHEMA,
-                    path,
-                    // Not a `Status`: validation never fails, only opening or reading does.
-                    status: "error",
-                    threat: false,
-                    preamble: None,
-                    findings: [],
-                    action: "none",
-                    error,
-                };
-                serde_json::to_writer(&mut out, &line)
+                serde_json::to_writer(&mut out, &Record::unreadable(Some(path), error))
             }
         };
         if let Err(err) = written

@@ -274,33 +274,18 @@ pub(crate) async fn store(
         .and_then(|v| v.to_str().ok());
     let related = match content_type.map(media::parse_related) {
         Some(Ok(related)) => related,
-        Some(Err(media::MediaError::NoBoundary)) => {
-            return finish(
-                gateway,
-                &head,
-                remote,
-                started,
-                0,
-                text(
+        refused => {
+            let (status, why) = match refused {
+                Some(Err(media::MediaError::NoBoundary)) => (
                     StatusCode::BAD_REQUEST,
                     "multipart/related without a valid boundary\n",
                 ),
-                None,
-            );
-        }
-        _ => {
-            return finish(
-                gateway,
-                &head,
-                remote,
-                started,
-                0,
-                text(
+                _ => (
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "STOW-RS takes multipart/related\n",
                 ),
-                None,
-            );
+            };
+            return finish(gateway, &head, remote, started, 0, text(status, why), None);
         }
     };
     let declared = head

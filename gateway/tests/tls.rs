@@ -8,6 +8,7 @@ use dicom_sanitize_gateway::{Config, ConfigError, Gateway};
 use http::Request;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
@@ -48,30 +49,14 @@ async fn clients_are_served_over_tls() {
         .connect(ServerName::try_from("localhost").unwrap(), stream)
         .await
         .unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let request = Request::get("/metrics")
-        .header("host", "localhost")
-        .body(Empty::<Bytes>::new())
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
+    let response = get(stream, "/metrics").await.unwrap();
     assert_eq!(response.status(), 200);
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&body).contains("dicom_gateway_stow_requests_total"));
 
     // Plain HTTP on the TLS port gets no answer.
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let request = Request::get("/metrics")
-        .header("host", "localhost")
-        .body(Empty::<Bytes>::new())
-        .unwrap();
-    assert!(sender.send_request(request).await.is_err());
+    assert!(get(stream, "/metrics").await.is_err());
 
     // A key that does not parse is a configuration error.
     std::fs::write(dir.path().join("key.pem"), "not a key").unwrap();
@@ -149,13 +134,21 @@ async fn get_through(config: Config, path: &str) -> hyper::Response<hyper::body:
     let addr = listener.local_addr().unwrap();
     tokio::spawn(Gateway::new(config).unwrap().serve(listener));
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
+    get(stream, path).await.unwrap()
+}
+
+/// Sends one HTTP/1.1 `GET path` over `stream` (plain TCP or TLS): the answer, or the error
+/// of a connection that gave none.
+async fn get<S>(stream: S, path: &str) -> hyper::Result<hyper::Response<hyper::body::Incoming>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     let request = Request::get(path)
-        .header("host", "gateway")
+        .header("host", "localhost")
         .body(Empty::<Bytes>::new())
-        .unwrap();
-    sender.send_request(request).await.unwrap()
+        .expect("a GET request");
+    sender.send_request(request).await
 }

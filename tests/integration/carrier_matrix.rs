@@ -2,8 +2,6 @@
 //! a deflated data set, in an encapsulated fragment, and split across two values (the
 //! structure a consumer follows from one element's value into the next).
 
-use std::io::Write;
-
 use dicom_sanitize::{Finding, FindingCode, Report, Severity, Tag, Validator};
 
 use crate::carrier_table::{
@@ -47,34 +45,6 @@ fn a_carrier_past_1_mib_of_the_file_is_found_from_every_input() {
     }
 }
 
-/// A Part 10 file whose data set, `data_set` (explicit VR little endian), is deflated: the
-/// file and the file offset where the inflated data set starts.
-fn deflated(data_set: &[u8]) -> (Vec<u8>, usize) {
-    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    deflater.write_all(data_set).unwrap();
-    let stream = deflater.finish().unwrap();
-    let mut meta = Vec::new();
-    meta.extend(fixtures::element(0x0002, 0x0001, b"OB", &[0, 1]));
-    let sop_class = b"1.2.840.10008.5.1.4.1.1.7\0";
-    meta.extend(fixtures::element(0x0002, 0x0002, b"UI", sop_class));
-    meta.extend(fixtures::element(0x0002, 0x0003, b"UI", b"1.2.3.4\0"));
-    meta.extend(fixtures::element(
-        0x0002,
-        0x0010,
-        b"UI",
-        b"1.2.840.10008.1.2.1.99",
-    ));
-    meta.extend(fixtures::element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
-    let mut data = vec![0u8; 128];
-    data.extend_from_slice(b"DICM");
-    let group_length = (meta.len() as u32).to_le_bytes();
-    data.extend(fixtures::element(0x0002, 0x0000, b"UL", &group_length));
-    data.extend(meta);
-    let start = data.len();
-    data.extend(stream);
-    (data, start)
-}
-
 #[cfg(feature = "deflate")]
 #[test]
 fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset_for_every_carrier() {
@@ -85,7 +55,7 @@ fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset_for_every_ca
         data_set.extend(e.element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST "));
         let value_at = data_set.len() + 12;
         data_set.extend(e.element(0x0099, 0x1000, b"OB", &value));
-        let (data, start) = deflated(&data_set);
+        let (data, start) = fixtures::deflated_part10(&data_set);
         let report = validated_everywhere(&data, Validator::default(), carrier.name);
         assert!(report.deflated);
         // Offsets in a deflated data set count inflated bytes from its start.

@@ -261,7 +261,6 @@ fn a_carrier_in_the_meta_group_or_the_padding_is_found() {
 #[cfg(feature = "deflate")]
 #[test]
 fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset() {
-    use std::io::Write;
     let elf = fixtures::elf_exit_42();
     let value = value_with(&elf, 6, elf.len() + 10);
     let e = Encoding::ExplicitLe;
@@ -269,36 +268,7 @@ fn a_carrier_in_a_deflated_data_set_is_found_at_its_inflated_offset() {
     data_set.extend(e.element(0x0099, 0x0010, b"LO", b"DICOM-SANITIZE TEST "));
     let value_at = data_set.len() + 12;
     data_set.extend(e.element(0x0099, 0x1000, b"OB", &value));
-    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    deflater.write_all(&data_set).unwrap();
-    let deflated = deflater.finish().unwrap();
-    let mut meta = Vec::new();
-    meta.extend(fixtures::element(0x0002, 0x0001, b"OB", &[0, 1]));
-    meta.extend(fixtures::element(
-        0x0002,
-        0x0002,
-        b"UI",
-        b"1.2.840.10008.5.1.4.1.1.7\0",
-    ));
-    meta.extend(fixtures::element(0x0002, 0x0003, b"UI", b"1.2.3.4\0"));
-    meta.extend(fixtures::element(
-        0x0002,
-        0x0010,
-        b"UI",
-        b"1.2.840.10008.1.2.1.99",
-    ));
-    meta.extend(fixtures::element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
-    let mut data = vec![0u8; 128];
-    data.extend_from_slice(b"DICM");
-    data.extend(fixtures::element(
-        0x0002,
-        0x0000,
-        b"UL",
-        &(meta.len() as u32).to_le_bytes(),
-    ));
-    data.extend(meta);
-    let start = data.len();
-    data.extend(deflated);
+    let (data, start) = fixtures::deflated_part10(&data_set);
     let report = validated(&data, Validator::default());
     assert!(report.deflated);
     let found = report

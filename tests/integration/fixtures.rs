@@ -457,6 +457,30 @@ pub fn nested_sequences(depth: usize) -> Vec<u8> {
     out
 }
 
+/// A Part 10 file whose data set, `data_set` (explicit VR little endian), is deflated: the
+/// file and the file offset where the inflated data set starts.
+pub fn deflated_part10(data_set: &[u8]) -> (Vec<u8>, usize) {
+    use std::io::Write;
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflater.write_all(data_set).unwrap();
+    let stream = deflater.finish().unwrap();
+    let mut meta = Vec::new();
+    meta.extend(element(0x0002, 0x0001, b"OB", &[0, 1]));
+    let sop_class = b"1.2.840.10008.5.1.4.1.1.7\0";
+    meta.extend(element(0x0002, 0x0002, b"UI", sop_class));
+    meta.extend(element(0x0002, 0x0003, b"UI", b"1.2.3.4\0"));
+    meta.extend(element(0x0002, 0x0010, b"UI", b"1.2.840.10008.1.2.1.99"));
+    meta.extend(element(0x0002, 0x0012, b"UI", b"1.2.3.4\0"));
+    let mut data = vec![0u8; 128];
+    data.extend_from_slice(b"DICM");
+    let group_length = (meta.len() as u32).to_le_bytes();
+    data.extend(element(0x0002, 0x0000, b"UL", &group_length));
+    data.extend(meta);
+    let start = data.len();
+    data.extend(stream);
+    (data, start)
+}
+
 /// `bytes` compressed as one gzip member (no name, mtime 0), as `gzip -n` writes it.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
